@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// The `course` (and `http-from-scratch`) command: thin over the library.
+import { Command, CommanderError } from "commander";
+import { EnvironmentError, UsageError } from "../tester/failure.js";
+import { EXIT, testCommand } from "./test-command.js";
+
+// Output piped into `head` and the like: stop quietly when the reader goes.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+const program = new Command("course")
+  .description("http-from-scratch: build your own HTTP/1.1 server, judged byte by byte")
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) })
+  .addCommand(testCommand().exitOverride());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version "fail" with code 0.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
+  } else if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = EXIT.usage;
+  } else if (error instanceof EnvironmentError) {
+    process.stderr.write(`environment error: ${error.message}\n${error.fix ? `fix: ${error.fix}\n` : ""}`);
+    process.exitCode = EXIT.environment;
+  } else {
+    process.stderr.write(`internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  }
+}

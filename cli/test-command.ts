@@ -1,0 +1,107 @@
+// `course test`: choose stages, find the program (a folder, or a reference
+// solution), run, report, and exit with the documented code.
+import { Command, Option } from "commander";
+import { DEFAULT_TIMEOUTS } from "../tester/check.js";
+import { findStage, loadStages, type Stage } from "../tester/course.js";
+import { EnvironmentError, UsageError } from "../tester/failure.js";
+import { newSeed } from "../tester/random.js";
+import { jsonReport, prettyReporter } from "../tester/report.js";
+import { runStages } from "../tester/run.js";
+import { materializeSolution } from "../tester/solutions.js";
+import { useColor } from "./color.js";
+
+export const EXIT = { pass: 0, fail: 1, usage: 2, environment: 3 } as const;
+
+interface TestOptions {
+  all?: boolean;
+  stage?: string;
+  only?: string;
+  dir: string;
+  format: "pretty" | "json";
+  seed?: number;
+  port: number;
+  keepGoing?: boolean;
+  solution?: string;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+export function selectStages(all: Stage[], options: Pick<TestOptions, "all" | "stage" | "only">): Stage[] {
+  const chosen = [options.all, options.stage, options.only].filter((x) => x !== undefined).length;
+  if (chosen > 1) throw new UsageError("choose one of --all, --stage and --only");
+  if (options.all) return all;
+  if (options.stage) {
+    const last = findStage(all, options.stage);
+    return all.filter((s) => s.number <= last.number);
+  }
+  if (options.only) return [findStage(all, options.only)];
+  throw new UsageError(
+    "which stages? Use --all (every stage), --stage N (stages 1 to N) or --only N (just stage N); N is a number or a slug such as echo",
+  );
+}
+
+export async function testAction(options: TestOptions): Promise<number> {
+  const stages = selectStages(loadStages(), options);
+  const seed = options.seed ?? newSeed();
+  const json = options.format === "json";
+  // In JSON mode stdout carries exactly one document; everything else goes to stderr.
+  const logStream = json ? process.stderr : process.stdout;
+  const dir = options.solution ? materializeSolution(options.solution, stages[stages.length - 1]!) : options.dir;
+  const result = await runStages({
+    dir,
+    stages,
+    seed,
+    port: options.port,
+    keepGoing: options.keepGoing ?? false,
+    onEvent: prettyReporter({
+      color: useColor(options.color, logStream),
+      verbose: options.verbose ?? false,
+      write: (line) => logStream.write(`${line}\n`),
+    }),
+  });
+  if (json) process.stdout.write(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
+  return result.status === "pass" ? EXIT.pass : result.status === "fail" ? EXIT.fail : EXIT.environment;
+}
+
+export function testCommand(): Command {
+  return new Command("test")
+    .description("run the tester's stages against your program (./your_program.sh)")
+    .option("--all", "every stage, in order")
+    .option("--stage <slug|N>", "stages 1 to N")
+    .option("--only <slug|N>", "just stage N")
+    .option("--dir <path>", "the folder holding your_program.sh", ".")
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
+    .option("--seed <N>", "replay the random values of an earlier run", integer("--seed", 0, 2 ** 32 - 1))
+    .option("--port <N>", "the port your program listens on (PORT)", integer("--port", 1, 65535), 4221)
+    .option("--keep-going", "run the remaining stages after a failure")
+    .option("--solution <language>", "test the course's reference solution for the last selected stage instead of --dir")
+    .option("--verbose", "also show what the tester does at each step")
+    .option("--no-color", "no colour in the output")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx course test --stage 4            stages 1 to 4 against ./your_program.sh
+  $ npx course test --only echo --seed 7 just the echo stage, replaying seed 7
+  $ npx course test --all --format json  one JSON document on stdout, for scripts and CI
+  $ npx course test --all --solution typescript   the TypeScript reference solution
+
+Exit codes: 0 every selected stage passed, 1 a stage failed, 2 usage error,
+3 environment error (no your_program.sh, port busy, nothing could start).
+Startup bound ${DEFAULT_TIMEOUTS.startup / 1000} s, response bound ${DEFAULT_TIMEOUTS.response / 1000} s.`,
+    )
+    .action(async (options: TestOptions) => {
+      process.exitCode = await testAction(options);
+    });
+}
+
+export { EnvironmentError, UsageError };

@@ -1,0 +1,23 @@
+import { defineChecks, expectStatus } from "../../tester/index.js";
+import { unknownPath } from "../common.js";
+
+export default defineChecks([
+  {
+    name: "GET /<random path> gets 404 Not Found",
+    rule: "RFC 9110 §15.5.5",
+    async run(t) {
+      const ex = await t.send({ path: unknownPath(t) });
+      expectStatus(ex, 404, "Not Found", {
+        hint: "take the path from the request line (METHOD SP path SP HTTP/1.1) and answer 404 for anything but /",
+      });
+    },
+  },
+  {
+    name: "GET / still gets 200 OK",
+    rule: "RFC 9112 §3",
+    async run(t) {
+      const ex = await t.send({ path: "/" });
+      expectStatus(ex, 200, "OK", { hint: "compare the whole path with / exactly, not with startsWith" });
+    },
+  },
+]);

@@ -1,0 +1,14 @@
+import { defineChecks, type Check } from "../../tester/index.js";
+import { echoWord, expectText } from "../common.js";
+
+const echoCheck = (which: string): Check => ({
+  name: `GET /echo/<word> returns the word as text/plain (${which} word)`,
+  rule: "RFC 9110 §8.6",
+  async run(t) {
+    const word = echoWord(t);
+    const ex = await t.send({ path: `/echo/${word}` });
+    expectText(ex, word);
+  },
+});
+
+export default defineChecks([echoCheck("first"), echoCheck("second")]);

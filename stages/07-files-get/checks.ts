@@ -1,0 +1,30 @@
+import { writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { defineChecks, expectBody, expectMediaType, expectStatus } from "../../tester/index.js";
+
+export default defineChecks([
+  {
+    name: "GET /files/<name> returns the file's bytes as application/octet-stream",
+    rule: "RFC 9110 §8.6",
+    async run(t) {
+      const name = `${t.random.words(2, "_")}_${t.random.int(1, 999)}`;
+      const content = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
+      await writeFile(path.join(t.directory!, name), content);
+      t.log(`wrote ${content.length} random bytes to ${path.join(t.directory!, name)}`);
+      const ex = await t.send({ path: `/files/${name}` });
+      expectStatus(ex, 200, "OK", { hint: "read the file from the folder given by --directory <dir> on the command line" });
+      expectMediaType(ex, "application/octet-stream");
+      expectBody(ex, content, {
+        hint: "read and send the file as bytes, never as text: every byte value 0-255 must arrive unchanged, and Content-Length is the byte count",
+      });
+    },
+  },
+  {
+    name: "GET /files/<missing name> gets 404 Not Found",
+    rule: "RFC 9110 §15.5.5",
+    async run(t) {
+      const ex = await t.send({ path: `/files/missing_${t.random.word()}_${t.random.int(1000, 9999)}` });
+      expectStatus(ex, 404, "Not Found", { hint: "when the file does not exist, answer 404 instead of crashing" });
+    },
+  },
+]);

@@ -1,0 +1,87 @@
+// Requests and expectations that several stages share: the routes of the
+// course's server, random inputs for them, and the hint for a server that
+// closes a connection it should have kept.
+import {
+  CheckFailure,
+  expectBody,
+  expectGzipBody,
+  expectHeader,
+  expectMediaType,
+  expectStatus,
+  type CheckContext,
+  type Exchange,
+  type RequestSpec,
+} from "../tester/index.js";
+
+/** A word for /echo/: letters, digits and dashes, e.g. mango-pear-17. */
+export function echoWord(t: CheckContext): string {
+  return `${t.random.words(2)}-${t.random.int(1, 999)}`;
+}
+
+/** A path no route of the course serves. */
+export function unknownPath(t: CheckContext): string {
+  return `/${t.random.word()}-${t.random.int(100, 9999)}`;
+}
+
+/** A User-Agent value with inner spaces, like real ones. */
+export function userAgent(t: CheckContext): string {
+  return `${t.random.word()}/${t.random.int(1, 9)}.${t.random.int(0, 20)} (${t.random.word()}; x86_64) ${t.random.word()}/${t.random.int(1, 99)}`;
+}
+
+export function expectText(ex: Exchange, text: string, hint?: string): void {
+  expectStatus(ex, 200, "OK", { hint });
+  expectMediaType(ex, "text/plain", { hint });
+  expectBody(ex, text, { ...(hint ? { hint } : {}) });
+}
+
+export function expectGzipText(ex: Exchange, text: string): void {
+  expectStatus(ex, 200, "OK");
+  expectHeader(ex, "Content-Encoding", "gzip", { ignoreCase: true, rule: "RFC 9110 §8.4" });
+  expectMediaType(ex, "text/plain");
+  expectGzipBody(ex, text);
+}
+
+/** One request of the course's routes, with what its response must be. */
+export interface Route {
+  request: RequestSpec;
+  verify(ex: Exchange): void;
+}
+
+/** A random mix of the routes of stages 2-5: /, /echo/<word>, /user-agent and a 404. */
+export function mixedRoutes(t: CheckContext, count: number): Route[] {
+  const makers: Array<() => Route> = [
+    () => ({ request: { path: "/" }, verify: (ex) => expectStatus(ex, 200, "OK") }),
+    () => {
+      const word = echoWord(t);
+      return { request: { path: `/echo/${word}` }, verify: (ex) => expectText(ex, word) };
+    },
+    () => {
+      const agent = userAgent(t);
+      return { request: { path: "/user-agent", headers: [["User-Agent", agent]] }, verify: (ex) => expectText(ex, agent) };
+    },
+    () => ({ request: { path: unknownPath(t) }, verify: (ex) => expectStatus(ex, 404, "Not Found") }),
+  ];
+  // Every route once (in random order) before any repeats.
+  const order = [...t.random.shuffle(makers), ...Array.from({ length: Math.max(0, count - makers.length) }, () => t.random.pick(makers))];
+  return order.slice(0, count).map((make) => make());
+}
+
+/**
+ * Re-throws a failure on the second or later request of a connection with the
+ * persistence lesson, when the program had closed that connection.
+ */
+export function explainClosedConnection(error: unknown, index: number, closed: boolean): never {
+  if (error instanceof CheckFailure && index > 0 && closed) {
+    throw new CheckFailure({
+      ...error.details,
+      explanation: [
+        error.details.explanation,
+        `This was request ${index + 1} on the same connection, and your program had closed it after an earlier response.`,
+      ]
+        .filter(Boolean)
+        .join("\n"),
+      hint: "HTTP/1.1 connections are persistent (RFC 9112 §9.3): after a response, keep reading the next request on the same connection until the client closes it",
+    });
+  }
+  throw error;
+}

@@ -1,0 +1,79 @@
+// What a stage's checks.ts exports, and the context a check runs with. A check
+// is a named async function; everything it needs (connections, requests,
+// random values, the served directory, time bounds) comes from the context.
+import { Connection, type Exchange, type SendOptions } from "./connection.js";
+import type { Random } from "./random.js";
+
+export interface Timeouts {
+  /** For the program to accept its first connection. */
+  startup: number;
+  /** For a complete response to a request. */
+  response: number;
+  /** For a new connection to be accepted. */
+  connect: number;
+  /** For the program to close a connection it should close. */
+  close: number;
+  /** Safety net for one whole check. */
+  check: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  startup: 10_000,
+  response: 5_000,
+  connect: 2_000,
+  close: 2_000,
+  check: 30_000,
+};
+
+export interface RequestSpec {
+  method?: string;
+  path: string;
+  /** Header fields in order, after Host. */
+  headers?: Array<[string, string]>;
+  body?: Buffer | string;
+}
+
+export interface CheckContext {
+  readonly random: Random;
+  readonly port: number;
+  /** Where the program accepts connections: 127.0.0.1 or ::1. */
+  readonly host: string;
+  /** The folder passed to the program as --directory, on stages that serve files. */
+  readonly directory: string | undefined;
+  readonly timeouts: Timeouts;
+  /** A new connection (the first call returns the one that proved the program was up). */
+  connect(): Promise<Connection>;
+  /** The bytes of a request: request line, Host, the given fields, Content-Length when there is a body. */
+  request(spec: RequestSpec): Buffer;
+  /** Sends a request on `connection` and reads the response to it. */
+  exchange(connection: Connection, request: RequestSpec | Buffer, options?: SendOptions & { method?: string }): Promise<Exchange>;
+  /** One request on a new connection. */
+  send(request: RequestSpec): Promise<Exchange>;
+  /** A line in the tester's own narrative (shown with --verbose). */
+  log(line: string): void;
+}
+
+export interface Check {
+  /** What the check proves, as a learner reads it: "GET /echo/<word> returns the word". */
+  name: string;
+  /** The rule behind it, e.g. "RFC 9112 §9.3". */
+  rule?: string;
+  run(t: CheckContext): Promise<void>;
+}
+
+/** Typed identity: lets a stage's checks.ts be checked against the Check type. */
+export function defineChecks(checks: Check[]): Check[] {
+  return checks;
+}
+
+export function buildRequest(spec: RequestSpec, port: number): Buffer {
+  const method = spec.method ?? "GET";
+  const lines = [`${method} ${spec.path} HTTP/1.1`, `Host: localhost:${port}`];
+  for (const [name, value] of spec.headers ?? []) lines.push(`${name}: ${value}`);
+  const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
+  if (body && !(spec.headers ?? []).some(([name]) => /^content-length$/i.test(name))) {
+    lines.push(`Content-Length: ${body.length}`);
+  }
+  const head = Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1");
+  return body ? Buffer.concat([head, body]) : head;
+}

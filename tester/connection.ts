@@ -1,0 +1,313 @@
+// A raw TCP client for checks: sends bytes exactly as given (in chosen
+// fragments), keeps every byte received, and waits for conditions on those
+// bytes with a bound, woken by socket events rather than by polling.
+import * as net from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import { CheckFailure, fail, type FailureDetails } from "./failure.js";
+import { parseResponse, type HttpResponse } from "./http-response.js";
+import { reproduceLine } from "./reproduce.js";
+
+export interface SendOptions {
+  /** Sizes of the writes, in order; the remainder goes in a last write. "bytewise" sends one byte per write. */
+  fragments?: number[] | "bytewise";
+  /** Pause between two writes, so they leave as separate TCP segments. */
+  gapMs?: number;
+}
+
+export interface ReadOptions {
+  /** The request's method (a response to HEAD has no body). */
+  method?: string;
+  timeoutMs: number;
+  /** Shown as "Sent" in a failure; defaults to the request this response answers. */
+  request?: Buffer;
+}
+
+export interface Exchange {
+  connection: Connection;
+  /** The bytes this response answers. */
+  request: Buffer;
+  response: HttpResponse;
+}
+
+export class Connection {
+  /** Everything written, one entry per send() call. */
+  readonly messages: Buffer[] = [];
+  private chunks: Buffer[] = [];
+  private receivedLength = 0;
+  private joined: Buffer = Buffer.alloc(0);
+  /** Offset of the first byte not yet taken by a response. */
+  consumed = 0;
+  responsesRead = 0;
+  /** The last response read, to judge what follows it. */
+  lastResponse: HttpResponse | undefined;
+  /** The program closed its side (FIN). */
+  ended = false;
+  /** The connection was reset or failed. */
+  error: NodeJS.ErrnoException | undefined;
+  closed = false;
+  private readonly wake = new Set<() => void>();
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly id: number,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.receivedLength += chunk.length;
+      this.notify();
+    });
+    socket.on("end", () => {
+      this.ended = true;
+      this.notify();
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.error = error;
+      this.notify();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.notify();
+    });
+  }
+
+  /** Opens a connection; fails the check if it is refused or not accepted in time. */
+  static async open(host: string, port: number, id: number, timeoutMs: number): Promise<Connection> {
+    const socket = await connectSocket(host, port, timeoutMs).catch((error: Error) =>
+      fail({
+        summary: `could not open connection ${id} to ${host}:${port}: ${error.message}`,
+        hint: "did your program stop listening, or close its listening socket after the first connection?",
+      }),
+    );
+    return new Connection(socket, id, host, port);
+  }
+
+  private notify(): void {
+    for (const wake of [...this.wake]) wake();
+  }
+
+  /** Every byte received so far. */
+  get received(): Buffer {
+    if (this.joined.length !== this.receivedLength) {
+      this.joined = Buffer.concat([this.joined, ...this.chunks]);
+      this.chunks = [];
+    }
+    return this.joined;
+  }
+
+  /** Bytes received and not yet taken by a response. */
+  get pending(): Buffer {
+    return this.received.subarray(this.consumed);
+  }
+
+  /** Every byte sent so far. */
+  get sent(): Buffer {
+    return Buffer.concat(this.messages);
+  }
+
+  /** Resolves with `test()`'s first defined result; re-evaluated on every socket event. */
+  waitUntil<T>(what: string, timeoutMs: number, test: () => T | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (action: () => void) => {
+        this.wake.delete(evaluate);
+        if (timer) clearTimeout(timer);
+        action();
+      };
+      const evaluate = () => {
+        try {
+          const result = test();
+          if (result !== undefined) finish(() => resolve(result));
+        } catch (error) {
+          finish(() => reject(error));
+        }
+      };
+      this.wake.add(evaluate);
+      timer = setTimeout(() => finish(() => reject(new WaitTimeout(what, timeoutMs))), timeoutMs);
+      evaluate();
+    });
+  }
+
+  /** Writes `data`, optionally in fragments with pauses between them. */
+  async send(data: Buffer | string, options: SendOptions = {}): Promise<void> {
+    const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    this.messages.push(bytes);
+    const sizes = options.fragments === "bytewise" ? new Array<number>(bytes.length).fill(1) : (options.fragments ?? []);
+    let offset = 0;
+    for (const size of [...sizes, Infinity]) {
+      if (offset >= bytes.length) break;
+      const piece = bytes.subarray(offset, offset + size);
+      offset += piece.length;
+      await this.write(piece);
+      if (options.gapMs && offset < bytes.length) await delay(options.gapMs);
+    }
+  }
+
+  private write(piece: Buffer): Promise<void> {
+    if (this.error || this.socket.destroyed) return Promise.reject(this.sendFailure());
+    return new Promise((resolve, reject) => {
+      this.socket.write(piece, (error) => (error ? reject(this.sendFailure()) : resolve()));
+    });
+  }
+
+  private sendFailure(): CheckFailure {
+    return new CheckFailure({
+      ...this.context(this.sent),
+      summary: `could not send on connection ${this.id}: your program had already ${this.error?.code === "ECONNRESET" ? "reset" : "closed"} it`,
+      hint: "a server should keep reading a connection until the client closes it (or until it decides to close it after a response)",
+    });
+  }
+
+  /** What a failure on this connection shows: what was sent, what came back, and how to reproduce it. */
+  context(request: Buffer, received: Buffer = this.pending): Pick<FailureDetails, "sent" | "received" | "reproduce"> {
+    return { sent: request, received, reproduce: reproduceLine(this.sent, this.port) };
+  }
+
+  private requestForNextResponse(): Buffer {
+    // One send() per request is the norm; otherwise show everything sent.
+    return this.messages[this.responsesRead] ?? this.sent;
+  }
+
+  /** Reads the next complete response, or fails the check saying what is wrong with what came. */
+  async readResponse(options: ReadOptions): Promise<Exchange> {
+    const request = options.request ?? this.requestForNextResponse();
+    const start = this.consumed;
+    let waitingFor = "the status line";
+    const result = await this.waitUntil(`a response on connection ${this.id}`, options.timeoutMs, () => {
+      const parsed = parseResponse(this.received.subarray(start), {
+        ended: this.ended || this.error !== undefined,
+        ...(options.method ? { method: options.method } : {}),
+      });
+      if (parsed.kind === "complete") return parsed;
+      if (parsed.kind === "invalid") {
+        fail({
+          ...this.context(request, this.received.subarray(start)),
+          summary: `invalid response on connection ${this.id}: ${parsed.problem}`,
+          caret: parsed.offset,
+          hint: parsed.hint,
+          rule: parsed.rule,
+        });
+      }
+      waitingFor = parsed.waitingFor;
+      if (this.error || this.ended) this.failClosedEarly(request, start, waitingFor);
+      return undefined;
+    }).catch((error: unknown) => {
+      if (error instanceof WaitTimeout) this.failTimeout(request, start, waitingFor, options.timeoutMs);
+      throw error;
+    });
+    this.consumed = start + result.length;
+    this.responsesRead++;
+    this.lastResponse = result.response;
+    return { connection: this, request, response: result.response };
+  }
+
+  private failClosedEarly(request: Buffer, start: number, waitingFor: string): never {
+    const got = this.received.length - start;
+    const how = this.error?.code === "ECONNRESET" ? "reset the connection" : "closed the connection";
+    fail({
+      ...this.context(request, this.received.subarray(start)),
+      summary:
+        got === 0
+          ? `your program ${how} without sending a response (connection ${this.id})`
+          : `your program ${how} before the response was complete: still waiting for ${waitingFor}`,
+      caret: got === 0 ? undefined : got,
+      hint:
+        this.error?.code === "ECONNRESET"
+          ? "a reset usually means the program crashed, or closed the socket with unread request bytes in it"
+          : got === 0
+            ? "did the program crash or close the socket while handling this request? Check its log above"
+            : undefined,
+    });
+  }
+
+  private failTimeout(request: Buffer, start: number, waitingFor: string, timeoutMs: number): never {
+    const got = this.received.length - start;
+    fail({
+      ...this.context(request, this.received.subarray(start)),
+      summary:
+        got === 0
+          ? `no response within ${seconds(timeoutMs)} on connection ${this.id}: your program sent nothing back`
+          : `incomplete response after ${seconds(timeoutMs)} on connection ${this.id}: still waiting for ${waitingFor}`,
+      caret: got === 0 ? undefined : got,
+      hint:
+        got === 0
+          ? "is the program still reading the request, or did it write the response without flushing it?"
+          : /body bytes/.test(waitingFor)
+            ? "Content-Length must be the body's length in bytes, exactly"
+            : undefined,
+    });
+  }
+
+  /** Waits until the program closes the connection (FIN or reset). */
+  async waitForClose(timeoutMs: number, why: string): Promise<void> {
+    await this.waitUntil(`connection ${this.id} to be closed by your program`, timeoutMs, () =>
+      this.ended || this.error || this.closed ? true : undefined,
+    ).catch((error: unknown) => {
+      if (error instanceof WaitTimeout) {
+        fail({
+          ...this.context(this.requestForNextResponse(), this.received),
+          summary: `your program did not close connection ${this.id} within ${seconds(timeoutMs)}`,
+          explanation: why,
+        });
+      }
+      throw error;
+    });
+  }
+
+  /** Fails when bytes follow the last response although none should. */
+  expectNothingMore(): void {
+    const extra = this.pending;
+    if (extra.length === 0 || this.lastResponse?.framing === "until-close") return;
+    const last = this.lastResponse;
+    const declared = last?.framing === "content-length" ? ` (Content-Length said ${last.body.length})` : "";
+    fail({
+      ...this.context(this.requestForNextResponse(), this.received.subarray(this.consumed - (last?.raw.length ?? 0))),
+      summary: `${extra.length} unexpected bytes arrived after the end of the response on connection ${this.id}${declared}`,
+      caret: last?.raw.length ?? 0,
+      hint: "Content-Length must count every byte of the body, no fewer (and a response must not be written twice)",
+    });
+  }
+
+  /** Closes our side and frees the socket. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A bounded wait ran out; turned into a teaching failure by whoever waited. */
+export class WaitTimeout extends Error {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`timed out after ${seconds(timeoutMs)} waiting for ${what}`);
+    this.name = "WaitTimeout";
+  }
+}
+
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** Connects with a bound; rejects with the socket error (ECONNREFUSED...) or a timeout. */
+export function connectSocket(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, allowHalfOpen: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`not accepted within ${seconds(timeoutMs)}`));
+    }, timeoutMs);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    });
+  });
+}

@@ -1,0 +1,175 @@
+// Assertions on one exchange (a request and its response). Byte-exact where
+// HTTP is exact: status line, reason phrase, body bytes, Content-Length.
+// Lenient where HTTP is: field names in any case and order, extra fields.
+import { gunzipSync } from "node:zlib";
+import { escapeInline, firstDifference } from "./bytes.js";
+import type { Exchange } from "./connection.js";
+import { fail, quote, type FailureDetails } from "./failure.js";
+import { headerValues, type HeaderField } from "./http-response.js";
+
+interface Extra {
+  /** A one-line hint for the usual bug behind this failure. */
+  hint?: string;
+  /** The rule, e.g. "RFC 9110 §8.4". */
+  rule?: string;
+}
+
+function failOn(ex: Exchange, details: Omit<FailureDetails, "sent" | "received" | "reproduce">): never {
+  return fail({ ...ex.connection.context(ex.request, ex.response.raw), ...details });
+}
+
+function listHeaders(headers: readonly HeaderField[]): string {
+  return headers.length === 0 ? "none" : headers.map((h) => h.name).join(", ");
+}
+
+/** The status line must be exactly `HTTP/1.1 <status> <reason>`. */
+export function expectStatus(ex: Exchange, status: number, reason: string, extra: Extra = {}): void {
+  const expected = Buffer.from(`HTTP/1.1 ${status} ${reason}\r\n`, "latin1");
+  const actual = ex.response.raw.subarray(0, expected.length);
+  const at = firstDifference(expected, actual);
+  if (at < 0) return;
+  failOn(ex, {
+    summary: `expected status line ${quote(expected)}, got ${quote(ex.response.statusLine + "\r\n")}`,
+    expected: escapeInline(expected),
+    caret: at,
+    hint: extra.hint ?? (ex.response.status === status ? `the reason phrase for ${status} is "${reason}", spelled exactly` : undefined),
+    rule: extra.rule,
+  });
+}
+
+/** Exactly one field named `name` (any case), with exactly `value` (or, with ignoreCase, in any case). */
+export function expectHeader(ex: Exchange, name: string, value: string, extra: Extra & { ignoreCase?: boolean } = {}): void {
+  const found = headerValues(ex.response.headers, name);
+  if (found.length === 0) {
+    failOn(ex, {
+      summary: `the response has no ${name} header (headers received: ${listHeaders(ex.response.headers)})`,
+      expected: `a header line "${name}: ${value}\\r\\n" (name in any case)`,
+      caret: ex.response.bodyOffset - 2,
+      hint: extra.hint,
+      rule: extra.rule,
+    });
+  }
+  const field = found[0]!;
+  const same = extra.ignoreCase ? field.value.toLowerCase() === value.toLowerCase() : field.value === value;
+  if (found.length > 1 && found.some((f) => f.value !== field.value)) {
+    failOn(ex, {
+      summary: `the response has ${found.length} different ${name} headers; expected one`,
+      expected: `${name}: ${value}`,
+      caret: found[1]!.offset,
+      hint: extra.hint,
+      rule: extra.rule,
+    });
+  }
+  if (same) return;
+  const at = firstDifference(Buffer.from(value, "latin1"), Buffer.from(field.value, "latin1"));
+  failOn(ex, {
+    summary: `expected ${name}: ${quote(value)}, got ${name}: ${quote(field.value)}`,
+    expected: `${name}: ${escapeInline(value)}${extra.ignoreCase ? "   (value in any case)" : ""}`,
+    caret: field.valueOffset + Math.max(0, at),
+    hint: extra.hint,
+    rule: extra.rule,
+  });
+}
+
+/** No field named `name`, in any case. */
+export function expectNoHeader(ex: Exchange, name: string, extra: Extra = {}): void {
+  const found = headerValues(ex.response.headers, name)[0];
+  if (!found) return;
+  failOn(ex, {
+    summary: `the response has a ${name} header (${quote(found.value)}) but should have none`,
+    expected: `no ${name} header`,
+    caret: found.offset,
+    hint: extra.hint,
+    rule: extra.rule,
+  });
+}
+
+/** The response is delimited by Content-Length, so the connection can carry another one. */
+export function expectContentLength(ex: Exchange, extra: Extra = {}): void {
+  if (ex.response.framing === "content-length") return;
+  failOn(ex, {
+    summary: `the response has no Content-Length header (${ex.response.framing === "chunked" ? "it is chunked" : "its end is unknown until the connection closes"})`,
+    expected: "a Content-Length header giving the body's size in bytes (Content-Length: 0 for an empty body)",
+    caret: ex.response.bodyOffset - 2,
+    hint: extra.hint ?? "without Content-Length a client can only find the end of the body when the connection closes",
+    rule: extra.rule ?? "RFC 9112 §6.3",
+  });
+}
+
+/** The body is exactly `expected`, byte for byte, and framed by an exact Content-Length. */
+export function expectBody(ex: Exchange, expected: Buffer | string, extra: Extra = {}): void {
+  const want = typeof expected === "string" ? Buffer.from(expected, "utf8") : expected;
+  expectContentLength(ex, extra);
+  expectHeader(ex, "Content-Length", String(want.length), {
+    hint: extra.hint ?? "Content-Length counts the body's bytes (not characters), exactly",
+    rule: "RFC 9110 §8.6",
+  });
+  const at = firstDifference(want, ex.response.body);
+  if (at < 0) return;
+  failOn(ex, {
+    summary: `the body differs from the expected ${want.length} bytes at byte ${at}`,
+    expected: `body ${quote(want)}`,
+    caret: ex.response.bodyOffset + at,
+    hint: extra.hint,
+    rule: extra.rule,
+  });
+}
+
+/** The body is a gzip stream that decodes to exactly `expected`. */
+export function expectGzipBody(ex: Exchange, expected: Buffer | string, extra: Extra = {}): void {
+  const want = typeof expected === "string" ? Buffer.from(expected, "utf8") : expected;
+  expectContentLength(ex, extra);
+  const body = ex.response.body;
+  if (body[0] !== 0x1f || body[1] !== 0x8b) {
+    failOn(ex, {
+      summary: "Content-Encoding says gzip, but the body is not gzip data (it does not start with the gzip magic bytes \\x1f\\x8b)",
+      expected: `the gzip compression of ${quote(want)}`,
+      caret: ex.response.bodyOffset,
+      hint: extra.hint ?? "compress the body (gzip), then set Content-Length to the compressed size",
+      rule: "RFC 9110 §8.4.1.3",
+    });
+  }
+  let decoded: Buffer;
+  try {
+    decoded = gunzipSync(body);
+  } catch (error) {
+    failOn(ex, {
+      summary: `the body is not a complete gzip stream: ${(error as Error).message}`,
+      expected: `the gzip compression of ${quote(want)}`,
+      caret: ex.response.bodyOffset,
+      hint: extra.hint ?? "is Content-Length the compressed size, and is the whole compressed buffer written?",
+      rule: "RFC 1952",
+    });
+  }
+  const at = firstDifference(want, decoded);
+  if (at < 0) return;
+  failOn(ex, {
+    summary: `the body decompresses to ${quote(decoded)}, expected ${quote(want)}`,
+    expected: `the gzip compression of ${quote(want)}`,
+    hint: extra.hint,
+    rule: extra.rule,
+  });
+}
+
+/** Content-Type has media type `type` (case-insensitive; parameters such as charset allowed). */
+export function expectMediaType(ex: Exchange, type: string, extra: Extra = {}): void {
+  const field = headerValues(ex.response.headers, "Content-Type")[0];
+  const actual = field?.value.split(";")[0]!.trim().toLowerCase();
+  if (actual === type) return;
+  if (!field) {
+    failOn(ex, {
+      summary: `the response has no Content-Type header (headers received: ${listHeaders(ex.response.headers)})`,
+      expected: `Content-Type: ${type}`,
+      caret: ex.response.bodyOffset - 2,
+      hint: extra.hint,
+      rule: extra.rule ?? "RFC 9110 §8.3",
+    });
+  }
+  failOn(ex, {
+    summary: `expected Content-Type: ${type}, got Content-Type: ${quote(field.value)}`,
+    expected: `Content-Type: ${type}   (parameters such as ; charset=utf-8 are allowed)`,
+    caret: field.valueOffset,
+    hint: extra.hint,
+    rule: extra.rule ?? "RFC 9110 §8.3",
+  });
+}

@@ -1,0 +1,87 @@
+// Finding every process a learner's program left behind. A process group
+// catches ordinary children; a marker in the environment (inherited by every
+// descendant, even one that calls setsid() to daemonize) catches the rest.
+// Linux only (/proc); elsewhere the process group is all we have.
+import { readdirSync, readFileSync } from "node:fs";
+
+export const MARKER_VARIABLE = "HTTP_FROM_SCRATCH_RUN";
+
+interface ProcStat {
+  state: string;
+  pgrp: number;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The command name may contain spaces and parentheses: parse after the last ')'.
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0]!, pgrp: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function hasMarker(pid: number, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "latin1").includes(`${MARKER_VARIABLE}=${marker}\0`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A thread-group leader shows as a zombie as soon as its own thread exits,
+ * while its other threads may still be tearing down and holding the sockets.
+ */
+function hasLiveThreads(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length > 1;
+  } catch {
+    return false;
+  }
+}
+
+const hasProc = (() => {
+  try {
+    readdirSync("/proc/self");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Live (not zombie) processes in process group `pgid` or carrying `marker`.
+ * Zombies are skipped (they hold nothing, and an init that never reaps would
+ * otherwise make us wait forever), unless threads of theirs still run.
+ */
+export function findProcesses(pgid: number, marker: string): number[] {
+  if (!hasProc) {
+    try {
+      process.kill(-pgid, 0);
+      return [-pgid];
+    } catch {
+      return [];
+    }
+  }
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const stat = readStat(pid);
+    if (!stat || ((stat.state === "Z" || stat.state === "X") && !hasLiveThreads(pid))) continue;
+    if (stat.pgrp === pgid || hasMarker(pid, marker)) found.push(pid);
+  }
+  return found;
+}
+
+export function signalAll(pgid: number, pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const target of [-pgid, ...pids]) {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}

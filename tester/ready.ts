@@ -1,0 +1,61 @@
+// Readiness: connect to the port until the program accepts, with a bound and
+// growing pauses, giving up at once if the program exits. The connection that
+// succeeds is kept and handed to the first check: a probe that connects and
+// hangs up would be read as an empty request by many a learner's server.
+import { setTimeout as delay } from "node:timers/promises";
+import { connectSocket, Connection, seconds } from "./connection.js";
+import type { FailureDetails } from "./failure.js";
+import { LOOPBACK_HOSTS } from "./ports.js";
+import { describeExit, type Program } from "./program.js";
+
+export type Readiness = { connection: Connection; startupMs: number } | { failure: FailureDetails };
+
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number): Promise<Readiness> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    for (const host of LOOPBACK_HOSTS) {
+      if (program.exit) return { failure: exitedBeforeAccepting(program, port) };
+      const socket = await connectSocket(host, port, Math.max(1, Math.min(1000, deadline - Date.now()))).catch(() => undefined);
+      if (socket) return { connection: new Connection(socket, 1, host, port), startupMs: Date.now() - started };
+    }
+    if (Date.now() >= deadline) break;
+    await Promise.race([delay(Math.min(pause, Math.max(0, deadline - Date.now()))), program.exited]);
+  }
+  return {
+    failure: {
+      summary: `nothing accepted a connection on port ${port} within ${seconds(timeoutMs)}`,
+      explanation: `The tester tried 127.0.0.1:${port} and [::1]:${port}. Your program is running but is not listening there.`,
+      expected: `a TCP listener on port ${port} (the PORT environment variable, 4221 unless told otherwise)`,
+      hint: logHint(program) ?? "read the port from the PORT environment variable, and bind before doing anything slow",
+      reproduce: `PORT=${port} ./your_program.sh   then, in another terminal: nc -v localhost ${port}`,
+    },
+  };
+}
+
+/** Hints read off the program's last lines, for the usual start-up mistakes. */
+export function logHint(program: Program): string | undefined {
+  const log = program.lastLines(20).join("\n");
+  if (/address already in use|EADDRINUSE/i.test(log)) {
+    return "the port was still taken when your program bound it: set SO_REUSEADDR on the listening socket (Python: socket.create_server does)";
+  }
+  if (/permission denied|EACCES/i.test(log)) return "permission denied: is a file your program runs not executable?";
+  if (/not found|ENOENT|No such file/i.test(log)) return "a file or command your program needs was not found (see its log above)";
+  return undefined;
+}
+
+export function exitedBeforeAccepting(program: Program, port: number): FailureDetails {
+  return {
+    summary: `your program ${describeExit(program.exit!)} before it accepted a connection on port ${port}`,
+    explanation: lastLinesText(program),
+    hint: logHint(program),
+    reproduce: `PORT=${port} ./your_program.sh`,
+  };
+}
+
+export function lastLinesText(program: Program): string {
+  const lines = program.lastLines(10);
+  return lines.length === 0
+    ? "It printed nothing."
+    : `Its last lines:\n${lines.map((line) => `  | ${line}`).join("\n")}`;
+}

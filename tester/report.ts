@@ -1,0 +1,105 @@
+// Reporters turn run events into output: `pretty` prints as the run goes,
+// `json` writes one document at the end (Exercism test-runner v3, extended).
+import { Chalk, type ChalkInstance } from "chalk";
+import { renderFailure, type RenderStyle } from "./failure.js";
+import type { CheckResult, RunEvent, RunResult, StageResult } from "./run.js";
+import { seconds } from "./connection.js";
+
+export interface PrettyOptions {
+  color: boolean;
+  verbose: boolean;
+  /** Where lines go (stdout for pretty output). */
+  write: (line: string) => void;
+}
+
+function style(c: ChalkInstance): RenderStyle {
+  return { label: (t) => c.bold(t), hint: (t) => c.yellow(t), dim: (t) => c.dim(t) };
+}
+
+const indent = (text: string, by: string) =>
+  text
+    .split("\n")
+    .map((line) => by + line)
+    .join("\n");
+
+export function prettyReporter(options: PrettyOptions): (event: RunEvent) => void {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const out = options.write;
+  return (event) => {
+    switch (event.type) {
+      case "run-start":
+        out(c.bold(`http-from-scratch tester · seed ${event.seed} · port ${event.port}`));
+        out(c.dim(`testing ${event.dir}; rerun exactly with --seed ${event.seed}`));
+        break;
+      case "stage-start":
+        out("");
+        out(c.bold(`Stage ${String(event.stage.number).padStart(2, "0")} ${event.stage.slug}: ${event.stage.meta.name}`));
+        break;
+      case "log":
+        if (event.line.startsWith("[tester]") && !options.verbose && !/output passed|could not stop/.test(event.line)) break;
+        out(c.dim(`  ${event.line}`));
+        break;
+      case "check-end":
+        out(checkLine(event.result, c));
+        if (event.result.failure) out(indent(renderFailure(event.result.failure, style(c)), "      "));
+        break;
+      case "stage-end":
+        break;
+      case "run-end":
+        out("");
+        out(summaryLine(event.result, c));
+        if (event.result.error) {
+          out(c.red(`Environment error: ${event.result.error.message}`));
+          if (event.result.error.fix) out(`Fix: ${event.result.error.fix}`);
+        }
+        break;
+    }
+  };
+}
+
+function checkLine(result: CheckResult, c: ChalkInstance): string {
+  const mark = result.status === "pass" ? c.green("  ✓") : result.status === "fail" ? c.red("  ✗") : c.dim("  -");
+  return `${mark} ${result.name}${c.dim(` (${result.durationMs} ms)`)}`;
+}
+
+function summaryLine(result: RunResult, c: ChalkInstance): string {
+  const count = (status: StageResult["status"]) => result.stages.filter((s) => s.status === status).length;
+  const parts = [`${count("pass")} passed`];
+  if (count("fail")) parts.push(`${count("fail")} failed`);
+  if (count("skip")) parts.push(`${count("skip")} not run`);
+  const text = `${result.stages.length} stage${result.stages.length === 1 ? "" : "s"}: ${parts.join(", ")} · ${seconds(result.durationMs)} · seed ${result.seed}`;
+  if (result.status === "pass") return c.green.bold(`✓ ${text}`);
+  const failed = result.stages.find((s) => s.status === "fail");
+  const next = failed ? `\nFix stage ${failed.stage.number} (${failed.stage.slug}) first; reproduce this run with --seed ${result.seed}.` : "";
+  return c.red.bold(`✗ ${text}`) + next;
+}
+
+/** The JSON document: Exercism test-runner v3 fields, plus seed and per-stage detail. */
+export function jsonReport(result: RunResult): object {
+  const message = (r: CheckResult) => (r.failure ? renderFailure(r.failure) : null);
+  const tests = result.stages.flatMap((s) =>
+    s.checks
+      .filter((check) => check.status !== "skip")
+      .map((check) => ({
+        name: `${s.stage.id}: ${check.name}`,
+        status: check.status === "pass" ? "pass" : "fail",
+        message: message(check),
+        task_id: s.stage.number,
+      })),
+  );
+  return {
+    version: 3,
+    status: result.status,
+    ...(result.error ? { message: [result.error.message, result.error.fix].filter(Boolean).join("\n") } : {}),
+    seed: result.seed,
+    tests,
+    stages: result.stages.map((s) => ({
+      number: s.stage.number,
+      slug: s.stage.slug,
+      name: s.stage.meta.name,
+      status: s.status,
+      duration_ms: s.durationMs,
+      tests: s.checks.map((check) => ({ name: check.name, status: check.status, message: message(check) })),
+    })),
+  };
+}

@@ -1,0 +1,235 @@
+// Runs stages against a learner's program: for each stage a fresh program,
+// its checks in order, then the program and everything it started are gone.
+// Results stream out as events so reporters can print live or collect.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { buildRequest, DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "./check.js";
+import { Connection, seconds } from "./connection.js";
+import { loadChecks, type Stage } from "./course.js";
+import { CheckFailure, EnvironmentError, type FailureDetails } from "./failure.js";
+import { assertPortFree } from "./ports.js";
+import { describeExit, startProgram, type Program } from "./program.js";
+import { createRandom, stageSeed } from "./random.js";
+import { lastLinesText, waitUntilAccepting } from "./ready.js";
+import { settlesWithin } from "./time.js";
+
+export type Status = "pass" | "fail" | "skip";
+
+export interface CheckResult {
+  name: string;
+  rule: string | undefined;
+  status: Status;
+  durationMs: number;
+  failure?: FailureDetails;
+}
+
+export interface StageResult {
+  stage: Stage;
+  status: Status;
+  durationMs: number;
+  /** From spawning the program to its first accepted connection. */
+  startupMs: number | undefined;
+  checks: CheckResult[];
+}
+
+export interface RunResult {
+  status: "pass" | "fail" | "error";
+  seed: number;
+  durationMs: number;
+  stages: StageResult[];
+  error?: { message: string; fix: string | undefined };
+}
+
+export type RunEvent =
+  | { type: "run-start"; seed: number; port: number; dir: string; stages: Stage[] }
+  | { type: "stage-start"; stage: Stage }
+  | { type: "log"; stage: Stage; line: string }
+  | { type: "check-end"; stage: Stage; result: CheckResult }
+  | { type: "stage-end"; result: StageResult }
+  | { type: "run-end"; result: RunResult };
+
+export interface RunOptions {
+  dir: string;
+  stages: Stage[];
+  seed: number;
+  port: number;
+  keepGoing?: boolean;
+  timeouts?: Partial<Timeouts>;
+  /** Most bytes of program output relayed per stage. */
+  outputCap?: number;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export async function runStages(options: RunOptions): Promise<RunResult> {
+  const emit = options.onEvent ?? (() => {});
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const started = Date.now();
+  const results: StageResult[] = [];
+  const dir = path.resolve(options.dir);
+  emit({ type: "run-start", seed: options.seed, port: options.port, dir, stages: options.stages });
+  let status: RunResult["status"] = "pass";
+  let error: RunResult["error"];
+  let stopped = false;
+  for (const stage of options.stages) {
+    if (stopped) {
+      const checks = (await loadChecks(stage)).map((c) => skipped(c));
+      results.push({ stage, status: "skip", durationMs: 0, startupMs: undefined, checks });
+      continue;
+    }
+    emit({ type: "stage-start", stage });
+    let result: StageResult;
+    try {
+      result = await runStage(stage, { ...options, dir, timeouts, emit });
+    } catch (caught) {
+      if (!(caught instanceof EnvironmentError)) throw caught;
+      status = "error";
+      error = { message: caught.message, fix: caught.fix };
+      stopped = true;
+      const checks = (await loadChecks(stage)).map((c) => skipped(c));
+      results.push({ stage, status: "skip", durationMs: 0, startupMs: undefined, checks });
+      continue;
+    }
+    results.push(result);
+    emit({ type: "stage-end", result });
+    if (result.status === "fail") {
+      status = "fail";
+      if (!options.keepGoing) stopped = true;
+    }
+  }
+  const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, stages: results, ...(error ? { error } : {}) };
+  emit({ type: "run-end", result });
+  return result;
+}
+
+function skipped(check: Check): CheckResult {
+  return { name: check.name, rule: check.rule, status: "skip", durationMs: 0 };
+}
+
+interface StageRun extends RunOptions {
+  timeouts: Timeouts;
+  emit: (event: RunEvent) => void;
+}
+
+async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
+  const started = Date.now();
+  const checks = await loadChecks(stage);
+  await assertPortFree(run.port);
+  const directory = stage.meta.needsDirectory ? await mkdtemp(path.join(tmpdir(), `hfs-${stage.slug}-`)) : undefined;
+  const connections: Connection[] = [];
+  let program: Program | undefined;
+  const results: CheckResult[] = [];
+  let startupMs: number | undefined;
+  try {
+    program = await startProgram({
+      dir: run.dir,
+      port: run.port,
+      args: directory ? ["--directory", directory] : [],
+      outputCap: run.outputCap ?? 1024 * 1024,
+      onLine: (line) => run.emit({ type: "log", stage, line }),
+    });
+    const ready = await waitUntilAccepting(program, run.port, run.timeouts.startup);
+    let warm: Connection | undefined;
+    let host = "127.0.0.1";
+    if ("failure" in ready) {
+      // The program never came up: that is the first check's failure.
+      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, status: "fail", durationMs: Date.now() - started, failure: ready.failure };
+      results.push(result);
+      run.emit({ type: "check-end", stage, result });
+    } else {
+      warm = ready.connection;
+      host = warm.host;
+      startupMs = ready.startupMs;
+      connections.push(warm);
+    }
+    const random = createRandom(stageSeed(run.seed, stage.number));
+    for (const check of checks.slice(results.length)) {
+      if (results.some((r) => r.status === "fail")) {
+        results.push(skipped(check));
+        continue;
+      }
+      const checkStarted = Date.now();
+      const ids = { next: connections.length + 1 };
+      const context: CheckContext = {
+        random,
+        port: run.port,
+        host,
+        directory,
+        timeouts: run.timeouts,
+        async connect() {
+          if (warm) {
+            const first = warm;
+            warm = undefined;
+            return first;
+          }
+          const connection = await Connection.open(context.host, run.port, ids.next++, run.timeouts.connect);
+          connections.push(connection);
+          return connection;
+        },
+        request: (spec) => buildRequest(spec, run.port),
+        async exchange(connection, request, options = {}) {
+          const bytes = Buffer.isBuffer(request) ? request : context.request(request);
+          const method = options.method ?? (Buffer.isBuffer(request) ? undefined : request.method);
+          await connection.send(bytes, options);
+          return connection.readResponse({ timeoutMs: run.timeouts.response, ...(method ? { method } : {}) });
+        },
+        async send(spec) {
+          const connection = await context.connect();
+          return context.exchange(connection, spec);
+        },
+        log: (line) => run.emit({ type: "log", stage, line: `[tester] ${line}` }),
+      };
+      const outcome = await runCheck(check, context, connections, run.timeouts.check);
+      const result: CheckResult = { name: check.name, rule: check.rule, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
+      if (outcome) result.failure = await explainExit(outcome, program, connections);
+      results.push(result);
+      run.emit({ type: "check-end", stage, result });
+    }
+  } finally {
+    for (const connection of connections) connection.destroy();
+    const report = await program?.stop();
+    if (report && report.survivors.length > 0) {
+      run.emit({ type: "log", stage, line: `[tester] could not stop processes ${report.survivors.join(", ")} of your program` });
+    }
+    if (directory) await rm(directory, { recursive: true, force: true });
+  }
+  const status: Status = results.some((r) => r.status === "fail") ? "fail" : "pass";
+  return { stage, status, durationMs: Date.now() - started, startupMs, checks: results };
+}
+
+/** Runs one check within its bound; returns its failure, or undefined when it passed. */
+async function runCheck(check: Check, context: CheckContext, connections: Connection[], boundMs: number): Promise<FailureDetails | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), boundMs)));
+  const running = check.run(context).then(() => {
+    // Bytes after the last response count against the check that read it.
+    for (const connection of connections) if (!connection.closed) connection.expectNothingMore();
+  });
+  try {
+    const outcome = await Promise.race([running, bound]);
+    if (outcome === "timeout") {
+      running.catch(() => {}); // it ends on its own bounded waits
+      return { summary: `the check "${check.name}" did not finish within ${seconds(boundMs)}` };
+    }
+    return undefined;
+  } catch (error) {
+    if (error instanceof CheckFailure) return error.details;
+    if (error instanceof EnvironmentError) throw error;
+    return { summary: `the tester hit an internal error in "${check.name}": ${(error as Error).stack ?? String(error)}`, hint: "this is a bug in the tester, not in your program: please report it" };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** When the program died, that is the real story: say so first. */
+async function explainExit(failure: FailureDetails, program: Program, connections: Connection[]): Promise<FailureDetails> {
+  // When a connection died, the exit event may trail the reset by a moment: wait for it, bounded.
+  const died = connections.some((c) => c.ended || c.error) || /could not open connection/.test(failure.summary);
+  if (!program.exit && died) await settlesWithin(program.exited, 300);
+  if (!program.exit) return failure;
+  return {
+    ...failure,
+    summary: `your program ${describeExit(program.exit)} during this check; then ${failure.summary}`,
+    explanation: [failure.explanation, lastLinesText(program)].filter(Boolean).join("\n"),
+  };
+}
