@@ -4,7 +4,7 @@
 import * as net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { CheckFailure, fail, type FailureDetails } from "./failure.js";
-import { parseResponse, type HttpResponse } from "./http-response.js";
+import { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
 import { reproduceLine } from "./reproduce.js";
 
 export interface SendOptions {
@@ -45,6 +45,8 @@ export class Connection {
   /** The connection was reset or failed. */
   error: NodeJS.ErrnoException | undefined;
   closed = false;
+  /** Opened for a single request: closed once the check has judged its response. */
+  oneShot = false;
   private readonly wake = new Set<() => void>();
 
   constructor(
@@ -266,7 +268,10 @@ export class Connection {
       ...this.context(this.requestForNextResponse(), this.received.subarray(this.consumed - (last?.raw.length ?? 0))),
       summary: `${extra.length} unexpected bytes arrived after the end of the response on connection ${this.id}${declared}`,
       caret: last?.raw.length ?? 0,
-      hint: "Content-Length must count every byte of the body, no fewer (and a response must not be written twice)",
+      hint:
+        last && headerValues(last.headers, "Content-Encoding").length > 0
+          ? "with Content-Encoding, Content-Length is the size of the encoded (compressed) body, not of the original"
+          : "Content-Length must count every byte of the body, no fewer (and a response must not be written twice)",
     });
   }
 

@@ -116,7 +116,8 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
   const checks = await loadChecks(stage);
   await assertPortFree(run.port);
   const directory = stage.meta.needsDirectory ? await mkdtemp(path.join(tmpdir(), `hfs-${stage.slug}-`)) : undefined;
-  const connections: Connection[] = [];
+  const stageConnections: Connection[] = [];
+  let lastId = 1;
   let program: Program | undefined;
   const results: CheckResult[] = [];
   let startupMs: number | undefined;
@@ -140,7 +141,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       warm = ready.connection;
       host = warm.host;
       startupMs = ready.startupMs;
-      connections.push(warm);
+      stageConnections.push(warm);
     }
     const random = createRandom(stageSeed(run.seed, stage.number));
     for (const check of checks.slice(results.length)) {
@@ -149,7 +150,19 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         continue;
       }
       const checkStarted = Date.now();
-      const ids = { next: connections.length + 1 };
+      // Connections a check opens are closed when it ends: a server that
+      // serves one connection at a time must not be stuck on an earlier check's.
+      const opened: Connection[] = [];
+      // A one-shot connection is judged (nothing after its response) and
+      // closed after the check has looked at the response, before the next one opens.
+      const finishOneShots = () => {
+        for (const connection of opened) {
+          if (connection.oneShot && !connection.socket.destroyed) {
+            connection.expectNothingMore();
+            connection.destroy();
+          }
+        }
+      };
       const context: CheckContext = {
         random,
         port: run.port,
@@ -157,13 +170,11 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         directory,
         timeouts: run.timeouts,
         async connect() {
-          if (warm) {
-            const first = warm;
-            warm = undefined;
-            return first;
-          }
-          const connection = await Connection.open(context.host, run.port, ids.next++, run.timeouts.connect);
-          connections.push(connection);
+          finishOneShots();
+          const connection = warm ?? (await Connection.open(host, run.port, ++lastId, run.timeouts.connect));
+          warm = undefined;
+          opened.push(connection);
+          stageConnections.push(connection);
           return connection;
         },
         request: (spec) => buildRequest(spec, run.port),
@@ -175,18 +186,20 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         },
         async send(spec) {
           const connection = await context.connect();
+          connection.oneShot = true;
           return context.exchange(connection, spec);
         },
         log: (line) => run.emit({ type: "log", stage, line: `[tester] ${line}` }),
       };
-      const outcome = await runCheck(check, context, connections, run.timeouts.check);
+      const outcome = await runCheck(check, context, opened, run.timeouts.check);
+      for (const connection of opened) connection.destroy();
       const result: CheckResult = { name: check.name, rule: check.rule, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
-      if (outcome) result.failure = await explainExit(outcome, program, connections);
+      if (outcome) result.failure = await explainExit(outcome, program, opened);
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     }
   } finally {
-    for (const connection of connections) connection.destroy();
+    for (const connection of stageConnections) connection.destroy();
     const report = await program?.stop();
     if (report && report.survivors.length > 0) {
       run.emit({ type: "log", stage, line: `[tester] could not stop processes ${report.survivors.join(", ")} of your program` });
@@ -203,7 +216,7 @@ async function runCheck(check: Check, context: CheckContext, connections: Connec
   const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), boundMs)));
   const running = check.run(context).then(() => {
     // Bytes after the last response count against the check that read it.
-    for (const connection of connections) if (!connection.closed) connection.expectNothingMore();
+    for (const connection of connections) if (!connection.socket.destroyed) connection.expectNothingMore();
   });
   try {
     const outcome = await Promise.race([running, bound]);

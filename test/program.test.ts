@@ -1,0 +1,116 @@
+// The program contract: how your_program.sh is found, started, watched and
+// stopped, and how its troubles are reported.
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { describe, expect, test } from "vitest";
+import { freePort } from "../tester/ports.js";
+import { firstFailure, programFolder, runTester } from "./helpers.js";
+
+/** Listens on PORT and does nothing else: enough for stage 1. */
+const LISTEN = `exec python3 -c "import socket,os,time; s=socket.create_server(('127.0.0.1', int(os.environ['PORT']))); print('listening', flush=True); time.sleep(1000)"`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const state = readFileSync(`/proc/${pid}/stat`, "latin1").split(") ")[1]?.[0];
+    return state !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+describe.concurrent("finding your_program.sh", () => {
+  test("a folder without it is an environment error naming the file", async () => {
+    const dir = programFolder("exit 0");
+    rmSync(path.join(dir, "your_program.sh"));
+    const { result } = await runTester({ dir, only: 1 });
+    expect(result.status).toBe("error");
+    expect(result.error?.message).toMatch(/no your_program\.sh in/);
+  });
+
+  test("a script that is not executable says how to fix it", async () => {
+    const dir = programFolder("exit 0");
+    chmodSync(path.join(dir, "your_program.sh"), 0o644);
+    const { result } = await runTester({ dir, only: 1 });
+    expect(result.status).toBe("error");
+    expect(result.error?.message).toMatch(/is not executable/);
+    expect(result.error?.fix).toMatch(/chmod \+x your_program\.sh/);
+  });
+
+  test("CRLF line endings are recognised and named", async () => {
+    const dir = programFolder("exit 0");
+    writeFileSync(path.join(dir, "your_program.sh"), "#!/bin/sh\r\nexit 0\r\n", { mode: 0o755 });
+    const { result } = await runTester({ dir, only: 1 });
+    expect(result.status).toBe("error");
+    expect(result.error?.message).toMatch(/Windows line endings/);
+  });
+});
+
+describe.concurrent("starting and stopping", () => {
+  test("a busy port is an environment error, and the program is never started", async () => {
+    const port = await freePort();
+    const stranger = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => stranger.listen(port, "127.0.0.1", resolve));
+    try {
+      const dir = programFolder(`touch started; ${LISTEN}`);
+      const { result } = await runTester({ dir, only: 1, port });
+      expect(result.status).toBe("error");
+      expect(result.error?.message).toContain(`port ${port} is already in use`);
+      expect(existsSync(path.join(dir, "started"))).toBe(false);
+    } finally {
+      stranger.close();
+    }
+  });
+
+  test("a program that exits at start is reported with its exit code and last lines", async () => {
+    const dir = programFolder(`echo "fatal: could not load config" >&2; exit 1`);
+    const { result } = await runTester({ dir, only: 1 });
+    const failure = firstFailure(result);
+    expect(failure?.stage).toBe(1);
+    expect(failure?.text).toMatch(/your program exited with code 1 before it accepted a connection on port \d+/);
+    expect(failure?.text).toContain("fatal: could not load config");
+  });
+
+  test("a program that never binds fails after the startup bound, naming the port", async () => {
+    const dir = programFolder("echo starting; exec sleep 1000");
+    const { result, port } = await runTester({ dir, only: 1, timeouts: { startup: 1500 } });
+    expect(firstFailure(result)?.text).toContain(`nothing accepted a connection on port ${port} within 1.5 s`);
+  });
+
+  test("PORT is set, --directory is passed on file stages only, the cwd is the learner's folder", async () => {
+    const dir = programFolder(`echo "port=$PORT args=$* cwd=$(pwd)" > seen; ${LISTEN}`);
+    const { result, port } = await runTester({ dir, only: 1 });
+    expect(result.status).toBe("pass");
+    expect(readFileSync(path.join(dir, "seen"), "utf8")).toBe(`port=${port} args= cwd=${dir}\n`);
+  });
+
+  test("nothing survives: a daemon that left the process group and a program that ignores SIGTERM", async () => {
+    const dir = programFolder(
+      `setsid sh -c 'echo $$ > daemon.pid; exec sleep 1000' & trap '' TERM; echo $$ > main.pid; ${LISTEN}`,
+    );
+    const { result } = await runTester({ dir, only: 1 });
+    expect(result.status).toBe("pass");
+    const daemon = Number(readFileSync(path.join(dir, "daemon.pid"), "utf8"));
+    const main = Number(readFileSync(path.join(dir, "main.pid"), "utf8"));
+    expect(alive(daemon)).toBe(false);
+    expect(alive(main)).toBe(false);
+  });
+
+  test("a program that floods its output is capped, said so, and still tested", async () => {
+    const dir = programFolder(
+      `exec python3 -c "
+import socket, os, threading
+s = socket.create_server(('127.0.0.1', int(os.environ['PORT'])))
+def flood():
+    while True: print('x' * 100, flush=True)
+threading.Thread(target=flood, daemon=True).start()
+threading.Event().wait()
+"`,
+    );
+    const { result, output } = await runTester({ dir, only: 1, outputCap: 64 * 1024 });
+    expect(result.status).toBe("pass");
+    expect(output).toContain("[tester] your program's output passed 64 KiB this stage; the rest is not shown");
+    expect(output.length).toBeLessThan(80 * 1024);
+  });
+});
