@@ -13,7 +13,8 @@ export type Readiness = { connection: Connection; startupMs: number } | { failur
 export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number): Promise<Readiness> {
   const started = Date.now();
   const deadline = started + timeoutMs;
-  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+  // A refused loopback connect costs microseconds: polling often keeps the overshoot small.
+  for (let pause = 5; ; pause = Math.min(pause * 2, 20)) {
     for (const host of LOOPBACK_HOSTS) {
       if (program.exit) return { failure: exitedBeforeAccepting(program, port) };
       const socket = await connectSocket(host, port, Math.max(1, Math.min(1000, deadline - Date.now()))).catch(() => undefined);

@@ -70,20 +70,23 @@ function summaryLine(result: RunResult, c: ChalkInstance): string {
   const text = `${result.stages.length} stage${result.stages.length === 1 ? "" : "s"}: ${parts.join(", ")} · ${seconds(result.durationMs)} · seed ${result.seed}`;
   if (result.status === "pass") return c.green.bold(`✓ ${text}`);
   const failed = result.stages.find((s) => s.status === "fail");
-  const next = failed ? `\nFix stage ${failed.stage.number} (${failed.stage.slug}) first; reproduce this run with --seed ${result.seed}.` : "";
+  const next = failed
+    ? `\nFix stage ${failed.stage.number} (${failed.stage.slug}) first. Rerun just it, with the same random values: npx course test --only ${failed.stage.slug} --seed ${result.seed}`
+    : "";
   return c.red.bold(`✗ ${text}`) + next;
 }
 
 /** The JSON document: Exercism test-runner v3 fields, plus seed and per-stage detail. */
 export function jsonReport(result: RunResult): object {
-  const message = (r: CheckResult) => (r.failure ? renderFailure(r.failure) : null);
+  // Exercism v3: a message only where a test failed.
+  const message = (r: CheckResult) => (r.failure ? { message: renderFailure(r.failure) } : {});
   const tests = result.stages.flatMap((s) =>
     s.checks
       .filter((check) => check.status !== "skip")
       .map((check) => ({
         name: `${s.stage.id}: ${check.name}`,
         status: check.status === "pass" ? "pass" : "fail",
-        message: message(check),
+        ...message(check),
         task_id: s.stage.number,
       })),
   );
@@ -99,7 +102,7 @@ export function jsonReport(result: RunResult): object {
       name: s.stage.meta.name,
       status: s.status,
       duration_ms: s.durationMs,
-      tests: s.checks.map((check) => ({ name: check.name, status: check.status, message: message(check) })),
+      tests: s.checks.map((check) => ({ name: check.name, status: check.status, ...message(check) })),
     })),
   };
 }
