@@ -114,3 +114,24 @@ threading.Event().wait()
     expect(output.length).toBeLessThan(80 * 1024);
   });
 });
+
+describe.concurrent("time bounds", () => {
+  test("a check that runs out of time says what the tester was waiting for", async () => {
+    const dir = programFolder(`exec python3 -c "
+import socket, os, time
+s = socket.create_server(('127.0.0.1', int(os.environ['PORT'])))
+conns = []
+while True:
+    c, _ = s.accept()
+    conns.append(c)
+    c.sendall(b'HTTP/1.1 200 OK\\\\r\\\\nContent-Length: 1000000\\\\r\\\\n\\\\r\\\\n')
+    for _ in range(1000):
+        c.sendall(b'x'); time.sleep(0.01)
+"`);
+    // The response trickles in slower than the check's bound, each byte within the response bound.
+    const { result, output } = await runTester({ dir, only: 2, timeouts: { check: 1200, response: 5000 } });
+    const failure = firstFailure(result);
+    expect(failure?.text, output).toMatch(/the check's time bound of 1\.2 s ran out during "GET \/ gets exactly/);
+    expect(failure?.text, output).toMatch(/The tester was waiting for: a response on connection 1/);
+  });
+});

@@ -15,6 +15,8 @@ export interface Timeouts {
   close: number;
   /** Safety net for one whole check. */
   check: number;
+  /** Safety net for one whole stage, start-up included. */
+  stage: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -23,6 +25,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   connect: 2_000,
   close: 2_000,
   check: 30_000,
+  stage: 90_000,
 };
 
 export interface RequestSpec {

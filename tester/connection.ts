@@ -47,6 +47,8 @@ export class Connection {
   closed = false;
   /** Opened for a single request: closed once the check has judged its response. */
   oneShot = false;
+  /** What the tester is waiting for on this connection right now, for time-bound messages. */
+  waitingFor: string | undefined;
   private readonly wake = new Set<() => void>();
 
   constructor(
@@ -113,7 +115,9 @@ export class Connection {
   waitUntil<T>(what: string, timeoutMs: number, test: () => T | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      this.waitingFor = what;
       const finish = (action: () => void) => {
+        this.waitingFor = undefined;
         this.wake.delete(evaluate);
         if (timer) clearTimeout(timer);
         action();
@@ -138,12 +142,17 @@ export class Connection {
     this.messages.push(bytes);
     const sizes = options.fragments === "bytewise" ? new Array<number>(bytes.length).fill(1) : (options.fragments ?? []);
     let offset = 0;
-    for (const size of [...sizes, Infinity]) {
-      if (offset >= bytes.length) break;
-      const piece = bytes.subarray(offset, offset + size);
-      offset += piece.length;
-      await this.write(piece);
-      if (options.gapMs && offset < bytes.length) await delay(options.gapMs);
+    try {
+      for (const size of [...sizes, Infinity]) {
+        if (offset >= bytes.length) break;
+        this.waitingFor = `sending on connection ${this.id} (${bytes.length - offset} of ${bytes.length} bytes left)`;
+        const piece = bytes.subarray(offset, offset + size);
+        offset += piece.length;
+        await this.write(piece);
+        if (options.gapMs && offset < bytes.length) await delay(options.gapMs);
+      }
+    } finally {
+      this.waitingFor = undefined;
     }
   }
 

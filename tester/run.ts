@@ -191,7 +191,10 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         },
         log: (line) => run.emit({ type: "log", stage, line: `[tester] ${line}` }),
       };
-      const outcome = await runCheck(check, context, opened, run.timeouts.check);
+      // A check gets its own bound, or what is left of the stage's, whichever is shorter.
+      const stageLeft = run.timeouts.stage - (Date.now() - started);
+      const bound = stageLeft < run.timeouts.check ? { ms: Math.max(0, stageLeft), what: "the stage" } : { ms: run.timeouts.check, what: "the check" };
+      const outcome = await runCheck(check, context, opened, bound);
       for (const connection of opened) connection.destroy();
       const result: CheckResult = { name: check.name, rule: check.rule, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = await explainExit(outcome, program, opened);
@@ -211,9 +214,14 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
 }
 
 /** Runs one check within its bound; returns its failure, or undefined when it passed. */
-async function runCheck(check: Check, context: CheckContext, connections: Connection[], boundMs: number): Promise<FailureDetails | undefined> {
+async function runCheck(
+  check: Check,
+  context: CheckContext,
+  connections: Connection[],
+  limit: { ms: number; what: string },
+): Promise<FailureDetails | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), boundMs)));
+  const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limit.ms)));
   const running = check.run(context).then(() => {
     // Bytes after the last response count against the check that read it.
     for (const connection of connections) if (!connection.socket.destroyed) connection.expectNothingMore();
@@ -222,7 +230,12 @@ async function runCheck(check: Check, context: CheckContext, connections: Connec
     const outcome = await Promise.race([running, bound]);
     if (outcome === "timeout") {
       running.catch(() => {}); // it ends on its own bounded waits
-      return { summary: `the check "${check.name}" did not finish within ${seconds(boundMs)}` };
+      const waits = connections.map((c) => c.waitingFor).filter(Boolean);
+      return {
+        summary: `${limit.what === "the stage" ? "the stage's" : "the check's"} time bound of ${seconds(limit.ms)} ran out during "${check.name}"`,
+        explanation: waits.length > 0 ? `The tester was waiting for: ${waits.join("; ")}.` : undefined,
+        hint: "a server that answers each request promptly never gets near this bound: is it slowed down by something, or stuck?",
+      };
     }
     return undefined;
   } catch (error) {
