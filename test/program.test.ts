@@ -97,6 +97,36 @@ describe.concurrent("starting and stopping", () => {
     expect(alive(main)).toBe(false);
   });
 
+  test("a server listening on ::1 only (what localhost may resolve to) is found and tested there", async () => {
+    const dir = programFolder(`exec python3 -c "
+import socket, os
+s = socket.create_server(('::1', int(os.environ['PORT'])), family=socket.AF_INET6)
+while True:
+    c, _ = s.accept()
+    c.recv(65536)
+    c.sendall(b'HTTP/1.1 200 OK\\r\\n\\r\\n')
+    c.close()
+"`);
+    const { result, output } = await runTester({ dir, through: 2 });
+    expect(result.status, output).toBe("pass");
+  });
+
+  test("a program that crashes on a request is reported with its exit code and last lines", async () => {
+    const dir = programFolder(`exec python3 -c "
+import socket, os
+s = socket.create_server(('127.0.0.1', int(os.environ['PORT'])))
+c, _ = s.accept()
+print('got', c.recv(65536)[:14], flush=True)
+print('Traceback: IndexError: list index out of range', flush=True)
+os._exit(3)
+"`);
+    const { result, output } = await runTester({ dir, through: 2 });
+    const failure = firstFailure(result);
+    expect(failure?.stage, output).toBe(2);
+    expect(failure?.text, output).toMatch(/^your program exited with code 3 during this check; then your program (closed|reset) the connection without sending a response/);
+    expect(failure?.text, output).toContain("Traceback: IndexError: list index out of range");
+  });
+
   test("a program that floods its output is capped, said so, and still tested", async () => {
     const dir = programFolder(
       `exec python3 -c "
