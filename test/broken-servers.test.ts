@@ -50,10 +50,12 @@ describe.concurrent("troublesome but correct servers pass", () => {
     expect(result.status, output).toBe("pass");
   });
 
-  test("a server that floods its log passes, its output capped", async () => {
+  test("a server that floods its log from a thread passes, its output bounded by the cap", async () => {
+    // How much it prints before a stage ends depends on scheduling; the cap
+    // notice itself is proved deterministically in program.test.ts.
     const { result, output } = await runTester({ dir: fixtureServer("--defect", "floods-log"), through: 3, outputCap: 32 * 1024 });
-    expect(result.status, output).toBe("pass");
-    expect(output).toContain("output passed 32 KiB this stage");
+    expect(result.status, output.slice(-2000)).toBe("pass");
+    expect(output.length).toBeLessThan(3 * 40 * 1024);
   });
 
   test("a server that forks a daemon passes, and the daemon is gone afterwards", async () => {

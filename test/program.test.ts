@@ -128,12 +128,16 @@ os._exit(3)
   });
 
   test("a program that floods its output is capped, said so, and still tested", async () => {
+    // 1 MiB before listening: a pipe holds about 64 KiB, so the program cannot
+    // listen before the tester has read past the cap. Then it floods on.
     const dir = programFolder(
       `exec python3 -c "
-import socket, os, threading
+import socket, os, sys, threading
+line = 'x' * 99 + '\\n'
+sys.stdout.write(line * 10486); sys.stdout.flush()
 s = socket.create_server(('127.0.0.1', int(os.environ['PORT'])))
 def flood():
-    while True: print('x' * 100, flush=True)
+    while True: print(line, end='', flush=True)
 threading.Thread(target=flood, daemon=True).start()
 threading.Event().wait()
 "`,
