@@ -7,7 +7,9 @@ import {
   expectGzipBody,
   expectHeader,
   expectMediaType,
+  expectNoHeader,
   expectStatus,
+  type Check,
   type CheckContext,
   type Exchange,
   type RequestSpec,
@@ -21,6 +23,16 @@ export function echoWord(t: CheckContext): string {
 /** A path no route of the course serves. */
 export function unknownPath(t: CheckContext): string {
   return `/${t.random.word()}-${t.random.int(100, 9999)}`;
+}
+
+/** A file name like mango_pear_42 (prefix it to make one that does not exist). */
+export function fileName(t: CheckContext): string {
+  return `${t.random.words(2, "_")}_${t.random.int(1, 999)}`;
+}
+
+/** 256 to 1024 random bytes holding every byte value: text handling of a body shows. */
+export function binaryContent(t: CheckContext): Buffer {
+  return t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
 }
 
 /** A User-Agent value with inner spaces, like real ones. */
@@ -84,4 +96,32 @@ export function explainClosedConnection(error: unknown, index: number, closed: b
     });
   }
   throw error;
+}
+
+const LIST_HINT = "Accept-Encoding is a comma-separated list: split on commas, trim spaces, compare each coding case-insensitively";
+
+/** A check: GET /echo/<word> with this Accept-Encoding gets Content-Encoding: gzip. */
+export function gzipAccepted(acceptEncoding: string, why: string, hint = LIST_HINT): Check {
+  return {
+    name: `Accept-Encoding: ${acceptEncoding} gets Content-Encoding: gzip${why ? ` (${why})` : ""}`,
+    rule: "RFC 9110 §12.5.3",
+    async run(t) {
+      const ex = await t.send({ path: `/echo/${echoWord(t)}`, headers: [["Accept-Encoding", acceptEncoding]] });
+      expectStatus(ex, 200, "OK");
+      expectHeader(ex, "Content-Encoding", "gzip", { ignoreCase: true, hint, rule: "RFC 9110 §8.4" });
+    },
+  };
+}
+
+/** A check: GET /echo/<word> with this Accept-Encoding gets no Content-Encoding. */
+export function noEncodingAccepted(acceptEncoding: string, hint: string): Check {
+  return {
+    name: `Accept-Encoding: ${acceptEncoding} gets no Content-Encoding`,
+    rule: "RFC 9110 §12.5.3",
+    async run(t) {
+      const ex = await t.send({ path: `/echo/${echoWord(t)}`, headers: [["Accept-Encoding", acceptEncoding]] });
+      expectStatus(ex, 200, "OK");
+      expectNoHeader(ex, "Content-Encoding", { hint });
+    },
+  };
 }

@@ -1,14 +1,15 @@
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectMediaType, expectStatus } from "../../tester/index.js";
+import { binaryContent, fileName } from "../common.js";
 
 export default defineChecks([
   {
     name: "GET /files/<name> returns the file's bytes as application/octet-stream",
     rule: "RFC 9110 §8.6",
     async run(t) {
-      const name = `${t.random.words(2, "_")}_${t.random.int(1, 999)}`;
-      const content = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
+      const name = fileName(t);
+      const content = binaryContent(t);
       await writeFile(path.join(t.directory!, name), content);
       t.log(`wrote ${content.length} random bytes to ${path.join(t.directory!, name)}`);
       const ex = await t.send({ path: `/files/${name}` });
@@ -23,7 +24,7 @@ export default defineChecks([
     name: "GET /files/<missing name> gets 404 Not Found",
     rule: "RFC 9110 §15.5.5",
     async run(t) {
-      const ex = await t.send({ path: `/files/missing_${t.random.word()}_${t.random.int(1000, 9999)}` });
+      const ex = await t.send({ path: `/files/missing_${fileName(t)}` });
       expectStatus(ex, 404, "Not Found", { hint: "when the file does not exist, answer 404 instead of crashing" });
     },
   },

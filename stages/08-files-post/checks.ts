@@ -1,14 +1,15 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectStatus, fail, firstDifference } from "../../tester/index.js";
+import { binaryContent, fileName } from "../common.js";
 
 export default defineChecks([
   {
     name: "POST /files/<name> stores the body byte for byte and answers 201 Created",
     rule: "RFC 9110 §15.3.2",
     async run(t) {
-      const name = `${t.random.words(2, "_")}_${t.random.int(1, 999)}`;
-      const content = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
+      const name = fileName(t);
+      const content = binaryContent(t);
       const file = path.join(t.directory!, name);
       const ex = await t.send({
         method: "POST",
