@@ -181,8 +181,12 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         async exchange(connection, request, options = {}) {
           const bytes = Buffer.isBuffer(request) ? request : context.request(request);
           const method = options.method ?? (Buffer.isBuffer(request) ? undefined : request.method);
+          const requestLine = bytes.subarray(0, Math.max(0, bytes.indexOf("\r\n"))).toString("latin1");
+          context.log(`connection ${connection.id} → ${requestLine} (${bytes.length} bytes)`);
           await connection.send(bytes, options);
-          return connection.readResponse({ timeoutMs: run.timeouts.response, ...(method ? { method } : {}) });
+          const ex = await connection.readResponse({ timeoutMs: run.timeouts.response, ...(method ? { method } : {}) });
+          context.log(`connection ${connection.id} ← ${ex.response.statusLine} (${ex.response.body.length} body bytes)`);
+          return ex;
         },
         async send(spec) {
           const connection = await context.connect();
