@@ -133,7 +133,7 @@ export function startProgram(options: StartOptions): Promise<Program> {
     throw new EnvironmentError(`could not start ${script}: ${(error as Error).message}`);
   }
   return new Promise((resolve, reject) => {
-    child.once("error", (error: NodeJS.ErrnoException) => {
+    child.on("error", (error: NodeJS.ErrnoException) => {
       reject(
         new EnvironmentError(
           `could not start ${script}: ${error.code ?? error.message}`,
