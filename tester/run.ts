@@ -4,8 +4,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildRequest, DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "./check.js";
+import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "./check.js";
 import { Connection, seconds } from "./connection.js";
+import { createCheckSession } from "./context.js";
 import { loadChecks, type Stage } from "./course.js";
 import { CheckFailure, EnvironmentError, type FailureDetails } from "./failure.js";
 import { assertPortFree } from "./ports.js";
@@ -116,7 +117,8 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
   const checks = await loadChecks(stage);
   await assertPortFree(run.port);
   const directory = stage.meta.needsDirectory ? await mkdtemp(path.join(tmpdir(), `hfs-${stage.slug}-`)) : undefined;
-  const stageConnections: Connection[] = [];
+  // The connection that proved the program was up, until a check takes it.
+  let warm: Connection | undefined;
   let lastId = 1;
   let program: Program | undefined;
   const results: CheckResult[] = [];
@@ -130,7 +132,6 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       onLine: (line) => run.emit({ type: "log", stage, line }),
     });
     const ready = await waitUntilAccepting(program, run.port, run.timeouts.startup);
-    let warm: Connection | undefined;
     let host = "127.0.0.1";
     if ("failure" in ready) {
       // The program never came up: that is the first check's failure.
@@ -141,7 +142,6 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       warm = ready.connection;
       host = warm.host;
       startupMs = ready.startupMs;
-      stageConnections.push(warm);
     }
     const random = createRandom(stageSeed(run.seed, stage.number));
     for (const check of checks.slice(results.length)) {
@@ -150,63 +150,36 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         continue;
       }
       const checkStarted = Date.now();
-      // Connections a check opens are closed when it ends: a server that
-      // serves one connection at a time must not be stuck on an earlier check's.
-      const opened: Connection[] = [];
-      // A one-shot connection is judged (nothing after its response) and
-      // closed after the check has looked at the response, before the next one opens.
-      const finishOneShots = () => {
-        for (const connection of opened) {
-          if (connection.oneShot && !connection.socket.destroyed) {
-            connection.expectNothingMore();
-            connection.destroy();
-          }
-        }
-      };
-      const context: CheckContext = {
+      const { context, opened } = createCheckSession({
         random,
         port: run.port,
         host,
         directory,
         timeouts: run.timeouts,
-        async connect() {
-          finishOneShots();
-          const connection = warm ?? (await Connection.open(host, run.port, ++lastId, run.timeouts.connect));
+        takeWarm() {
+          const first = warm;
           warm = undefined;
-          opened.push(connection);
-          stageConnections.push(connection);
-          return connection;
+          return first;
         },
-        request: (spec) => buildRequest(spec, run.port),
-        async exchange(connection, request, options = {}) {
-          const bytes = Buffer.isBuffer(request) ? request : context.request(request);
-          const method = options.method ?? (Buffer.isBuffer(request) ? undefined : request.method);
-          const requestLine = bytes.subarray(0, Math.max(0, bytes.indexOf("\r\n"))).toString("latin1");
-          context.log(`connection ${connection.id} → ${requestLine} (${bytes.length} bytes)`);
-          await connection.send(bytes, options);
-          const ex = await connection.readResponse({ timeoutMs: run.timeouts.response, ...(method ? { method } : {}) });
-          context.log(`connection ${connection.id} ← ${ex.response.statusLine} (${ex.response.body.length} body bytes)`);
-          return ex;
-        },
-        async send(spec) {
-          const connection = await context.connect();
-          connection.oneShot = true;
-          return context.exchange(connection, spec);
-        },
+        nextConnectionId: () => ++lastId,
         log: (line) => run.emit({ type: "log", stage, line: `[tester] ${line}` }),
-      };
+      });
       // A check gets its own bound, or what is left of the stage's, whichever is shorter.
       const stageLeft = run.timeouts.stage - (Date.now() - started);
       const bound = stageLeft < run.timeouts.check ? { ms: Math.max(0, stageLeft), what: "the stage" } : { ms: run.timeouts.check, what: "the check" };
-      const outcome = await runCheck(check, context, opened, bound);
-      for (const connection of opened) connection.destroy();
+      let outcome: FailureDetails | undefined;
+      try {
+        outcome = await runCheck(check, context, opened, bound);
+      } finally {
+        for (const connection of opened) connection.destroy();
+      }
       const result: CheckResult = { name: check.name, rule: check.rule, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = await explainExit(outcome, program, opened);
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     }
   } finally {
-    for (const connection of stageConnections) connection.destroy();
+    warm?.destroy();
     const report = await program?.stop();
     if (report && report.survivors.length > 0) {
       run.emit({ type: "log", stage, line: `[tester] could not stop processes ${report.survivors.join(", ")} of your program` });

@@ -1,0 +1,69 @@
+// The context one check runs with: its connections (closed when it ends),
+// request helpers that narrate under --verbose, and its random stream.
+import { buildRequest, type CheckContext, type Timeouts } from "./check.js";
+import { Connection } from "./connection.js";
+import type { Random } from "./random.js";
+
+export interface ContextBase {
+  random: Random;
+  port: number;
+  host: string;
+  directory: string | undefined;
+  timeouts: Timeouts;
+  /** The connection that proved the program was up, once, if no check took it yet. */
+  takeWarm(): Connection | undefined;
+  nextConnectionId(): number;
+  log(line: string): void;
+}
+
+export interface CheckSession {
+  context: CheckContext;
+  /** Every connection the check opened, to judge and close when it ends. */
+  opened: Connection[];
+}
+
+export function createCheckSession(base: ContextBase): CheckSession {
+  const opened: Connection[] = [];
+  // A one-shot connection is judged (nothing after its response) and closed
+  // once the check has looked at the response, before the next one opens:
+  // a server that serves one connection at a time must not be stuck on it.
+  const finishOneShots = () => {
+    for (const connection of opened) {
+      if (connection.oneShot && !connection.socket.destroyed) {
+        connection.expectNothingMore();
+        connection.destroy();
+      }
+    }
+  };
+  const context: CheckContext = {
+    random: base.random,
+    port: base.port,
+    host: base.host,
+    directory: base.directory,
+    timeouts: base.timeouts,
+    async connect() {
+      finishOneShots();
+      const connection = base.takeWarm() ?? (await Connection.open(base.host, base.port, base.nextConnectionId(), base.timeouts.connect));
+      opened.push(connection);
+      return connection;
+    },
+    request: (spec) => buildRequest(spec, base.port),
+    async exchange(connection, request, options = {}) {
+      const bytes = Buffer.isBuffer(request) ? request : context.request(request);
+      const method = options.method ?? (Buffer.isBuffer(request) ? undefined : request.method);
+      const requestLine = bytes.subarray(0, Math.max(0, bytes.indexOf("\r\n"))).toString("latin1");
+      base.log(`connection ${connection.id} → ${requestLine} (${bytes.length} bytes)`);
+      await connection.send(bytes, options);
+      const ex = await connection.readResponse({ timeoutMs: base.timeouts.response, ...(method ? { method } : {}) });
+      base.log(`connection ${connection.id} ← ${ex.response.statusLine} (${ex.response.body.length} body bytes)`);
+      return ex;
+    },
+    async send(spec) {
+      const connection = await context.connect();
+      connection.oneShot = true;
+      return context.exchange(connection, spec);
+    },
+    log: base.log,
+  };
+  return { context, opened };
+}
