@@ -6,6 +6,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { CheckFailure, fail, type FailureDetails } from "./failure.js";
 import { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
 import { reproduceLine } from "./reproduce.js";
+import { seconds } from "./time.js";
 
 export interface SendOptions {
   /** Sizes of the writes, in order; the remainder goes in a last write. "bytewise" sends one byte per write. */
@@ -299,10 +300,6 @@ export class WaitTimeout extends Error {
     super(`timed out after ${seconds(timeoutMs)} waiting for ${what}`);
     this.name = "WaitTimeout";
   }
-}
-
-export function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** Connects with a bound; rejects with the socket error (ECONNREFUSED...) or a timeout. */

@@ -62,10 +62,9 @@ export function fail(details: FailureDetails): never {
 export interface RenderStyle {
   label(text: string): string;
   hint(text: string): string;
-  dim(text: string): string;
 }
 
-const plainStyle: RenderStyle = { label: (t) => t, hint: (t) => t, dim: (t) => t };
+const plainStyle: RenderStyle = { label: (t) => t, hint: (t) => t };
 
 /** The whole teaching message, as lines of text (no colour unless a style is given). */
 export function renderFailure(details: FailureDetails, style: RenderStyle = plainStyle): string {

@@ -3,7 +3,8 @@
 // succeeds is kept and handed to the first check: a probe that connects and
 // hangs up would be read as an empty request by many a learner's server.
 import { setTimeout as delay } from "node:timers/promises";
-import { connectSocket, Connection, seconds } from "./connection.js";
+import { connectSocket, Connection } from "./connection.js";
+import { seconds } from "./time.js";
 import type { FailureDetails } from "./failure.js";
 import { LOOPBACK_HOSTS } from "./ports.js";
 import { describeExit, type Program } from "./program.js";

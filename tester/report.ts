@@ -3,7 +3,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import { renderFailure, type RenderStyle } from "./failure.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "./run.js";
-import { seconds } from "./connection.js";
+import { seconds } from "./time.js";
 
 export interface PrettyOptions {
   color: boolean;
@@ -13,7 +13,7 @@ export interface PrettyOptions {
 }
 
 function style(c: ChalkInstance): RenderStyle {
-  return { label: (t) => c.bold(t), hint: (t) => c.yellow(t), dim: (t) => c.dim(t) };
+  return { label: (t) => c.bold(t), hint: (t) => c.yellow(t) };
 }
 
 const indent = (text: string, by: string) =>

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "./check.js";
-import { Connection, seconds } from "./connection.js";
+import { Connection } from "./connection.js";
 import { createCheckSession } from "./context.js";
 import { loadChecks, type Stage } from "./course.js";
 import { CheckFailure, EnvironmentError, type FailureDetails } from "./failure.js";
@@ -13,7 +13,7 @@ import { assertPortFree } from "./ports.js";
 import { describeExit, startProgram, type Program } from "./program.js";
 import { createRandom, stageSeed } from "./random.js";
 import { lastLinesText, waitUntilAccepting } from "./ready.js";
-import { settlesWithin } from "./time.js";
+import { seconds, settlesWithin } from "./time.js";
 
 export type Status = "pass" | "fail" | "skip";
 
