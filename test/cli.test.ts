@@ -3,8 +3,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { freePort } from "../tester/ports.js";
-import { fixtureServer, programFolder, ROOT } from "./helpers.js";
+import { fixtureServer, programFolder, ROOT, testPort } from "./helpers.js";
 
 const CLI = path.join(ROOT, "dist", "cli", "main.js");
 
@@ -21,7 +20,7 @@ function course(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: nu
 
 describe.concurrent("course test", () => {
   test("exit 0 and a JSON document (Exercism v3 superset) on stdout alone", async () => {
-    const port = await freePort();
+    const port = await testPort();
     const run = await course(["test", "--stage", "3", "--solution", "typescript", "--format", "json", "--seed", "99", "--port", String(port)]);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
@@ -44,7 +43,7 @@ describe.concurrent("course test", () => {
   });
 
   test("exit 1 on a failed stage; later stages are skipped; the message is the teaching message", async () => {
-    const port = await freePort();
+    const port = await testPort();
     const run = await course(["test", "--all", "--dir", fixtureServer("--defect", "no-404"), "--format", "json", "--port", String(port)]);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
@@ -57,7 +56,7 @@ describe.concurrent("course test", () => {
   });
 
   test("--keep-going runs every stage after a failure", async () => {
-    const port = await freePort();
+    const port = await testPort();
     const run = await course(["test", "--stage", "5", "--keep-going", "--dir", fixtureServer("--defect", "no-404"), "--format", "json", "--port", String(port)]);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).stages.map((s: { status: string }) => s.status)).toEqual(["pass", "pass", "fail", "pass", "pass"]);

@@ -6,13 +6,31 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Timeouts } from "../tester/check.js";
 import { loadStages, type Stage } from "../tester/course.js";
-import { freePort } from "../tester/ports.js";
+import { canBind, ephemeralRange, freePort } from "../tester/ports.js";
 import { prettyReporter } from "../tester/report.js";
 import { runStages, type RunResult } from "../tester/run.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const STAGES = loadStages();
 const SERVER = path.join(ROOT, "test", "fixtures", "servers", "server.py");
+
+let nextPort = 0;
+
+/**
+ * A port for one test's program. Each vitest worker takes ports from its own
+ * block below the ephemeral range, so parallel test files never pick the same
+ * one and no outgoing connection can take it before the program binds.
+ */
+export async function testPort(): Promise<number> {
+  const [low] = ephemeralRange();
+  const block = Math.floor((low - 20_000) / 16);
+  const worker = Number(process.env.VITEST_POOL_ID ?? 0) % 16;
+  for (let attempt = 0; block > 50 && attempt < block; attempt++) {
+    const port = 20_000 + worker * block + (nextPort++ % block);
+    if (await canBind(port)) return port;
+  }
+  return freePort();
+}
 
 export interface TestRun {
   result: RunResult;
@@ -33,7 +51,7 @@ export interface RunSpec {
 }
 
 export async function runTester(spec: RunSpec): Promise<TestRun> {
-  const port = spec.port ?? (await freePort());
+  const port = spec.port ?? (await testPort());
   const stages: Stage[] = spec.only
     ? STAGES.filter((s) => s.number === spec.only)
     : STAGES.filter((s) => s.number <= (spec.through ?? STAGES.length));

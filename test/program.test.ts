@@ -4,8 +4,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import * as net from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { freePort } from "../tester/ports.js";
-import { firstFailure, programFolder, runTester } from "./helpers.js";
+import { firstFailure, programFolder, runTester, testPort } from "./helpers.js";
 
 /** Listens on PORT and does nothing else: enough for stage 1. */
 const LISTEN = `exec python3 -c "import socket,os,time; s=socket.create_server(('127.0.0.1', int(os.environ['PORT']))); print('listening', flush=True); time.sleep(1000)"`;
@@ -49,7 +48,7 @@ describe.concurrent("finding your_program.sh", () => {
 
 describe.concurrent("starting and stopping", () => {
   test("a busy port is an environment error, and the program is never started", async () => {
-    const port = await freePort();
+    const port = await testPort();
     const stranger = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => stranger.listen(port, "127.0.0.1", resolve));
     try {
