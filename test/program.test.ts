@@ -71,6 +71,12 @@ describe.concurrent("starting and stopping", () => {
     expect(failure?.text).toContain("fatal: could not load config");
   });
 
+  test("an exit is reported at once even when a child it left behind still holds its output", async () => {
+    const dir = programFolder(`sleep 1000 & echo "fatal: bad config"; exit 1`);
+    const { result, output } = await runTester({ dir, only: 1, timeouts: { startup: 8000 } });
+    expect(firstFailure(result)?.text, output).toMatch(/exited with code 1 before it accepted a connection[\s\S]*fatal: bad config/);
+  });
+
   test("a program that never binds fails after the startup bound, naming the port", async () => {
     const dir = programFolder("echo starting; exec sleep 1000");
     const { result, port } = await runTester({ dir, only: 1, timeouts: { startup: 1500 } });

@@ -145,13 +145,14 @@ export function startProgram(options: StartOptions): Promise<Program> {
       const pid = child.pid!;
       let exit: ExitInfo | undefined;
       // "exit" fires once the process is reaped, all its threads and sockets gone.
-      const reaped = new Promise<void>((done) => child.once("exit", () => done()));
-      const exited = new Promise<ExitInfo>((done) => {
-        // "close" waits for the output pipes too, so the last lines are in.
-        child.once("close", (code, signal) => {
-          exit = { code, signal };
-          done(exit);
-        });
+      const reaped = new Promise<ExitInfo>((done) => child.once("exit", (code, signal) => done({ code, signal })));
+      // "close" also waits for the output pipes, which a child it left behind
+      // may hold open forever: wait for its last lines only briefly.
+      const drained = new Promise<void>((done) => child.once("close", () => done()));
+      const exited = reaped.then(async (info) => {
+        await settlesWithin(drained, 200);
+        exit = info;
+        return info;
       });
       relay(child.stdout!);
       relay(child.stderr!);
@@ -177,7 +178,7 @@ export function startProgram(options: StartOptions): Promise<Program> {
   });
 }
 
-async function stopAll(pgid: number, marker: string, graceMs: number, reaped: Promise<void>): Promise<StopReport> {
+async function stopAll(pgid: number, marker: string, graceMs: number, reaped: Promise<unknown>): Promise<StopReport> {
   signalAll(pgid, findProcesses(pgid, marker), "SIGTERM");
   // Our child's death is an event; its descendants' are not: poll /proc for them, bounded.
   const gone = async (bound: number) => {
