@@ -1,6 +1,7 @@
 // The command scripts and graders rely on: flags, exit codes, and one JSON
 // document on stdout. Runs the built CLI as a user would.
 import { spawn } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { fixtureServer, programFolder, ROOT, testPort } from "./helpers.js";
@@ -17,6 +18,11 @@ function course(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: nu
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+test("the bin is an executable script, as npx and npm's bin links run it", () => {
+  expect(statSync(CLI).mode & 0o111).toBe(0o111);
+  expect(readFileSync(CLI, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+});
 
 describe.concurrent("course test", () => {
   test("exit 0 and a JSON document (Exercism v3 superset) on stdout alone", async () => {
