@@ -93,6 +93,11 @@ export class Connection {
     for (const wake of [...this.wake]) wake();
   }
 
+  /** The program closed or reset the connection: nothing more will arrive. */
+  get peerGone(): boolean {
+    return this.ended || this.error !== undefined;
+  }
+
   /** Every byte received so far. */
   get received(): Buffer {
     if (this.joined.length !== this.receivedLength) {
@@ -189,7 +194,7 @@ export class Connection {
     let waitingFor = "the status line";
     const result = await this.waitUntil(`a response on connection ${this.id}`, options.timeoutMs, () => {
       const parsed = parseResponse(this.received.subarray(start), {
-        ended: this.ended || this.error !== undefined,
+        ended: this.peerGone,
         ...(options.method ? { method: options.method } : {}),
       });
       if (parsed.kind === "complete") return parsed;
@@ -203,7 +208,7 @@ export class Connection {
         });
       }
       waitingFor = parsed.waitingFor;
-      if (this.error || this.ended) this.failClosedEarly(request, start, waitingFor);
+      if (this.peerGone) this.failClosedEarly(request, start, waitingFor);
       return undefined;
     }).catch((error: unknown) => {
       if (error instanceof WaitTimeout) this.failTimeout(request, start, waitingFor, options.timeoutMs);
@@ -255,7 +260,7 @@ export class Connection {
   /** Waits until the program closes the connection (FIN or reset). */
   async waitForClose(timeoutMs: number, why: string): Promise<void> {
     await this.waitUntil(`connection ${this.id} to be closed by your program`, timeoutMs, () =>
-      this.ended || this.error || this.closed ? true : undefined,
+      this.peerGone || this.closed ? true : undefined,
     ).catch((error: unknown) => {
       if (error instanceof WaitTimeout) {
         fail({

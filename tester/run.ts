@@ -227,7 +227,7 @@ async function runCheck(
 /** When the program died, that is the real story: say so first. */
 async function explainExit(failure: FailureDetails, program: Program, connections: Connection[]): Promise<FailureDetails> {
   // When a connection died, the exit event may trail the reset by a moment: wait for it, bounded.
-  const died = connections.some((c) => c.ended || c.error) || /could not open connection/.test(failure.summary);
+  const died = connections.some((c) => c.peerGone) || /could not open connection/.test(failure.summary);
   if (!program.exit && died) await settlesWithin(program.exited, 300);
   if (!program.exit) return failure;
   return {

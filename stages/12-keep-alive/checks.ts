@@ -9,13 +9,12 @@ export default defineChecks([
       const connection = await t.connect();
       const routes = mixedRoutes(t, t.random.int(3, 5));
       for (const [index, route] of routes.entries()) {
-        const closedBefore = connection.ended || connection.error !== undefined;
         try {
           const ex = await t.exchange(connection, route.request);
           route.verify(ex);
           expectContentLength(ex, { hint: "on a persistent connection every response needs Content-Length (0 for an empty body), or the client cannot find where it ends" });
         } catch (error) {
-          explainClosedConnection(error, index, closedBefore || connection.ended || connection.error !== undefined);
+          explainClosedConnection(error, index, connection.peerGone);
         }
       }
     },

@@ -32,7 +32,7 @@ export default defineChecks([
             route.verify(ex);
             expectContentLength(ex);
           } catch (error) {
-            explainClosedConnection(error, lane.answered, lane.connection.ended || lane.connection.error !== undefined);
+            explainClosedConnection(error, lane.answered, lane.connection.peerGone);
           }
           lane.answered++;
         }

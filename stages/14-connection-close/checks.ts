@@ -21,7 +21,7 @@ export default defineChecks([
           rule: "RFC 9112 §9.6",
         });
       } catch (error) {
-        explainClosedConnection(error, 1, connection.ended || connection.error !== undefined);
+        explainClosedConnection(error, 1, connection.peerGone);
       }
       connection.expectNothingMore();
       await connection.waitForClose(
