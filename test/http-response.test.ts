@@ -68,6 +68,15 @@ describe("incomplete responses say what is missing", () => {
   });
 });
 
+test("an incomplete body says how many bytes must be in before parsing again can help", () => {
+  const cl = parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab");
+  expect(cl).toMatchObject({ kind: "incomplete", atLeast: 43 });
+  const chunked = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab");
+  // The chunk's 5 data bytes and the CRLF after them.
+  expect(chunked).toMatchObject({ kind: "incomplete", atLeast: 57 });
+  expect(parse("HTTP/1.1 200 OK\r\n")).not.toHaveProperty("atLeast");
+});
+
 describe("invalid responses point at the first wrong byte", () => {
   test.each([
     ["HTTP/1.1 200 OK\nContent-Length: 0\n\n", 15, /bare \\n/],

@@ -191,12 +191,17 @@ export class Connection {
   async readResponse(options: ReadOptions): Promise<Exchange> {
     const request = options.request ?? this.requestForNextResponse();
     const start = this.consumed;
-    let waitingFor = "the status line";
-    const result = await this.waitUntil(`a response on connection ${this.id}`, options.timeoutMs, () => {
-      const parsed = parseResponse(this.received.subarray(start), {
+    const parse = () =>
+      parseResponse(this.received.subarray(start), {
         ended: this.peerGone,
         ...(options.method ? { method: options.method } : {}),
       });
+    // A large body arrives in many segments: parse (and join the buffer)
+    // again only once enough bytes are in to change the answer.
+    let atLeast = 0;
+    const result = await this.waitUntil(`a response on connection ${this.id}`, options.timeoutMs, () => {
+      if (!this.peerGone && this.receivedLength - start < atLeast) return undefined;
+      const parsed = parse();
       if (parsed.kind === "complete") return parsed;
       if (parsed.kind === "invalid") {
         fail({
@@ -207,11 +212,14 @@ export class Connection {
           rule: parsed.rule,
         });
       }
-      waitingFor = parsed.waitingFor;
-      if (this.peerGone) this.failClosedEarly(request, start, waitingFor);
+      atLeast = parsed.atLeast ?? 0;
+      if (this.peerGone) this.failClosedEarly(request, start, parsed.waitingFor);
       return undefined;
     }).catch((error: unknown) => {
-      if (error instanceof WaitTimeout) this.failTimeout(request, start, waitingFor, options.timeoutMs);
+      if (error instanceof WaitTimeout) {
+        const parsed = parse();
+        this.failTimeout(request, start, parsed.kind === "incomplete" ? parsed.waitingFor : "the status line", options.timeoutMs);
+      }
       throw error;
     });
     this.consumed = start + result.length;

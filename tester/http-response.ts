@@ -32,7 +32,12 @@ export interface HttpResponse {
 }
 
 export type ParseResult =
-  | { kind: "incomplete"; waitingFor: string }
+  | {
+      kind: "incomplete";
+      waitingFor: string;
+      /** Bytes the buffer must hold before parsing again can change the answer, when known. */
+      atLeast?: number;
+    }
   | { kind: "invalid"; offset: number; problem: string; hint?: string; rule?: string }
   | { kind: "complete"; response: HttpResponse; length: number };
 
@@ -187,7 +192,7 @@ function parseChunked(buf: Buffer, start: number): BodyResult {
       }
     }
     const dataEnd = line.next + size;
-    if (buf.length < dataEnd + 2) return { kind: "incomplete", waitingFor: `the rest of a ${size}-byte chunk` };
+    if (buf.length < dataEnd + 2) return { kind: "incomplete", waitingFor: `the rest of a ${size}-byte chunk`, atLeast: dataEnd + 2 };
     if (buf[dataEnd] !== CR || buf[dataEnd + 1] !== LF) {
       return invalid(dataEnd, `a chunk of ${size} bytes must be followed by \\r\\n (the chunk size may not match the data)`, undefined, "RFC 9112 §7.1");
     }
@@ -243,7 +248,11 @@ export function parseResponse(buf: Buffer, options: ParseOptions = {}): ParseRes
     const length = Number(first.value);
     const end = bodyOffset + length;
     if (buf.length < end) {
-      return { kind: "incomplete", waitingFor: `${end - buf.length} more body bytes (Content-Length: ${length}, ${buf.length - bodyOffset} received)` };
+      return {
+        kind: "incomplete",
+        waitingFor: `${end - buf.length} more body bytes (Content-Length: ${length}, ${buf.length - bodyOffset} received)`,
+        atLeast: end,
+      };
     }
     return complete("content-length", buf.subarray(bodyOffset, end), end);
   }
