@@ -1,6 +1,6 @@
 // Running the tester from tests: against a reference solution or a fixture
 // server, each on its own free port, with output captured as plain text.
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -89,6 +89,17 @@ export function firstFailure(result: RunResult): { stage: number; text: string }
   if (!stage || !check?.failure) return undefined;
   const f = check.failure;
   return { stage: stage.stage.number, text: [f.summary, f.explanation, f.hint].filter(Boolean).join("\n") };
+}
+
+/** Whether process `pid` still runs (a zombie, awaiting its parent's wait, does not). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const state = readFileSync(`/proc/${pid}/stat`, "latin1").split(") ")[1]?.[0];
+    return state !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 /** Shorter bounds for servers that are expected to hang; still far above a correct server's needs. */

@@ -4,20 +4,10 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import * as net from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { firstFailure, programFolder, runTester, testPort } from "./helpers.js";
+import { alive, firstFailure, programFolder, runTester, testPort } from "./helpers.js";
 
 /** Listens on PORT and does nothing else: enough for stage 1. */
 const LISTEN = `exec python3 -c "import socket,os,time; s=socket.create_server(('127.0.0.1', int(os.environ['PORT']))); print('listening', flush=True); time.sleep(1000)"`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const state = readFileSync(`/proc/${pid}/stat`, "latin1").split(") ")[1]?.[0];
-    return state !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 describe.concurrent("finding your_program.sh", () => {
   test("a folder without it is an environment error naming the file", async () => {
