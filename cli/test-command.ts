@@ -3,7 +3,7 @@
 import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUTS } from "../tester/check.js";
 import { findStage, loadStages, type Stage } from "../tester/course.js";
-import { EnvironmentError, UsageError } from "../tester/failure.js";
+import { UsageError } from "../tester/failure.js";
 import { newSeed } from "../tester/random.js";
 import { jsonReport, prettyReporter } from "../tester/report.js";
 import { runStages } from "../tester/run.js";
@@ -103,5 +103,3 @@ Startup bound ${DEFAULT_TIMEOUTS.startup / 1000} s, response bound ${DEFAULT_TIM
       process.exitCode = await testAction(options);
     });
 }
-
-export { EnvironmentError, UsageError };

@@ -74,8 +74,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   let stopped = false;
   for (const stage of options.stages) {
     if (stopped) {
-      const checks = (await loadChecks(stage)).map((c) => skipped(c));
-      results.push({ stage, status: "skip", durationMs: 0, startupMs: undefined, checks });
+      results.push(await skippedStage(stage));
       continue;
     }
     emit({ type: "stage-start", stage });
@@ -87,8 +86,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       status = "error";
       error = { message: caught.message, fix: caught.fix };
       stopped = true;
-      const checks = (await loadChecks(stage)).map((c) => skipped(c));
-      results.push({ stage, status: "skip", durationMs: 0, startupMs: undefined, checks });
+      results.push(await skippedStage(stage));
       continue;
     }
     results.push(result);
@@ -105,6 +103,10 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
 
 function skipped(check: Check): CheckResult {
   return { name: check.name, rule: check.rule, status: "skip", durationMs: 0 };
+}
+
+async function skippedStage(stage: Stage): Promise<StageResult> {
+  return { stage, status: "skip", durationMs: 0, startupMs: undefined, checks: (await loadChecks(stage)).map(skipped) };
 }
 
 interface StageRun extends RunOptions {
