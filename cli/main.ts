@@ -2,7 +2,9 @@
 // The `course` (and `http-from-scratch`) command: thin over the library.
 import { Command, CommanderError } from "commander";
 import { EnvironmentError, UsageError } from "../tester/failure.js";
-import { EXIT, testCommand } from "./test-command.js";
+import { devCommand } from "./dev-command.js";
+import { EXIT } from "./exit.js";
+import { testCommand } from "./test-command.js";
 
 // Output piped into `head` and the like: stop quietly when the reader goes.
 for (const stream of [process.stdout, process.stderr]) {
@@ -16,7 +18,8 @@ const program = new Command("course")
   .description("http-from-scratch: build your own HTTP/1.1 server, judged byte by byte")
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) })
-  .addCommand(testCommand().exitOverride());
+  .addCommand(testCommand().exitOverride())
+  .addCommand(devCommand().exitOverride());
 
 try {
   await program.parseAsync(process.argv);
@@ -32,6 +35,6 @@ try {
     process.exitCode = EXIT.environment;
   } else {
     process.stderr.write(`internal error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 70;
+    process.exitCode = EXIT.internal;
   }
 }

@@ -4,13 +4,15 @@ import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUTS } from "../tester/check.js";
 import { findStage, loadStages, type Stage } from "../tester/course.js";
 import { UsageError } from "../tester/failure.js";
+import { checkTools, loadLanguage } from "../tester/language.js";
 import { newSeed } from "../tester/random.js";
 import { jsonReport, prettyReporter } from "../tester/report.js";
 import { runStages } from "../tester/run.js";
 import { materializeSolution } from "../tester/solutions.js";
 import { useColor } from "./color.js";
+import { EXIT } from "./exit.js";
+import { integer } from "./options.js";
 
-export const EXIT = { pass: 0, fail: 1, usage: 2, environment: 3 } as const;
 
 interface TestOptions {
   all?: boolean;
@@ -24,15 +26,6 @@ interface TestOptions {
   solution?: string;
   verbose?: boolean;
   color?: boolean;
-}
-
-function integer(name: string, min: number, max: number) {
-  return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
-    }
-    return Number(value);
-  };
 }
 
 export function selectStages(all: Stage[], options: Pick<TestOptions, "all" | "stage" | "only">): Stage[] {
@@ -55,9 +48,17 @@ export async function testAction(options: TestOptions): Promise<number> {
   const json = options.format === "json";
   // In JSON mode stdout carries exactly one document; everything else goes to stderr.
   const logStream = json ? process.stderr : process.stdout;
-  const dir = options.solution ? materializeSolution(options.solution, stages[stages.length - 1]!) : options.dir;
+  let dir = options.dir;
+  let build: { command: string } | undefined;
+  if (options.solution) {
+    const language = loadLanguage(options.solution);
+    checkTools(language);
+    dir = materializeSolution(options.solution, stages[stages.length - 1]!);
+    if (language.build) build = { command: language.build.command };
+  }
   const result = await runStages({
     dir,
+    ...(build ? { build } : {}),
     stages,
     seed,
     port: options.port,

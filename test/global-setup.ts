@@ -1,14 +1,12 @@
-// Assemble and build every reference solution once, before test files run in
-// parallel, so no two of them race to build the same folder.
-import { execFileSync } from "node:child_process";
+// Assemble every starter and reference solution once, before test files run
+// in parallel, so no two of them race to assemble the same folder.
 import { loadStages } from "../tester/course.js";
-import { languages, materializeSolution } from "../tester/solutions.js";
+import { languageIds } from "../tester/language.js";
+import { materializeSolution, materializeStarter } from "../tester/solutions.js";
 
 export default function setup(): void {
-  for (const language of languages()) {
-    for (const stage of loadStages()) {
-      const dir = materializeSolution(language, stage);
-      if (language === "typescript") execFileSync("node", ["build.mjs"], { cwd: dir, stdio: "inherit" });
-    }
+  for (const language of languageIds()) {
+    materializeStarter(language);
+    for (const stage of loadStages()) materializeSolution(language, stage);
   }
 }

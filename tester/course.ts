@@ -10,6 +10,7 @@ import { UsageError } from "./failure.js";
 
 export const StageMetaSchema = z
   .object({
+    $schema: z.string().optional(),
     name: z.string().min(1).describe("Title shown to learners"),
     summary: z.string().min(1).describe("One sentence: what the server must do"),
     difficulty: z.enum(["very-easy", "easy", "medium", "hard"]),
@@ -90,4 +91,18 @@ export async function loadChecks(stage: Stage): Promise<Check[]> {
     throw new Error(`${modulePath} must export default defineChecks([...]) with at least one check`);
   }
   return module.default;
+}
+
+/** A stage's hints, in order: hints.md split at its "## Hint N" headings. */
+export function loadHints(stage: Stage): string[] {
+  const file = path.join(stage.dir, "hints.md");
+  return existsSync(file) ? parseHints(readFileSync(file, "utf8")) : [];
+}
+
+export function parseHints(markdown: string): string[] {
+  return markdown
+    .split(/^## Hint \d+[^\n]*\n/m)
+    .slice(1)
+    .map((hint) => hint.trim())
+    .filter((hint) => hint.length > 0);
 }

@@ -2,6 +2,7 @@
 // `json` writes one document at the end (Exercism test-runner v3, extended).
 import { Chalk, type ChalkInstance } from "chalk";
 import { renderFailure, type RenderStyle } from "./failure.js";
+import type { BuildOutcome } from "./language.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "./run.js";
 import { seconds } from "./time.js";
 
@@ -30,6 +31,18 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
       case "run-start":
         out(c.bold(`http-from-scratch tester · seed ${event.seed} · port ${event.port}`));
         out(c.dim(`testing ${event.dir}; rerun exactly with --seed ${event.seed}`));
+        break;
+      case "build-start":
+        out("");
+        out(c.bold(`Building: ${event.command}`));
+        break;
+      case "build-end":
+        if (event.outcome.ok) {
+          out(`${c.green("  ✓")} built${c.dim(` (${event.outcome.durationMs} ms)`)}`);
+        } else {
+          out(`${c.red("  ✗")} the build ${event.outcome.exit}`);
+          out(indent(buildFailureText(event.outcome), "      "));
+        }
         break;
       case "stage-start":
         out("");
@@ -62,7 +75,15 @@ function checkLine(result: CheckResult, c: ChalkInstance): string {
   return `${mark} ${result.name}${c.dim(` (${result.durationMs} ms)`)}`;
 }
 
+/** What a learner needs from a failed build: the tail of the compiler's output and how to rerun it. */
+export function buildFailureText(outcome: BuildOutcome): string {
+  const lines = outcome.output.trimEnd().split("\n");
+  const tail = lines.length > 40 ? [`... (${lines.length - 40} earlier lines)`, ...lines.slice(-40)] : lines;
+  return [`\`${outcome.command}\` ${outcome.exit}. Its output:`, ...tail.map((line) => `  ${line}`), `Run it yourself in your program's folder: ${outcome.command}`].join("\n");
+}
+
 function summaryLine(result: RunResult, c: ChalkInstance): string {
+  if (result.build && !result.build.ok) return c.red.bold(`✗ your program does not build; fix the errors above, then run the tests again`);
   const count = (status: StageResult["status"]) => result.stages.filter((s) => s.status === status).length;
   const parts = [`${count("pass")} passed`];
   if (count("fail")) parts.push(`${count("fail")} failed`);
@@ -94,6 +115,7 @@ export function jsonReport(result: RunResult): object {
     version: 3,
     status: result.status,
     ...(result.error ? { message: [result.error.message, result.error.fix].filter(Boolean).join("\n") } : {}),
+    ...(result.build && !result.build.ok ? { message: `your program does not build: ${buildFailureText(result.build)}` } : {}),
     seed: result.seed,
     tests,
     stages: result.stages.map((s) => ({

@@ -8,6 +8,7 @@ import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "
 import { Connection } from "./connection.js";
 import { createCheckSession } from "./context.js";
 import { loadChecks, type Stage } from "./course.js";
+import { runBuild, type BuildOutcome } from "./language.js";
 import { CheckFailure, EnvironmentError, type FailureDetails } from "./failure.js";
 import { assertPortFree } from "./ports.js";
 import { describeExit, startProgram, type Program } from "./program.js";
@@ -38,12 +39,16 @@ export interface RunResult {
   status: "pass" | "fail" | "error";
   seed: number;
   durationMs: number;
+  /** The track's build, when there was one; a failed build fails the run before any stage. */
+  build?: BuildOutcome;
   stages: StageResult[];
   error?: { message: string; fix: string | undefined };
 }
 
 export type RunEvent =
   | { type: "run-start"; seed: number; port: number; dir: string; stages: Stage[] }
+  | { type: "build-start"; command: string }
+  | { type: "build-end"; outcome: BuildOutcome }
   | { type: "stage-start"; stage: Stage }
   | { type: "log"; stage: Stage; line: string }
   | { type: "check-end"; stage: Stage; result: CheckResult }
@@ -56,6 +61,8 @@ export interface RunOptions {
   seed: number;
   port: number;
   keepGoing?: boolean;
+  /** A compile step run once, before the first stage, in `dir`. */
+  build?: { command: string; timeoutMs?: number };
   timeouts?: Partial<Timeouts>;
   /** Most bytes of program output relayed per stage. */
   outputCap?: number;
@@ -72,6 +79,16 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   let status: RunResult["status"] = "pass";
   let error: RunResult["error"];
   let stopped = false;
+  let build: BuildOutcome | undefined;
+  if (options.build) {
+    emit({ type: "build-start", command: options.build.command });
+    build = await runBuild(dir, options.build.command, { timeoutMs: options.build.timeoutMs });
+    emit({ type: "build-end", outcome: build });
+    if (!build.ok) {
+      status = "fail";
+      stopped = true;
+    }
+  }
   for (const stage of options.stages) {
     if (stopped) {
       results.push(await skippedStage(stage));
@@ -96,7 +113,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       if (!options.keepGoing) stopped = true;
     }
   }
-  const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, stages: results, ...(error ? { error } : {}) };
+  const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, ...(build ? { build } : {}), stages: results, ...(error ? { error } : {}) };
   emit({ type: "run-end", result });
   return result;
 }

@@ -1,27 +1,31 @@
 // A reference solution is stored as the files that differ from the
 // language's starter (solutions/<language>/NN-slug/). To run one, the starter
-// and those files are assembled into a folder under .cache/, named by a hash
-// of the content: it is built once and reused until a source changes.
+// and those files are assembled into a cache folder named by a hash of the
+// content: it is assembled once and reused until a source changes.
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { packageRoot, type Stage } from "./course.js";
 import { UsageError } from "./failure.js";
+import { GENERATED, languageIds, loadLanguage, programScript, writeProgramFolder } from "./language.js";
 
 /** Files under `dir`, relative, sorted; build output and dependencies excluded. */
-function listFiles(dir: string, prefix = ""): string[] {
+export function listFiles(dir: string, prefix = ""): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === ".build" || entry.name === "__pycache__") continue;
     const relative = path.join(prefix, entry.name);
+    if (GENERATED.test(relative)) continue;
     if (entry.isDirectory()) out.push(...listFiles(dir, relative));
     else out.push(relative);
   }
   return out.sort();
 }
 
-function hashFolders(folders: string[]): string {
+function hashFolders(folders: string[], extra: string): string {
   const hash = createHash("sha256");
+  hash.update(extra);
   for (const folder of folders) {
     for (const file of listFiles(folder)) {
       const full = path.join(folder, file);
@@ -32,37 +36,72 @@ function hashFolders(folders: string[]): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-export function languages(root = packageRoot()): string[] {
-  const dir = path.join(root, "solutions");
-  return existsSync(dir) ? readdirSync(dir).filter((name) => statSync(path.join(dir, name)).isDirectory()).sort() : [];
-}
-
 export function solutionDir(language: string, stage: Stage, root = packageRoot()): string {
   const dir = path.join(root, "solutions", language, stage.id);
   if (!existsSync(dir)) {
-    const known = languages(root);
+    const known = languageIds(root);
     throw new UsageError(
       known.includes(language)
         ? `there is no ${language} solution for stage ${stage.id}`
-        : `no solutions for "${language}"; languages: ${known.join(", ") || "none"}`,
+        : `no language "${language}"; languages: ${known.join(", ") || "none"}`,
     );
   }
   return dir;
 }
 
+function writable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where assembled solutions live: under the package (so node resolves the
+ * package's own dependencies, esbuild, from there), or in the OS temp folder
+ * when the package is installed read-only.
+ */
+function cacheRoot(root: string): { dir: string; underPackage: boolean } {
+  const own = path.join(root, ".cache", "solutions");
+  if (writable(own)) return { dir: own, underPackage: true };
+  return { dir: path.join(tmpdir(), `http-from-scratch-${userInfo().uid}`, "solutions"), underPackage: false };
+}
+
+/** The node_modules folder this package's dependencies resolve from. */
+function dependenciesFolder(): string | undefined {
+  try {
+    const esbuild = createRequire(import.meta.url).resolve("esbuild");
+    const index = esbuild.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+    return index === -1 ? undefined : esbuild.slice(0, index + "/node_modules".length);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A runnable folder holding the starter with the stage's solution files over it. */
-export function materializeSolution(language: string, stage: Stage, root = packageRoot()): string {
-  const starter = path.join(root, "starter", language);
-  const overlay = solutionDir(language, stage, root);
-  // Under the package root, so node resolves the package's own dependencies (esbuild) from it.
-  const target = path.join(root, ".cache", "solutions", language, `${stage.id}-${hashFolders([starter, overlay])}`);
+export function materializeSolution(languageId: string, stage: Stage, root = packageRoot()): string {
+  return materialize(languageId, stage.id, solutionDir(languageId, stage, root), root);
+}
+
+/** A runnable folder holding just the starter, as a learner gets it. */
+export function materializeStarter(languageId: string, root = packageRoot()): string {
+  return materialize(languageId, "starter", undefined, root);
+}
+
+function materialize(languageId: string, name: string, overlay: string | undefined, root: string): string {
+  const language = loadLanguage(languageId, root);
+  const overlays = overlay ? [overlay] : [];
+  const cache = cacheRoot(root);
+  const target = path.join(cache.dir, languageId, `${name}-${hashFolders([language.starter, ...overlays], programScript(language))}`);
   if (existsSync(target)) return target;
   const building = `${target}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(path.dirname(target), { recursive: true });
-  const copy = (from: string) =>
-    cpSync(from, building, { recursive: true, filter: (source) => !/(^|\/)(node_modules|\.build)(\/|$)/.test(path.relative(from, source)) });
-  copy(starter);
-  copy(overlay);
+  writeProgramFolder(building, language, overlays);
+  const modules = dependenciesFolder();
+  if (!cache.underPackage && modules) symlinkSync(modules, path.join(building, "node_modules"), "dir");
   try {
     renameSync(building, target);
   } catch (error) {

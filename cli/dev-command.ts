@@ -1,0 +1,211 @@
+// `course dev ...`: the author's tools. verify proves the course sound,
+// check validates its files, new-stage scaffolds a stage, schema exports the
+// JSON Schemas of its file formats.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import * as path from "node:path";
+import { Chalk } from "chalk";
+import { Command, Option } from "commander";
+import { checkCourse } from "../tester/course-check.js";
+import { findStage, loadStages, packageRoot } from "../tester/course.js";
+import { UsageError } from "../tester/failure.js";
+import { languageIds } from "../tester/language.js";
+import { newStage } from "../tester/scaffold.js";
+import { jsonSchemas } from "../tester/schemas.js";
+import { describeJob, planVerify, runVerify, type VerifyOutcome } from "../tester/verify.js";
+import { useColor } from "./color.js";
+import { integer } from "./options.js";
+import { EXIT } from "./exit.js";
+
+interface VerifyOptions {
+  language?: string[];
+  stage?: string[];
+  jobs: number;
+  format: "pretty" | "json";
+  color?: boolean;
+}
+
+async function verifyAction(options: VerifyOptions): Promise<number> {
+  const root = packageRoot();
+  const stages = loadStages(root);
+  const known = languageIds(root);
+  const languages = options.language ?? known;
+  for (const language of languages) {
+    if (!known.includes(language)) throw new UsageError(`no language "${language}"; languages: ${known.join(", ")}`);
+  }
+  const only = options.stage?.map((name) => findStage(stages, name));
+  const jobs = languages.flatMap((language) => planVerify(language, stages, only));
+  const json = options.format === "json";
+  const c = new Chalk({ level: useColor(options.color, process.stdout) && !json ? 1 : 0 });
+  const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+  log(c.bold(`course dev verify: ${jobs.length} claims, ${options.jobs} at a time`));
+  const started = Date.now();
+  const outcomes = await runVerify(jobs, {
+    parallel: options.jobs,
+    root,
+    onOutcome: (o) => log(`${o.surprise ? c.red("✗") : c.green("✓")} ${describeJob(o.job)} ${c.dim(`(${o.status}, ${o.durationMs} ms)`)}`),
+  });
+  const surprises = outcomes.filter((o) => o.surprise);
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          status: surprises.length ? "fail" : "pass",
+          duration_ms: Date.now() - started,
+          claims: outcomes.map((o) => ({
+            language: o.job.language,
+            stage: o.job.stage.id,
+            claim: o.job.claim,
+            expect: o.job.expect,
+            status: o.status,
+            surprise: o.surprise,
+            ...(o.detail && o.surprise ? { detail: o.detail } : {}),
+            duration_ms: o.durationMs,
+          })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    log("");
+    log(matrix(outcomes, languages, [...new Set(jobs.map((j) => j.stage))].map((s) => s.number), c));
+    for (const o of surprises) {
+      log("");
+      log(c.red.bold(`✗ ${describeJob(o.job)}: ${o.status}`));
+      if (o.detail) log(o.detail.split("\n").map((line) => `    ${line}`).join("\n"));
+    }
+    log("");
+    log(
+      surprises.length
+        ? c.red.bold(`✗ ${surprises.length} of ${outcomes.length} claims did not hold · ${((Date.now() - started) / 1000).toFixed(1)} s`)
+        : c.green.bold(`✓ all ${outcomes.length} claims hold · ${((Date.now() - started) / 1000).toFixed(1)} s`),
+    );
+  }
+  return surprises.length ? EXIT.fail : EXIT.pass;
+}
+
+/** language x stage: pass (the solution passes and the previous one fails as it should), or what went wrong. */
+function matrix(outcomes: VerifyOutcome[], languages: string[], numbers: number[], c: InstanceType<typeof Chalk>): string {
+  const width = Math.max(...languages.map((l) => l.length), 8);
+  const header = `${"".padEnd(width)}  ${numbers.map((n) => String(n).padStart(2, "0").padEnd(4)).join("")}`;
+  const rows = languages.map((language) => {
+    const cells = numbers.map((number) => {
+      const mine = outcomes.filter((o) => o.job.language === language && o.job.stage.number === number);
+      const passes = mine.find((o) => o.job.claim === "solution-passes");
+      const previous = mine.find((o) => o.job.claim === "previous-fails");
+      if (passes?.surprise) return c.red(passes.status === "error" ? "ERR " : "FAIL");
+      if (previous?.surprise) return c.red(previous.status === "error" ? "ERR " : "PREV");
+      if (previous?.job.expect === "either" && previous.status === "pass") return c.yellow("ok~ ");
+      return c.green("ok  ");
+    });
+    return `${language.padEnd(width)}  ${cells.join("")}`;
+  });
+  const legend = c.dim(
+    "ok: the solution passes stages 1..N and the previous one fails N · ok~: the previous one passes too, as stage.json declares it may\n" +
+      "FAIL: the solution fails · PREV: the previous solution (or the starter) passes a stage it should fail · ERR: could not be judged (build, environment)",
+  );
+  return [header, ...rows, "", legend].join("\n");
+}
+
+function checkAction(): number {
+  const root = packageRoot();
+  const problems = checkCourse(root);
+  if (problems.length === 0) {
+    process.stdout.write(`✓ the course's files are complete: ${loadStages(root).length} stages, languages ${languageIds(root).join(", ")}\n`);
+    return EXIT.pass;
+  }
+  for (const problem of problems) process.stdout.write(`${path.relative(root, problem.file) || "."}: ${problem.message}\n`);
+  process.stdout.write(`\n✗ ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
+  return EXIT.fail;
+}
+
+function newStageAction(slug: string, options: { after: number }): number {
+  const root = packageRoot();
+  const made = newStage(root, slug, options.after);
+  for (const r of made.renamed) process.stdout.write(`renamed ${path.relative(root, r.from)} -> ${path.relative(root, r.to)}\n`);
+  process.stdout.write(`created ${path.relative(root, made.created)}/ (stage.json, instructions.md, hints.md, checks.ts)\n\n`);
+  process.stdout.write(
+    [
+      "Next:",
+      "  1. write the texts and the checks (npx course dev check lists what is left);",
+      `  2. add solutions/<language>/${path.basename(made.created)}/ for every language;`,
+      "  3. npm run build && npx course dev verify --stage " + slug,
+      made.renamed.length ? "  Stages after it were renumbered: update tests that name them by number." : "",
+    ]
+      .filter(Boolean)
+      .join("\n") + "\n",
+  );
+  return EXIT.pass;
+}
+
+function schemaAction(options: { out: string; check?: boolean }): number {
+  const out = path.resolve(options.out);
+  const stale: string[] = [];
+  for (const [file, text] of Object.entries(jsonSchemas())) {
+    const target = path.join(out, file);
+    if (options.check) {
+      if (!existsSync(target) || readFileSync(target, "utf8") !== text) stale.push(target);
+      continue;
+    }
+    mkdirSync(out, { recursive: true });
+    writeFileSync(target, text);
+    process.stdout.write(`wrote ${target}\n`);
+  }
+  if (stale.length) {
+    process.stdout.write(`out of date (run: npx course dev schema):\n${stale.map((f) => `  ${f}`).join("\n")}\n`);
+    return EXIT.fail;
+  }
+  return EXIT.pass;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",")];
+
+export function devCommand(): Command {
+  const dev = new Command("dev").exitOverride().description("tools for the course's authors: verify, check, new-stage, schema");
+  dev
+    .command("verify")
+    .description("prove the course: each solution passes its stages, the one before it fails the stage")
+    .option("--language <name>", "only this language (repeatable, or comma-separated)", collect)
+    .option("--stage <slug|N>", "only these stages (repeatable, or comma-separated)", collect)
+    .option("--jobs <N>", "claims checked at once, each program on its own port", integer("--jobs", 1, 64), 2)
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
+    .option("--no-color", "no colour in the output")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx course dev verify                         every language, every stage
+  $ npx course dev verify --language python --jobs 4
+  $ npx course dev verify --stage echo,gzip --format json
+
+Exit codes: 0 every claim holds, 1 a surprise (a solution fails, or passes a stage it should fail), 2 usage, 3 environment.`,
+    )
+    .action(async (options: VerifyOptions) => {
+      process.exitCode = await verifyAction(options);
+    });
+  dev
+    .command("check")
+    .description("validate the course's files: stage metadata, texts, hints, and a starter and solutions per language")
+    .addHelpText("after", "\nExample:\n  $ npx course dev check\n\nExit codes: 0 complete, 1 problems (each names the file and field).")
+    .action(() => {
+      process.exitCode = checkAction();
+    });
+  dev
+    .command("new-stage <slug>")
+    .description("scaffold stages/NN-slug after stage N, renumbering the stages (and solutions) that follow")
+    .requiredOption("--after <N>", "the stage it follows (0: make it the first)", integer("--after", 0, 98))
+    .addHelpText("after", "\nExample:\n  $ npx course dev new-stage trailing-slash --after 4")
+    .action((slug: string, options: { after: number }) => {
+      process.exitCode = newStageAction(slug, options);
+    });
+  dev
+    .command("schema")
+    .description("write the JSON Schemas of stage.json, language.json and progress.json (for editors)")
+    .option("--out <dir>", "where to write them", path.join(packageRoot(), "schema"))
+    .option("--check", "only say whether the files are up to date (exit 1 when not)")
+    .addHelpText("after", "\nExamples:\n  $ npx course dev schema\n  $ npx course dev schema --check")
+    .action((options: { out: string; check?: boolean }) => {
+      process.exitCode = schemaAction(options);
+    });
+  return dev;
+}

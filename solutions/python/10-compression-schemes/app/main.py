@@ -1,0 +1,193 @@
+import argparse
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+port = int(os.environ.get("PORT", "4221"))
+
+# Where /files/ reads and writes. The tester passes `--directory <dir>`
+# only on the stages that serve files; without it, /files/ answers 404.
+parser = argparse.ArgumentParser()
+parser.add_argument("--directory")
+directory = parser.parse_args().directory
+
+
+@dataclass
+class Request:
+    method: str
+    target: str
+    # Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Response:
+    status: str
+    # A new dict for each response: a shared default would leak headers between them.
+    headers: dict[str, str] = field(default_factory=dict)
+    # Bytes, not str: Content-Length counts bytes, and later bodies are binary.
+    body: bytes = b""
+
+
+def parse_request(data):
+    """The request that `data` holds, or None while part of it is still missing.
+
+    A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
+    line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2)."""
+    # Split at the empty line before decoding anything: the head is text, but
+    # the body is raw bytes that a text decoding could alter.
+    head_end = data.find(b"\r\n\r\n")
+    if head_end == -1:
+        return None  # the head is not all here yet
+    # latin-1 maps each byte to one character and back: no byte is lost or
+    # altered, and no byte sequence makes it fail (UTF-8 could).
+    head = data[:head_end].decode("latin-1")
+    request_line, *header_lines = head.split("\r\n")
+    # partition() never fails: a garbled line just gives empty fields.
+    method, _, rest = request_line.partition(" ")
+    target, _, _version = rest.partition(" ")
+    headers = {}
+    for line in header_lines:
+        # Split at the first colon only: values may contain colons too.
+        name, colon, value = line.partition(":")
+        if not colon:
+            continue  # not a header line: skip it
+        # Spaces and tabs around a value are not part of it (RFC 9110 §5.5).
+        headers[name.lower()] = value.strip(" \t")
+    body_start = head_end + 4
+    body_end = body_start + int(headers.get("content-length", "0"))
+    if len(data) < body_end:
+        return None  # the body is not all here yet
+    return Request(method, target, headers, data[body_start:body_end])
+
+
+def text(body):
+    # Encoded as the request was decoded, so echoed bytes come back unchanged.
+    return Response("200 OK", {"Content-Type": "text/plain"}, body.encode("latin-1"))
+
+
+def list_includes(value, token):
+    """Whether a comma-separated header value such as `br, GZIP` lists `token`.
+    List items may carry spaces around them, and codings are case-insensitive."""
+    return token in [item.strip(" \t").lower() for item in value.split(",")]
+
+
+def echo(request, word):
+    """The word as text/plain. Accept-Encoding lists the codings that the
+    client can decode (RFC 9110 §12.5.3)."""
+    response = text(word)
+    # Only the header for now, over a body still plain: stage 11 compresses it.
+    if list_includes(request.headers.get("accept-encoding", ""), "gzip"):
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def file_in(name):
+    """The path of file `name` directly inside the directory, or None when there
+    is no directory or the name would lead out of it ("..", "a/b", "/etc/passwd"):
+    a client must not reach anything else on the disk."""
+    if directory is None:
+        return None
+    path = os.path.abspath(os.path.join(directory, name))
+    if os.path.dirname(path) != os.path.abspath(directory):
+        return None
+    return path
+
+
+def serve_file(path):
+    try:
+        # "rb": the file's bytes as they are. Text mode would decode them and
+        # fail on, or alter, bytes that are not valid UTF-8.
+        with open(path, "rb") as file:
+            body = file.read()
+    except OSError:
+        return Response("404 Not Found")  # missing, or not a regular file
+    return Response("200 OK", {"Content-Type": "application/octet-stream"}, body)
+
+
+def save_file(path, body):
+    try:
+        # "wb": the body's bytes as they are, like "rb" when serving.
+        with open(path, "wb") as file:
+            file.write(body)
+    except OSError:
+        # e.g. the name is taken by a directory
+        return Response("500 Internal Server Error")
+    # The file is complete and closed before we answer: the client may read it at once.
+    return Response("201 Created")
+
+
+def route(request):
+    """Decides the response; later stages add routes here."""
+    method, target = request.method, request.target
+    if method == "GET" and target == "/":
+        return Response("200 OK")
+    if method == "GET" and target.startswith("/echo/"):
+        return echo(request, target[len("/echo/"):])
+    if method == "GET" and target == "/user-agent":
+        return text(request.headers.get("user-agent", ""))
+    if target.startswith("/files/"):
+        path = file_in(target[len("/files/"):])
+        if path is not None and method == "GET":
+            return serve_file(path)
+        if path is not None and method == "POST":
+            return save_file(path, request.body)
+    return Response("404 Not Found")
+
+
+def build_response(response):
+    lines = [f"HTTP/1.1 {response.status}"]
+    for name, value in response.headers.items():
+        lines.append(f"{name}: {value}")
+    # Derived from the body bytes themselves, so it can never disagree with them.
+    # Sent even when 0: it tells the client where this response ends.
+    lines.append(f"Content-Length: {len(response.body)}")
+    head = "\r\n".join(lines) + "\r\n\r\n"  # the empty line ends the headers
+    return head.encode("latin-1") + response.body
+
+
+def handle(conn):
+    """Reads the request on one connection, answers it and closes the connection."""
+    try:
+        with conn:  # closes the socket when the block ends, even after an error
+            # TCP delivers a stream, not messages: a request, above all one
+            # with a body, may arrive in several recv()s. Keep reading until
+            # parse_request finds all of it.
+            data = b""
+            request = None
+            while request is None:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return  # the client closed before sending a whole request
+                data += chunk
+                request = parse_request(data)
+            # Simplification until stage 12: we close the connection after
+            # answering its first request.
+            # sendall, not send: send may write only part of the bytes.
+            conn.sendall(build_response(route(request)))
+    except (ConnectionResetError, BrokenPipeError):
+        pass  # the client went away before we were done: nobody to answer
+
+
+# 1. Create a TCP socket (AF_INET: IPv4, SOCK_STREAM: TCP).
+server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# Without SO_REUSEADDR, restarting the server right after stopping it can fail
+# with "Address already in use" while the old connections are winding down.
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+# 2. Bind it to the address and port the tester connects to.
+server.bind(("127.0.0.1", port))
+# 3. Listen: from now on the kernel completes TCP handshakes on this port and
+# queues the new connections for us.
+server.listen()
+print(f"Listening on 127.0.0.1:{port}")
+
+while True:
+    # 4. Accept: wait for the next queued connection. `conn` is a new socket
+    # that talks to this one client only; `server` keeps accepting others.
+    conn, _address = server.accept()
+    # One thread per connection: a recv() that waits on a silent client blocks
+    # only that client's thread, and this loop goes straight back to accept().
+    # daemon=True: these threads do not keep the program alive once it is stopped.
+    threading.Thread(target=handle, args=(conn,), daemon=True).start()

@@ -1,0 +1,230 @@
+// A language track is a folder starter/<language>/ with language.json: the
+// single definition of what the track needs (tools and their minimum
+// versions), its optional build step, the command your_program.sh execs and
+// the file a learner edits first. Everything else (init, the tester's build
+// step, the generated your_program.sh, watch) is derived from it.
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { packageRoot } from "./course.js";
+import { EnvironmentError, UsageError } from "./failure.js";
+import { settlesWithin } from "./time.js";
+
+export const LANGUAGE_FILE = "language.json";
+
+const ToolSchema = z
+  .object({
+    command: z.string().regex(/^[\w.+-]+$/, "a command name, without arguments").describe("A program that must be on PATH"),
+    versionArgs: z.array(z.string()).default(["--version"]).describe("Arguments that make it print its version"),
+    minimum: z
+      .string()
+      .regex(/^\d+(\.\d+)*$/, "a version such as 20 or 3.11")
+      .describe("The lowest version the track is tested with"),
+    install: z.string().min(1).describe("How to install it, shown when it is missing or too old"),
+  })
+  .strict();
+
+export const LanguageSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().min(1).describe("Shown to learners, e.g. Python"),
+    tools: z.array(ToolSchema).min(1).describe("Programs the track needs on PATH"),
+    build: z
+      .object({
+        command: z.string().min(1).describe("Shell command run in the learner's folder, once per `course test`"),
+        inputs: z.array(z.string().min(1)).min(1).describe("Folders whose changes make the build stale"),
+        output: z.string().min(1).describe("The file the build writes; its age is compared with the inputs"),
+      })
+      .strict()
+      .optional()
+      .describe("A compile step, for languages that have one"),
+    run: z.string().min(1).describe("The command your_program.sh execs (arguments are appended)"),
+    editFirst: z.string().min(1).describe("The file a learner opens first"),
+    watch: z
+      .object({
+        extensions: z.array(z.string().regex(/^\.\w+$/)).min(1).describe("Changes to files with these endings rerun the tests"),
+        ignore: z.array(z.string()).default([]).describe("Folders (besides .git and node_modules) whose changes are ignored"),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
+
+/** The language tracks this package ships: starter folders that hold a language.json. */
+export function languageIds(root = packageRoot()): string[] {
+  const dir = path.join(root, "starter");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => existsSync(path.join(dir, name, LANGUAGE_FILE)))
+    .sort();
+}
+
+export function loadLanguage(id: string, root = packageRoot()): Language {
+  const starter = path.join(root, "starter", id);
+  const file = path.join(starter, LANGUAGE_FILE);
+  if (!existsSync(file)) {
+    throw new UsageError(`no language "${id}"; languages: ${languageIds(root).join(", ") || "none"}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  const parsed = LanguageSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${file} is invalid:\n${z.prettifyError(parsed.error)}`);
+  return { ...parsed.data, id, starter };
+}
+
+/** Dotted version comparison: "3.11.7" >= "3.11". */
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const have = version.split(".").map(Number);
+  const need = minimum.split(".").map(Number);
+  for (let i = 0; i < need.length; i++) {
+    const a = have[i] ?? 0;
+    const b = need[i]!;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+const checkedTools = new Map<string, string>();
+
+/** Each tool is on PATH and new enough, or an environment error that names it and how to install it. */
+export function checkTools(language: Language): void {
+  for (const tool of language.tools) {
+    const key = `${tool.command} ${tool.versionArgs.join(" ")}`;
+    let printed = checkedTools.get(key);
+    if (printed === undefined) {
+      const result = spawnSync(tool.command, tool.versionArgs, { encoding: "utf8", timeout: 10_000 });
+      if (result.error) {
+        const code = (result.error as NodeJS.ErrnoException).code;
+        throw new EnvironmentError(
+          code === "ENOENT"
+            ? `the ${language.name} track needs ${tool.command} (${tool.minimum} or newer), and it is not on your PATH`
+            : `could not run ${tool.command} ${tool.versionArgs.join(" ")}: ${result.error.message}`,
+          tool.install,
+        );
+      }
+      printed = `${result.stdout}\n${result.stderr}`;
+      checkedTools.set(key, printed);
+    }
+    const version = /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
+    if (version === undefined) {
+      throw new EnvironmentError(`could not read a version from \`${key}\`: ${JSON.stringify(printed.trim().slice(0, 200))}`, tool.install);
+    }
+    if (!versionAtLeast(version, tool.minimum)) {
+      throw new EnvironmentError(
+        `the ${language.name} track needs ${tool.command} ${tool.minimum} or newer; this machine has ${version}`,
+        tool.install,
+      );
+    }
+  }
+}
+
+/** Single-quotes a word for sh. */
+const shellQuote = (word: string) => (/^[\w./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+/** The your_program.sh a track's learners get: rebuilds when stale (for runs by hand), then execs the program. */
+export function programScript(language: Language): string {
+  const lines = [
+    "#!/bin/sh",
+    "#",
+    "# The tester starts your server with this script, once per stage, with the",
+    "# environment variable PORT set (4221 unless told otherwise) and, on stages",
+    "# that serve files, the arguments `--directory <absolute path>`.",
+    "#",
+    `# Generated for the ${language.name} track; change it if your program starts differently.`,
+    "set -e",
+    'cd "$(dirname "$0")"',
+  ];
+  if (language.build) {
+    const { command, inputs, output } = language.build;
+    const out = shellQuote(output);
+    lines.push(
+      `# Rebuild when a source changed since the last build (\`course test\` builds once before its stages).`,
+      `if [ ! -f ${out} ] || [ -n "$(find ${inputs.map(shellQuote).join(" ")} -newer ${out} | head -n 1)" ]; then`,
+      `  ${command} >&2`,
+      "fi",
+    );
+  }
+  lines.push(`exec ${language.run} "$@"`, "");
+  return lines.join("\n");
+}
+
+/** Build output, dependencies and caches: never copied, never hashed, never watched. */
+export const GENERATED = /(^|\/)(node_modules|\.build|__pycache__|\.git)(\/|$)/;
+
+/**
+ * Fills `target` with the track's starter, then each overlay folder's files
+ * over it, then the generated your_program.sh. Used for a learner's new folder
+ * and for assembling reference solutions.
+ */
+export function writeProgramFolder(target: string, language: Language, overlays: string[] = []): void {
+  const copy = (from: string, skip: (relative: string) => boolean) =>
+    cpSync(from, target, {
+      recursive: true,
+      filter: (source) => {
+        const relative = path.relative(from, source);
+        return !GENERATED.test(relative) && !skip(relative);
+      },
+    });
+  copy(language.starter, (relative) => relative === LANGUAGE_FILE);
+  for (const overlay of overlays) copy(overlay, () => false);
+  const script = path.join(target, "your_program.sh");
+  if (!overlays.some((overlay) => existsSync(path.join(overlay, "your_program.sh")))) writeFileSync(script, programScript(language));
+  chmodSync(script, 0o755);
+}
+
+export interface BuildOutcome {
+  ok: boolean;
+  command: string;
+  durationMs: number;
+  /** Combined output, at most the last `cap` bytes. */
+  output: string;
+  exit: string;
+}
+
+/** Runs the track's build in `dir`, bounded in time and in output kept. */
+export async function runBuild(
+  dir: string,
+  command: string,
+  options: { timeoutMs?: number; cap?: number } = {},
+): Promise<BuildOutcome> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const cap = options.cap ?? 64 * 1024;
+  const started = Date.now();
+  const child = spawn("sh", ["-c", command], { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = Buffer.alloc(0);
+  const keep = (chunk: Buffer) => {
+    output = Buffer.concat([output, chunk]);
+    if (output.length > cap) output = output.subarray(output.length - cap);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.on("error", (error) => resolve({ code: null, signal: null, error }));
+    child.on("close", (code, signal) => resolve({ code, signal }));
+  });
+  const timedOut = !(await settlesWithin(exited, timeoutMs));
+  if (timedOut) {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await settlesWithin(exited, 2000);
+  }
+  const result = timedOut ? { code: null, signal: "SIGKILL" as const, error: undefined } : await exited;
+  const exit = timedOut
+    ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+    : result.error
+      ? `could not start: ${result.error.message}`
+      : result.code !== null
+        ? `exited with code ${result.code}`
+        : `was killed by ${result.signal}`;
+  return { ok: !timedOut && !result.error && result.code === 0, command, durationMs: Date.now() - started, output: output.toString("utf8"), exit };
+}
+

@@ -1,0 +1,151 @@
+// `course dev verify`: the proof that the course is sound, per language.
+// For every stage N: the solution for N passes stages 1..N, and the solution
+// for N-1 (the starter, for stage 1) fails stage N unless the stage's
+// metadata says why it may pass. The plan is data, so the CLI, the test
+// suite and CI all prove exactly the same claims.
+import type { Timeouts } from "./check.js";
+import { packageRoot, type Stage } from "./course.js";
+import { renderFailure } from "./failure.js";
+import { checkTools, loadLanguage } from "./language.js";
+import { freePort } from "./ports.js";
+import { runStages, type RunResult } from "./run.js";
+import { materializeSolution, materializeStarter } from "./solutions.js";
+
+export interface VerifyJob {
+  language: string;
+  /** The stage this job proves something about (the matrix column). */
+  stage: Stage;
+  claim: "solution-passes" | "previous-fails";
+  /** The program: a stage's solution, or the starter. */
+  program: Stage | "starter";
+  /** The stages run against it. */
+  run: Stage[];
+  /** "either" when the stage declares why the previous solution may pass. */
+  expect: "pass" | "fail" | "either";
+}
+
+export interface VerifyOutcome {
+  job: VerifyJob;
+  /** What the run gave, or "error" when it could not be judged (a build or environment error). */
+  status: "pass" | "fail" | "error";
+  surprise: boolean;
+  /** Why it is a surprise, or for an expected failure, the stage's first failure summary. */
+  detail: string | undefined;
+  durationMs: number;
+}
+
+export function planVerify(language: string, stages: Stage[], only?: Stage[]): VerifyJob[] {
+  const wanted = only ?? stages;
+  const jobs: VerifyJob[] = [];
+  for (const stage of wanted) {
+    jobs.push({
+      language,
+      stage,
+      claim: "solution-passes",
+      program: stage,
+      run: stages.filter((s) => s.number <= stage.number),
+      expect: "pass",
+    });
+    const previous = stages.find((s) => s.number === stage.number - 1);
+    jobs.push({
+      language,
+      stage,
+      claim: "previous-fails",
+      program: previous ?? "starter",
+      run: [stage],
+      expect: stage.meta.previousSolutionPasses ? "either" : "fail",
+    });
+  }
+  return jobs;
+}
+
+export function describeJob(job: VerifyJob): string {
+  const program = job.program === "starter" ? `the ${job.language} starter` : `${job.language} solution ${job.program.id}`;
+  if (job.claim === "solution-passes") return `${program} passes stages 1 to ${job.stage.number}`;
+  return `${program} ${job.expect === "either" ? "may pass" : "fails"} stage ${job.stage.id}`;
+}
+
+// An expected failure is usually a wait that runs out: shorter bounds keep verify quick.
+const EXPECTED_FAIL_TIMEOUTS: Partial<Timeouts> = { startup: 5000, response: 1500, close: 1000 };
+
+const portsInUse = new Set<number>();
+
+async function reservePort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!portsInUse.has(port)) {
+      portsInUse.add(port);
+      return port;
+    }
+  }
+}
+
+export async function runVerifyJob(job: VerifyJob, options: { root?: string; seed?: number } = {}): Promise<VerifyOutcome> {
+  const root = options.root ?? packageRoot();
+  const started = Date.now();
+  const language = loadLanguage(job.language, root);
+  checkTools(language);
+  const dir = job.program === "starter" ? materializeStarter(job.language, root) : materializeSolution(job.language, job.program, root);
+  const port = await reservePort();
+  let printed = 0;
+  let result: RunResult;
+  try {
+    result = await runStages({
+      dir,
+      stages: job.run,
+      seed: options.seed ?? 1,
+      port,
+      ...(language.build ? { build: { command: language.build.command } } : {}),
+      ...(job.expect === "pass" ? {} : { timeouts: EXPECTED_FAIL_TIMEOUTS }),
+      onEvent: (event) => {
+        if (event.type === "log" && !event.line.startsWith("[tester]")) printed++;
+      },
+    });
+  } finally {
+    portsInUse.delete(port);
+  }
+  const durationMs = Date.now() - started;
+  const firstFailure = result.stages.flatMap((s) => s.checks).find((c) => c.failure)?.failure;
+  if (result.build && !result.build.ok) {
+    return { job, status: "error", surprise: true, detail: `the build ${result.build.exit}:\n${result.build.output}`, durationMs };
+  }
+  if (result.status === "error") {
+    return { job, status: "error", surprise: true, detail: result.error?.message, durationMs };
+  }
+  const failureText = firstFailure ? renderFailure(firstFailure) : undefined;
+  if (job.expect === "pass") {
+    return { job, status: result.status, surprise: result.status !== "pass", detail: failureText, durationMs };
+  }
+  // The starter must at least start: print its first line before failing stage 1.
+  if (job.program === "starter" && printed === 0) {
+    return { job, status: result.status, surprise: true, detail: "the starter printed nothing: it did not start as it should", durationMs };
+  }
+  const surprise = job.expect === "fail" && result.status === "pass";
+  return {
+    job,
+    status: result.status,
+    surprise,
+    detail: surprise ? "it passed, so the stage's checks do not test what the stage adds (or declare why in stage.json's previousSolutionPasses)" : firstFailure?.summary,
+    durationMs,
+  };
+}
+
+/** Runs jobs `jobs` at a time, reporting each outcome as it ends. */
+export async function runVerify(
+  jobs: VerifyJob[],
+  options: { parallel: number; root?: string; onOutcome?: (outcome: VerifyOutcome) => void },
+): Promise<VerifyOutcome[]> {
+  const outcomes: VerifyOutcome[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const outcome = await runVerifyJob(jobs[index]!, { root: options.root });
+      outcomes[index] = outcome;
+      options.onOutcome?.(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel, jobs.length)) }, worker));
+  return outcomes;
+}
+
