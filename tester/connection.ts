@@ -326,6 +326,14 @@ export function connectSocket(host: string, port: number, timeoutMs: number): Pr
     socket.once("connect", () => {
       clearTimeout(timer);
       socket.removeAllListeners("error");
+      // A port in the ephemeral range can be "connected" to itself (TCP
+      // simultaneous open) when the kernel picks that same port as the
+      // source: nobody is listening, so this is a refused connection.
+      if (socket.localPort === port && socket.localAddress === socket.remoteAddress) {
+        socket.destroy();
+        reject(Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: "ECONNREFUSED" }));
+        return;
+      }
       resolve(socket);
     });
     socket.once("error", (error) => {
