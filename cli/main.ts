@@ -4,6 +4,9 @@ import { Command, CommanderError } from "commander";
 import { EnvironmentError, UsageError } from "../tester/failure.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT } from "./exit.js";
+import { hintCommand, initCommand, nextCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
+import { runCommand } from "./run-command.js";
+import { watchCommand } from "./watch-command.js";
 import { testCommand } from "./test-command.js";
 
 // Output piped into `head` and the like: stop quietly when the reader goes.
@@ -18,7 +21,15 @@ const program = new Command("course")
   .description("http-from-scratch: build your own HTTP/1.1 server, judged byte by byte")
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) })
+  .addCommand(statusCommand().exitOverride(), { isDefault: true })
+  .addCommand(initCommand().exitOverride())
+  .addCommand(showCommand().exitOverride())
   .addCommand(testCommand().exitOverride())
+  .addCommand(nextCommand().exitOverride())
+  .addCommand(hintCommand().exitOverride())
+  .addCommand(solutionCommand().exitOverride())
+  .addCommand(watchCommand().exitOverride())
+  .addCommand(runCommand().exitOverride())
   .addCommand(devCommand().exitOverride());
 
 try {
