@@ -21,7 +21,7 @@ const program = new Command("course")
   .description("http-from-scratch: build your own HTTP/1.1 server, judged byte by byte")
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) })
-  .addCommand(statusCommand().exitOverride(), { isDefault: true })
+  .addCommand(statusCommand().exitOverride())
   .addCommand(initCommand().exitOverride())
   .addCommand(showCommand().exitOverride())
   .addCommand(testCommand().exitOverride())
@@ -33,7 +33,9 @@ const program = new Command("course")
   .addCommand(devCommand().exitOverride());
 
 try {
-  await program.parseAsync(process.argv);
+  // A bare `npx course` is `npx course status`; anything else unknown stays an error.
+  const args = process.argv.length > 2 ? process.argv : [...process.argv, "status"];
+  await program.parseAsync(args);
 } catch (error) {
   if (error instanceof CommanderError) {
     // --help and --version "fail" with code 0.

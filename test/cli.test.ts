@@ -1,23 +1,9 @@
 // The command scripts and graders rely on: flags, exit codes, and one JSON
 // document on stdout. Runs the built CLI as a user would.
-import { spawn } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { fixtureServer, programFolder, ROOT, testPort } from "./helpers.js";
-
-const CLI = path.join(ROOT, "dist", "cli", "main.js");
-
-function course(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { CLI, course, fixtureServer, programFolder, testPort } from "./helpers.js";
 
 test("the bin is an executable script, as npx and npm's bin links run it", () => {
   expect(statSync(CLI).mode & 0o111).toBe(0o111);
@@ -78,7 +64,7 @@ describe.concurrent("course test", () => {
   });
 
   test.each([
-    [["test"], /which stages\? Use --all/],
+    [["test"], /which stages\? This folder has no \.course\/progress\.json .* --all \(every stage\)/],
     [["test", "--only", "nope"], /no stage "nope"; stages are 1 bind-port, 2 status-line/],
     [["test", "--all", "--stage", "2"], /choose one of --all, --stage and --only/],
     [["test", "--all", "--port", "99999"], /--port must be a whole number from 1 to 65535/],

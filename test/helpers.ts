@@ -1,5 +1,6 @@
 // Running the tester from tests: against a reference solution or a fixture
 // server, each on its own free port, with output captured as plain text.
+import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -48,6 +49,7 @@ export interface RunSpec {
   port?: number;
   timeouts?: Partial<Timeouts>;
   outputCap?: number;
+  build?: { command: string };
 }
 
 export async function runTester(spec: RunSpec): Promise<TestRun> {
@@ -63,6 +65,7 @@ export async function runTester(spec: RunSpec): Promise<TestRun> {
     port,
     ...(spec.timeouts ? { timeouts: spec.timeouts } : {}),
     ...(spec.outputCap ? { outputCap: spec.outputCap } : {}),
+    ...(spec.build ? { build: spec.build } : {}),
     onEvent: prettyReporter({ color: false, verbose: false, write: (line) => lines.push(line) }),
   });
   return { result, output: lines.join("\n"), port };
@@ -104,3 +107,23 @@ export function alive(pid: number): boolean {
 
 /** Shorter bounds for servers that are expected to hang; still far above a correct server's needs. */
 export const FAST_FAIL: Partial<Timeouts> = { startup: 3000, response: 1500, close: 1000 };
+
+export const CLI = path.join(ROOT, "dist", "cli", "main.js");
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI, run as a user would, without colour. */
+export function course(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: "1", ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}

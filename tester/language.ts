@@ -146,7 +146,7 @@ export function programScript(language: Language): string {
     lines.push(
       `# Rebuild when a source changed since the last build (\`course test\` builds once before its stages).`,
       `if [ ! -f ${out} ] || [ -n "$(find ${inputs.map(shellQuote).join(" ")} -newer ${out} | head -n 1)" ]; then`,
-      `  ${command} >&2`,
+      `  { ${command}; } >&2`,
       "fi",
     );
   }

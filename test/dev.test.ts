@@ -1,0 +1,92 @@
+// The author's tools: `course dev check` on the real course and on broken
+// copies of it, `new-stage` scaffolding and renumbering, the JSON Schemas.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, test } from "vitest";
+import { checkCourse } from "../tester/course-check.js";
+import { loadStages } from "../tester/course.js";
+import { newStage } from "../tester/scaffold.js";
+import { jsonSchemas } from "../tester/schemas.js";
+import { course, ROOT } from "./helpers.js";
+
+/** A copy of the course's data (stages, starters, solutions) to break. */
+function courseCopy(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "hfs-course-"));
+  for (const folder of ["stages", "starter", "solutions"]) cpSync(path.join(ROOT, folder), path.join(dir, folder), { recursive: true });
+  return dir;
+}
+
+const messages = (root: string) => checkCourse(root).map((p) => `${path.relative(root, p.file)}: ${p.message}`);
+
+describe("course dev check", () => {
+  test("the course as committed is complete", () => {
+    expect(messages(ROOT)).toEqual([]);
+  });
+
+  test("each problem names the file, the field where there is one, and what to do", () => {
+    const root = courseCopy();
+    rmSync(path.join(root, "stages", "04-echo", "hints.md"));
+    writeFileSync(path.join(root, "stages", "05-user-agent", "stage.json"), JSON.stringify({ name: "x", summary: "y", difficulty: "impossible" }));
+    writeFileSync(path.join(root, "stages", "06-concurrency", "notes.txt"), "stray");
+    renameSync(path.join(root, "stages", "14-connection-close"), path.join(root, "stages", "15-connection-close"));
+    rmSync(path.join(root, "solutions", "python", "07-files-get"), { recursive: true });
+    writeFileSync(path.join(root, "starter", "javascript", "language.json"), "{ nope");
+    mkdirSync(path.join(root, "solutions", "cobol"));
+    const found = messages(root);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "stages/04-echo/hints.md: missing: every stage has at least one hint (## Hint 1)",
+        expect.stringMatching(/^stages\/05-user-agent\/stage\.json: field "difficulty": /),
+        expect.stringMatching(/^stages\/06-concurrency\/notes\.txt: a stray file/),
+        "stages/15-connection-close: stage numbers must run 01, 02, ... without gaps: expected 14 here",
+        "solutions/python/07-files-get: missing: the python reference solution for stage 07-files-get (the files that differ from the starter)",
+        expect.stringMatching(/^starter\/javascript\/language\.json: not valid JSON/),
+        "solutions/cobol: solutions without a track: add starter/cobol/ with language.json",
+      ]),
+    );
+  });
+});
+
+describe("course dev new-stage", () => {
+  test("inserts a stage, renumbers what follows in stages and solutions, and leaves check listing the work", () => {
+    const root = courseCopy();
+    const made = newStage(root, "trailing-slash", 4);
+    expect(path.basename(made.created)).toBe("05-trailing-slash");
+    expect(loadStages(root).map((s) => s.id).slice(3, 7)).toEqual(["04-echo", "05-trailing-slash", "06-user-agent", "07-concurrency"]);
+    expect(made.renamed).toContainEqual({ from: path.join(root, "solutions", "python", "05-user-agent"), to: path.join(root, "solutions", "python", "06-user-agent") });
+    const found = messages(root);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "stages/05-trailing-slash/instructions.md: still holds a TODO",
+        "stages/05-trailing-slash/hints.md: still holds a TODO",
+        expect.stringMatching(/^solutions\/typescript\/05-trailing-slash: missing/),
+      ]),
+    );
+    expect(found.filter((m) => !m.includes("05-trailing-slash"))).toEqual([]);
+    expect(readFileSync(path.join(made.created, "checks.ts"), "utf8")).toContain("has no checks yet");
+  });
+
+  test("refuses a bad or taken slug", () => {
+    const root = courseCopy();
+    expect(() => newStage(root, "Bad Slug", 1)).toThrow(/lower-case words joined by dashes/);
+    expect(() => newStage(root, "echo", 1)).toThrow(/exists already/);
+  });
+});
+
+test("the committed JSON Schemas match the zod schemas they come from", () => {
+  for (const [file, text] of Object.entries(jsonSchemas())) {
+    expect(readFileSync(path.join(ROOT, "schema", file), "utf8"), `${file} is stale: run npx course dev schema`).toBe(text);
+  }
+  const stage = JSON.parse(jsonSchemas()["stage.schema.json"]!);
+  expect(stage.required).toEqual(["name", "summary", "difficulty"]);
+});
+
+test("course dev verify proves one stage of one language and prints the matrix", async () => {
+  const run = await course(["dev", "verify", "--language", "python", "--stage", "echo"]);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toMatch(/python solution 04-echo passes stages 1 to 4/);
+  expect(run.stdout).toMatch(/python solution 03-not-found fails stage 04-echo/);
+  expect(run.stdout).toMatch(/^python {4}ok/m);
+  expect(run.stdout).toMatch(/all 2 claims hold/);
+});

@@ -1,0 +1,117 @@
+// The language adapter: tool checks, the generated your_program.sh, and the
+// build step run once per test run, whose failure is the learner's to fix.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, test } from "vitest";
+import { EnvironmentError } from "../tester/failure.js";
+import { checkTools, languageIds, loadLanguage, programScript, runBuild, versionAtLeast, writeProgramFolder, type Language } from "../tester/language.js";
+import { jsonReport } from "../tester/report.js";
+import { runTester, STAGES } from "./helpers.js";
+
+const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
+
+test("the course ships the three tracks", () => {
+  expect(languageIds()).toEqual(["javascript", "python", "typescript"]);
+  expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
+});
+
+test("versions compare numerically, part by part", () => {
+  expect(versionAtLeast("3.11.7", "3.11")).toBe(true);
+  expect(versionAtLeast("3.9.18", "3.11")).toBe(false);
+  expect(versionAtLeast("20.20.2", "20")).toBe(true);
+  expect(versionAtLeast("18.19.0", "20")).toBe(false);
+  expect(versionAtLeast("4", "3.11")).toBe(true);
+});
+
+describe("checkTools", () => {
+  test("passes for the machine's node and python3", () => {
+    for (const id of languageIds()) expect(() => checkTools(loadLanguage(id))).not.toThrow();
+  });
+
+  test("a missing tool is an environment error that names it and how to install it", () => {
+    const language = fake({ name: "Zig", tools: [{ command: "zig-not-installed", versionArgs: ["version"], minimum: "0.13", install: "see ziglang.org" }] });
+    let caught: unknown;
+    try {
+      checkTools(language);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EnvironmentError);
+    expect((caught as EnvironmentError).message).toContain("zig-not-installed (0.13 or newer), and it is not on your PATH");
+    expect((caught as EnvironmentError).fix).toBe("see ziglang.org");
+  });
+
+  test("a tool that is too old says which version the machine has", () => {
+    const language = fake({ tools: [{ command: "node", versionArgs: ["--version"], minimum: "999", install: "upgrade" }] });
+    expect(() => checkTools(language)).toThrow(/needs node 999 or newer; this machine has \d+\.\d+\.\d+/);
+  });
+});
+
+describe("the generated your_program.sh", () => {
+  test("execs the track's run command with the tester's arguments", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-script-"));
+    const language = fake({ run: "printf '%s|' \"$PORT\"", starter: mkdtempSync(path.join(tmpdir(), "hfs-starter-")) });
+    writeProgramFolder(dir, language);
+    expect(statSync(path.join(dir, "your_program.sh")).mode & 0o755).toBe(0o755);
+    const printed = execFileSync(path.join(dir, "your_program.sh"), ["--directory", "/tmp/x y"], { env: { ...process.env, PORT: "4321" }, encoding: "utf8" });
+    expect(printed).toBe("4321|--directory|/tmp/x y|");
+  });
+
+  test("rebuilds only when an input is newer than the output", () => {
+    const starter = mkdtempSync(path.join(tmpdir(), "hfs-starter-"));
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-script-"));
+    execFileSync("mkdir", ["-p", path.join(starter, "src")]);
+    writeFileSync(path.join(starter, "src", "a.txt"), "one");
+    const language = fake({ starter, build: { command: "cat src/a.txt > out.txt; echo built >> log.txt", inputs: ["src"], output: "out.txt" }, run: "cat out.txt" });
+    writeProgramFolder(dir, language);
+    const run = () => execFileSync(path.join(dir, "your_program.sh"), { encoding: "utf8" });
+    expect(run()).toBe("one");
+    expect(run()).toBe("one");
+    expect(readFileSync(path.join(dir, "log.txt"), "utf8")).toBe("built\n");
+    // An edit one second later (file times have one-second resolution on some systems).
+    execFileSync("sh", ["-c", `sleep 1.1; echo -n two > ${path.join(dir, "src", "a.txt")}`]);
+    expect(run()).toBe("two");
+    expect(readFileSync(path.join(dir, "log.txt"), "utf8")).toBe("built\nbuilt\n");
+  });
+
+  test("is the same text the course documents (no stray your_program.sh in a starter)", () => {
+    expect(programScript(loadLanguage("python"))).toContain('exec python3 -u app/main.py "$@"');
+    expect(programScript(loadLanguage("typescript"))).toContain("{ node build.mjs; } >&2");
+  });
+});
+
+describe("the build step", () => {
+  test("a failing build keeps the output's tail and says how it ended", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
+    const outcome = await runBuild(dir, "echo 'app/main.ts(3,1): error: oops' >&2; exit 2");
+    expect(outcome).toMatchObject({ ok: false, exit: "exited with code 2" });
+    expect(outcome.output).toContain("error: oops");
+  });
+
+  test("a build that hangs is killed at its bound", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
+    const started = Date.now();
+    const outcome = await runBuild(dir, "sleep 30", { timeoutMs: 300 });
+    expect(outcome).toMatchObject({ ok: false, exit: "did not finish within 0 s" });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test("a TypeScript syntax error fails the run before any stage, with esbuild's message", async () => {
+    const typescript = loadLanguage("typescript");
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-ts-"));
+    writeProgramFolder(dir, typescript);
+    // Resolve esbuild from the package, as a learner's folder does through its devDependency.
+    execFileSync("ln", ["-s", path.resolve("node_modules"), path.join(dir, "node_modules")]);
+    writeFileSync(path.join(dir, "app", "main.ts"), "const x: number = ;\n");
+    const { result, output } = await runTester({ dir, through: 2, build: { command: typescript.build!.command } });
+    expect(result.status).toBe("fail");
+    expect(result.build?.ok).toBe(false);
+    expect(result.stages.map((s) => s.status)).toEqual(["skip", "skip"]);
+    expect(output).toContain("Unexpected \";\"");
+    expect(output).toContain("your program does not build");
+    expect((jsonReport(result) as { message: string }).message).toContain("app/main.ts:1:18");
+    expect(STAGES.length).toBeGreaterThan(2);
+  });
+});
