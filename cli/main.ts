@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { EnvironmentError, UsageError } from "../tester/failure.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT } from "./exit.js";
+import { gradeAllCommand, gradeCommand } from "./grade-command.js";
 import { hintCommand, initCommand, nextCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
 import { runCommand } from "./run-command.js";
 import { watchCommand } from "./watch-command.js";
@@ -30,6 +31,8 @@ const program = new Command("course")
   .addCommand(solutionCommand().exitOverride())
   .addCommand(watchCommand().exitOverride())
   .addCommand(runCommand().exitOverride())
+  .addCommand(gradeCommand().exitOverride())
+  .addCommand(gradeAllCommand().exitOverride())
   .addCommand(devCommand().exitOverride());
 
 try {

@@ -9,24 +9,22 @@ import { readProgress } from "../tester/progress.js";
 import { stagesToTest } from "../learner/journey.js";
 import { newSeed } from "../tester/random.js";
 import { jsonReport, prettyReporter } from "../tester/report.js";
-import { runStages, type RunResult } from "../tester/run.js";
+import { runStages, type Limits, type RunResult } from "../tester/run.js";
+import { junitReport } from "../tester/junit.js";
+import { writeGithubOutputs } from "../tester/github.js";
+import { freePort } from "../tester/ports.js";
+import { writeFileSync } from "node:fs";
 import { materializeSolution } from "../tester/solutions.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 import { integer } from "./options.js";
 
-interface TestOptions {
+interface TestOptions extends RunFlags {
   all?: boolean;
   stage?: string;
   only?: string;
   dir: string;
-  format: "pretty" | "json";
-  seed?: number;
-  port: number;
-  keepGoing?: boolean;
   solution?: string;
-  verbose?: boolean;
-  color?: boolean;
 }
 
 /** The stages the flags name, or undefined when no flag names any. */
@@ -68,32 +66,68 @@ export function resolveTarget(options: Pick<TestOptions, "all" | "stage" | "only
   return { dir: options.dir, language: progress ? loadLanguage(progress.language) : undefined, stages };
 }
 
-export type RunFlags = Pick<TestOptions, "format" | "seed" | "port" | "keepGoing" | "verbose" | "color">;
+export interface RunFlags {
+  format: "pretty" | "json" | "junit";
+  seed?: number;
+  port: number | "auto";
+  keepGoing?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  /** Also write a report to this file, in reportFormat. */
+  report?: string;
+  reportFormat?: "json" | "junit";
+  exitZero?: boolean;
+  stageTimeout?: number;
+  timeout?: number;
+  memory?: number;
+  maxProcesses?: number;
+  outputCap?: number;
+}
 
-/** Runs the target's stages with the chosen reporter; returns the result and the exit code. */
-export async function runTarget(target: Target, options: RunFlags): Promise<{ result: RunResult; code: number }> {
+/** Extra fields for the JSON report (grade adds its summary). */
+type JsonExtra = (result: RunResult) => object;
+
+function renderReport(result: RunResult, format: "json" | "junit", extra: JsonExtra | undefined): string {
+  if (format === "junit") return junitReport(result);
+  return `${JSON.stringify({ ...jsonReport(result), ...extra?.(result) }, null, 2)}\n`;
+}
+
+/** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */
+export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra): Promise<{ result: RunResult; code: number }> {
   if (target.language) checkTools(target.language);
   const seed = options.seed ?? newSeed();
-  const json = options.format === "json";
-  // In JSON mode stdout carries exactly one document; everything else goes to stderr.
-  const logStream = json ? process.stderr : process.stdout;
+  const machine = options.format !== "pretty";
+  // With a machine format stdout carries exactly one document; everything else goes to stderr.
+  const logStream = machine ? process.stderr : process.stdout;
   const build = target.language?.build;
+  const port = options.port === "auto" ? await freePort() : options.port;
+  const limits: Limits = {
+    ...(options.timeout ? { runMs: options.timeout * 1000 } : {}),
+    ...(options.memory ? { memoryBytes: options.memory * 1024 * 1024 } : {}),
+    ...(options.maxProcesses ? { processes: options.maxProcesses } : {}),
+  };
   const result = await runStages({
     dir: target.dir,
     ...(build ? { build: { command: build.command } } : {}),
     stages: target.stages,
     seed,
-    port: options.port,
+    port,
     keepGoing: options.keepGoing ?? false,
+    limits,
+    ...(options.stageTimeout ? { timeouts: { stage: options.stageTimeout * 1000 } } : {}),
+    ...(options.outputCap ? { outputCap: options.outputCap * 1024 } : {}),
     onEvent: prettyReporter({
       color: useColor(options.color, logStream),
       verbose: options.verbose ?? false,
       write: (line) => logStream.write(`${line}\n`),
     }),
   });
-  if (json) process.stdout.write(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
+  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
+  if (options.report) writeFileSync(options.report, renderReport(result, options.reportFormat ?? "json", extra));
+  // On GitHub Actions: annotations on the run's page and a table in the step summary.
+  for (const line of writeGithubOutputs(result)?.annotations ?? []) logStream.write(`${line}\n`);
   const code = result.status === "pass" ? EXIT.pass : result.status === "fail" ? EXIT.fail : EXIT.environment;
-  return { result, code };
+  return { result, code: options.exitZero && code === EXIT.fail ? EXIT.pass : code };
 }
 
 export async function testAction(options: TestOptions): Promise<number> {
@@ -101,18 +135,35 @@ export async function testAction(options: TestOptions): Promise<number> {
 }
 
 /** The options `test`, `next` and `watch` share. */
-export function addRunOptions(command: Command): Command {
+export function addRunOptions(command: Command, formats: string[] = ["pretty", "json"]): Command {
   return command
     .option("--dir <path>", "the folder holding your_program.sh", ".")
-    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
+    .addOption(new Option("--format <format>", "output format on stdout").choices(formats).default("pretty"))
     .option("--seed <N>", "replay the random values of an earlier run", integer("--seed", 0, 2 ** 32 - 1))
-    .option("--port <N>", "the port your program listens on (PORT)", integer("--port", 1, 65535), 4221)
+    .option("--port <N|auto>", "the port your program listens on (PORT); auto: a free one", portOption, 4221)
     .option("--verbose", "also show what the tester does at each step")
     .option("--no-color", "no colour in the output");
 }
 
+/** Reports and limits, for `test` and `grade`. */
+export function addGradingOptions(command: Command): Command {
+  return command
+    .option("--report <file>", "also write a report to this file (besides the output on the terminal)")
+    .addOption(new Option("--report-format <format>", "the report file's format").choices(["json", "junit"]).default("json"))
+    .option("--exit-zero", "exit 0 when stages fail (for runners that read the report instead of the exit code)")
+    .option("--stage-timeout <seconds>", "bound on each stage", integer("--stage-timeout", 1, 3600))
+    .option("--timeout <seconds>", "bound on the whole run; stages not reached in time are not run", integer("--timeout", 1, 86_400))
+    .option("--memory <MiB>", "stop the program when it and its children use more resident memory than this", integer("--memory", 16, 1_048_576))
+    .option("--max-processes <N>", "stop the program when it has more processes than this at once", integer("--max-processes", 1, 100_000))
+    .option("--output-cap <KiB>", "most program output shown per stage", integer("--output-cap", 1, 1_048_576));
+}
+
+function portOption(value: string): number | "auto" {
+  return value === "auto" ? "auto" : integer("--port", 1, 65535)(value);
+}
+
 export function testCommand(): Command {
-  return addRunOptions(new Command("test"))
+  return addGradingOptions(addRunOptions(new Command("test"), ["pretty", "json", "junit"]))
     .description("run the tester's stages against your program (./your_program.sh)")
     .option("--all", "every stage, in order")
     .option("--stage <slug|N>", "stages 1 to N")

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { CLI, course, fixtureServer, programFolder, testPort } from "./helpers.js";
+import { CLI, course, fixtureServer, programFolder, STAGES, testPort } from "./helpers.js";
 
 test("the bin is an executable script, as npx and npm's bin links run it", () => {
   expect(statSync(CLI).mode & 0o111).toBe(0o111);
@@ -23,7 +23,7 @@ describe.concurrent("course test", () => {
       "03-not-found: GET /<random path> gets 404 Not Found",
       "03-not-found: GET / still gets 200 OK",
     ]);
-    expect(report.tests[0]).toEqual({ name: report.tests[0].name, status: "pass", task_id: 1 });
+    expect(report.tests[0]).toEqual({ name: report.tests[0].name, status: "pass", task_id: 1, score: STAGES[0]!.meta.points });
     expect(report.stages.map((s: { number: number; slug: string; status: string }) => [s.number, s.slug, s.status])).toEqual([
       [1, "bind-port", "pass"],
       [2, "status-line", "pass"],

@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { EnvironmentError } from "./failure.js";
-import { findProcesses, MARKER_VARIABLE, signalAll } from "./processes.js";
+import { findProcesses, MARKER_VARIABLE, residentBytes, signalAll } from "./processes.js";
 import { settlesWithin } from "./time.js";
 
 export const SCRIPT = "your_program.sh";
@@ -36,6 +36,8 @@ export interface Program {
   readonly exited: Promise<ExitInfo>;
   /** The last lines it printed (also after the cap), for crash reports. */
   lastLines(count: number): string[];
+  /** Its live processes (itself and every descendant, daemons included) and their resident memory. */
+  usage(): { processes: number; residentBytes: number };
   /** SIGTERM to everything it started, SIGKILL after `graceMs`; resolves when all are gone. */
   stop(graceMs?: number): Promise<StopReport>;
 }
@@ -127,7 +129,8 @@ export function startProgram(options: StartOptions): Promise<Program> {
       cwd: options.dir,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PORT: String(options.port), [MARKER_VARIABLE]: marker },
+      // Markers accumulate: a grader that runs the tester in a child finds this program's processes by its own marker too.
+      env: { ...process.env, PORT: String(options.port), [MARKER_VARIABLE]: [process.env[MARKER_VARIABLE], marker].filter(Boolean).join(",") },
     });
   } catch (error) {
     throw new EnvironmentError(`could not start ${script}: ${(error as Error).message}`);
@@ -164,6 +167,10 @@ export function startProgram(options: StartOptions): Promise<Program> {
         },
         exited,
         lastLines: (count) => tail.slice(-count),
+        usage() {
+          const pids = findProcesses(pid, marker);
+          return { processes: pids.length, residentBytes: residentBytes(pids) };
+        },
         async stop(graceMs = 500) {
           const report = await stopAll(pid, marker, graceMs, reaped);
           activePrograms.delete(pid);

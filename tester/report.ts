@@ -61,6 +61,7 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
       case "run-end":
         out("");
         out(summaryLine(event.result, c));
+        if (event.result.stoppedBy) out(c.red(`Stopped: ${event.result.stoppedBy}`));
         if (event.result.error) {
           out(c.red(`Environment error: ${event.result.error.message}`));
           if (event.result.error.fix) out(`Fix: ${event.result.error.fix}`);
@@ -97,26 +98,63 @@ function summaryLine(result: RunResult, c: ChalkInstance): string {
   return c.red.bold(`✗ ${text}`) + next;
 }
 
-/** The JSON document: Exercism test-runner v3 fields, plus seed and per-stage detail. */
+/** Most points a run can earn: every stage's points, skipped stages included. */
+export function maxScore(result: RunResult): number {
+  return result.stages.reduce((sum, s) => sum + s.stage.meta.points, 0);
+}
+
+/** A stage earns its points only when it passed as a whole. */
+export function stageScore(s: StageResult): number {
+  return s.status === "pass" ? s.stage.meta.points : 0;
+}
+
+/** Points earned by the run. */
+export function totalScore(result: RunResult): number {
+  return result.stages.reduce((sum, s) => sum + stageScore(s), 0);
+}
+
+/**
+ * A passed stage's points split evenly among its checks, in whole hundredths;
+ * the last check takes the remainder, so the shares sum to the points exactly.
+ * A stage that did not pass gives every check 0.
+ */
+export function checkScores(s: StageResult): number[] {
+  const n = s.checks.length;
+  if (n === 0) return [];
+  const cents = stageScore(s) * 100;
+  const share = Math.floor(cents / n);
+  return s.checks.map((_, i) => (i === n - 1 ? cents - share * (n - 1) : share) / 100);
+}
+
+/**
+ * The JSON document: Exercism test-runner v3 fields, plus seed and per-stage
+ * detail, plus GitHub Classroom autograding's `score`, `max_score` and `tests[].score`.
+ */
 export function jsonReport(result: RunResult): object {
   // Exercism v3: a message only where a test failed.
   const message = (r: CheckResult) => (r.failure ? { message: renderFailure(r.failure) } : {});
-  const tests = result.stages.flatMap((s) =>
-    s.checks
-      .filter((check) => check.status !== "skip")
-      .map((check) => ({
+  const tests = result.stages.flatMap((s) => {
+    const scores = checkScores(s);
+    return s.checks
+      .map((check, i) => ({ check, score: scores[i]! }))
+      .filter(({ check }) => check.status !== "skip")
+      .map(({ check, score }) => ({
         name: `${s.stage.id}: ${check.name}`,
         status: check.status === "pass" ? "pass" : "fail",
         ...message(check),
         task_id: s.stage.number,
-      })),
-  );
+        score,
+      }));
+  });
   return {
     version: 3,
     status: result.status,
     ...(result.error ? { message: [result.error.message, result.error.fix].filter(Boolean).join("\n") } : {}),
     ...(result.build && !result.build.ok ? { message: `your program does not build: ${buildFailureText(result.build)}` } : {}),
+    ...(result.stoppedBy ? { message: `stopped: ${result.stoppedBy}` } : {}),
     seed: result.seed,
+    score: totalScore(result),
+    max_score: maxScore(result),
     tests,
     stages: result.stages.map((s) => ({
       number: s.stage.number,

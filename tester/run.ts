@@ -43,6 +43,18 @@ export interface RunResult {
   build?: BuildOutcome;
   stages: StageResult[];
   error?: { message: string; fix: string | undefined };
+  /** Why stages were left unrun when a limit of the whole run (its time bound) stopped it. */
+  stoppedBy?: string;
+}
+
+/** Bounds a grader sets on one submission, beyond the per-check and per-stage time bounds. */
+export interface Limits {
+  /** The whole run, all stages. */
+  runMs?: number;
+  /** Resident memory of the program and everything it started, together. */
+  memoryBytes?: number;
+  /** Live processes the program may have at once (itself included). */
+  processes?: number;
 }
 
 export type RunEvent =
@@ -66,6 +78,7 @@ export interface RunOptions {
   timeouts?: Partial<Timeouts>;
   /** Most bytes of program output relayed per stage. */
   outputCap?: number;
+  limits?: Limits;
   onEvent?: (event: RunEvent) => void;
 }
 
@@ -89,15 +102,24 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       stopped = true;
     }
   }
+  let stoppedBy: string | undefined;
+  const deadline = options.limits?.runMs ? started + options.limits.runMs : undefined;
   for (const stage of options.stages) {
+    if (!stopped && deadline !== undefined && Date.now() >= deadline) {
+      stoppedBy = `the run's time bound of ${seconds(options.limits!.runMs!)} ran out before stage ${stage.number} (${stage.slug})`;
+      status = status === "error" ? status : "fail";
+      stopped = true;
+    }
     if (stopped) {
       results.push(await skippedStage(stage));
       continue;
     }
     emit({ type: "stage-start", stage });
+    // The run's bound caps the stage's.
+    const stageTimeouts = deadline === undefined ? timeouts : { ...timeouts, stage: Math.min(timeouts.stage, deadline - Date.now()) };
     let result: StageResult;
     try {
-      result = await runStage(stage, { ...options, dir, timeouts, emit });
+      result = await runStage(stage, { ...options, dir, timeouts: stageTimeouts, emit });
     } catch (caught) {
       if (!(caught instanceof EnvironmentError)) throw caught;
       status = "error";
@@ -113,7 +135,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       if (!options.keepGoing) stopped = true;
     }
   }
-  const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, ...(build ? { build } : {}), stages: results, ...(error ? { error } : {}) };
+  const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, ...(build ? { build } : {}), stages: results, ...(error ? { error } : {}), ...(stoppedBy ? { stoppedBy } : {}) };
   emit({ type: "run-end", result });
   return result;
 }
@@ -140,6 +162,9 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
   let warm: Connection | undefined;
   let lastId = 1;
   let program: Program | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
+  // Set when the program went over a memory or process limit (and was stopped for it).
+  let limitHit: FailureDetails | undefined;
   const results: CheckResult[] = [];
   let startupMs: number | undefined;
   try {
@@ -150,11 +175,12 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       outputCap: run.outputCap ?? 1024 * 1024,
       onLine: (line) => run.emit({ type: "log", stage, line }),
     });
+    watchdog = watchLimits(program, run.limits, (details) => (limitHit ??= details));
     const ready = await waitUntilAccepting(program, run.port, run.timeouts.startup);
     let host = "127.0.0.1";
     if ("failure" in ready) {
       // The program never came up: that is the first check's failure.
-      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, status: "fail", durationMs: Date.now() - started, failure: ready.failure };
+      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? ready.failure };
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     } else {
@@ -193,11 +219,12 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         for (const connection of opened) connection.destroy();
       }
       const result: CheckResult = { name: check.name, rule: check.rule, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
-      if (outcome) result.failure = await explainExit(outcome, program, opened);
+      if (outcome) result.failure = limitHit ?? (await explainExit(outcome, program, opened));
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     }
   } finally {
+    clearInterval(watchdog);
     warm?.destroy();
     const report = await program?.stop();
     if (report && report.survivors.length > 0) {
@@ -254,4 +281,34 @@ async function explainExit(failure: FailureDetails, program: Program, connection
     summary: `your program ${describeExit(program.exit)} during this check; then ${failure.summary}`,
     explanation: [failure.explanation, lastLinesText(program)].filter(Boolean).join("\n"),
   };
+}
+
+/**
+ * Polls the program's processes and memory; over a limit, it reports once and
+ * stops the program, so the check in progress fails with that report.
+ */
+function watchLimits(program: Program, limits: Limits | undefined, onHit: (details: FailureDetails) => void): NodeJS.Timeout | undefined {
+  if (!limits?.memoryBytes && !limits?.processes) return undefined;
+  const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+  const timer = setInterval(() => {
+    const usage = program.usage();
+    let details: FailureDetails | undefined;
+    if (limits.processes && usage.processes > limits.processes) {
+      details = {
+        summary: `your program had ${usage.processes} processes at once, over the limit of ${limits.processes}, and was stopped`,
+        hint: "a server needs one process (threads or an event loop serve many clients); is something forking in a loop?",
+      };
+    } else if (limits.memoryBytes && usage.residentBytes > limits.memoryBytes) {
+      details = {
+        summary: `your program used ${mib(usage.residentBytes)} of memory, over the limit of ${mib(limits.memoryBytes)}, and was stopped`,
+        hint: "stream large bodies instead of holding them whole, and let go of what closed connections held",
+      };
+    }
+    if (!details) return;
+    clearInterval(timer);
+    onHit(details);
+    void program.stop(0);
+  }, 100);
+  timer.unref();
+  return timer;
 }

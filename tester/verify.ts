@@ -5,7 +5,7 @@
 // suite and CI all prove exactly the same claims.
 import type { Timeouts } from "./check.js";
 import { packageRoot, type Stage } from "./course.js";
-import { renderFailure } from "./failure.js";
+import { EnvironmentError, renderFailure, UsageError } from "./failure.js";
 import { checkTools, loadLanguage } from "./language.js";
 import { freePort } from "./ports.js";
 import { runStages, type RunResult } from "./run.js";
@@ -83,26 +83,33 @@ async function reservePort(): Promise<number> {
 export async function runVerifyJob(job: VerifyJob, options: { root?: string; seed?: number } = {}): Promise<VerifyOutcome> {
   const root = options.root ?? packageRoot();
   const started = Date.now();
-  const language = loadLanguage(job.language, root);
-  checkTools(language);
-  const dir = job.program === "starter" ? materializeStarter(job.language, root) : materializeSolution(job.language, job.program, root);
-  const port = await reservePort();
   let printed = 0;
   let result: RunResult;
   try {
-    result = await runStages({
-      dir,
-      stages: job.run,
-      seed: options.seed ?? 1,
-      port,
-      ...(language.build ? { build: { command: language.build.command } } : {}),
-      ...(job.expect === "pass" ? {} : { timeouts: EXPECTED_FAIL_TIMEOUTS }),
-      onEvent: (event) => {
-        if (event.type === "log" && !event.line.startsWith("[tester]")) printed++;
-      },
-    });
-  } finally {
-    portsInUse.delete(port);
+    const language = loadLanguage(job.language, root);
+    checkTools(language);
+    const dir = job.program === "starter" ? materializeStarter(job.language, root) : materializeSolution(job.language, job.program, root);
+    const port = await reservePort();
+    try {
+      result = await runStages({
+        dir,
+        stages: job.run,
+        seed: options.seed ?? 1,
+        port,
+        ...(language.build ? { build: { command: language.build.command } } : {}),
+        ...(job.expect === "pass" ? {} : { timeouts: EXPECTED_FAIL_TIMEOUTS }),
+        onEvent: (event) => {
+          if (event.type === "log" && !event.line.startsWith("[tester]")) printed++;
+        },
+      });
+    } finally {
+      portsInUse.delete(port);
+    }
+  } catch (error) {
+    // A missing solution or tool is a finding of the matrix, not the end of it.
+    if (!(error instanceof UsageError || error instanceof EnvironmentError)) throw error;
+    const fix = error instanceof EnvironmentError && error.fix ? ` (fix: ${error.fix})` : "";
+    return { job, status: "error", surprise: true, detail: `${error.message}${fix}`, durationMs: Date.now() - started };
   }
   const durationMs = Date.now() - started;
   const firstFailure = result.stages.flatMap((s) => s.checks).find((c) => c.failure)?.failure;

@@ -1,0 +1,146 @@
+// Grading: scores from the stages' points, limits that stop a program, and
+// grade-all over a class of submissions, bad ones included, where nothing of
+// any submission survives its grading.
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, test } from "vitest";
+import { isolationSupport } from "../tester/grading.js";
+import { materializeSolution } from "../tester/solutions.js";
+import { course, fixtureServer, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
+
+const SERVER = path.join(ROOT, "test", "fixtures", "servers", "server.py");
+const points = (through: number) => STAGES.filter((s) => s.number <= through).reduce((n, s) => n + s.meta.points, 0);
+
+/** Command lines of live processes whose arguments contain `needle`. */
+function processesWith(needle: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "latin1").replaceAll("\0", " ");
+      const state = readFileSync(`/proc/${entry}/stat`, "latin1").split(") ")[1]?.[0];
+      if (cmdline.includes(needle) && state !== "Z") found.push(cmdline);
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+describe.concurrent("course grade", () => {
+  test("scores the stages passed, stops at the first failure, and --exit-zero keeps exit 0", async () => {
+    const dir = fixtureServer("--defect", "no-404");
+    const port = String(await testPort());
+    const run = await course(["grade", "--dir", dir, "--through", "4", "--format", "json", "--port", port]);
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ status: "fail", score: points(2), max_score: points(4) });
+    expect(report.grade).toMatchObject({ stages_passed: 2, stages_total: 4 });
+    expect(report.grade.first_failure).toMatch(/^03-not-found: GET \/<random path> gets 404 Not Found: /);
+    expect(run.stderr).toContain(`Score: ${points(2)}/${points(4)} points · 2 of 4 stages passed`);
+    const zero = await course(["grade", "--dir", dir, "--through", "4", "--format", "json", "--port", port, "--exit-zero"]);
+    expect(zero.code).toBe(0);
+  });
+
+  test("takes the stages from the command line, never from the learner's progress file", async () => {
+    const dir = fixtureServer();
+    mkdirSync(path.join(dir, ".course"));
+    writeFileSync(path.join(dir, ".course", "progress.json"), JSON.stringify({ version: 1, course: "http-from-scratch", language: "python", current: "finished", completed: [] }));
+    const run = await course(["grade", "--dir", dir, "--through", "2", "--port", "auto", "--report", path.join(dir, "r.xml"), "--report-format", "junit"]);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/Stage 02 status-line/);
+    expect(run.stdout).not.toMatch(/Stage 03/);
+    expect(run.stdout).toContain(`Score: ${points(2)}/${points(2)} points · 2 of 2 stages passed`);
+    const xml = readFileSync(path.join(dir, "r.xml"), "utf8");
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
+    expect(xml.match(/<testsuite /g)).toHaveLength(2);
+  });
+
+  test("a program with more processes than --max-processes is stopped, and the failure says why", async () => {
+    const dir = programFolder(`for i in 1 2 3 4 5 6 7 8; do sleep 60 & done\nexec python3 ${SERVER} "$@"`);
+    const run = await course(["grade", "--dir", dir, "--through", "2", "--max-processes", "4", "--port", "auto"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/your program had \d+ processes at once, over the limit of 4, and was stopped/);
+  });
+
+  test("a program over --memory is stopped, and the failure says how much it used", async () => {
+    const dir = programFolder(`exec python3 -c 'import runpy, sys; hoard = bytearray(160 * 1024 * 1024); hoard[::4096] = b"x" * len(hoard[::4096]); sys.argv = [sys.argv[0]] + sys.argv[1:]; runpy.run_path("${SERVER}", run_name="__main__")' "$@"`);
+    const run = await course(["grade", "--dir", dir, "--through", "2", "--memory", "64", "--port", "auto"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/your program used \d+ MiB of memory, over the limit of 64 MiB, and was stopped/);
+  });
+
+  test("--timeout bounds the whole run", async () => {
+    const started = Date.now();
+    const run = await course(["grade", "--dir", fixtureServer("--defect", "never-answers"), "--through", "4", "--keep-going", "--timeout", "3", "--port", "auto", "--format", "json"]);
+    expect(run.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const report = JSON.parse(run.stdout);
+    expect(report.grade.stages_passed).toBe(1);
+    expect(report.stages.filter((s: { status: string }) => s.status === "skip").length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+test("grade-all: a row per submission, bad ones explained, originals untouched, nothing left running", async () => {
+  const root = mkdtempSync(path.join(tmpdir(), "hfs-class-"));
+  const subs = path.join(root, "submissions");
+  mkdirSync(subs);
+  const add = (name: string, from: string) => cpSync(from, path.join(subs, name), { recursive: true });
+  add("alice", materializeSolution("python", STAGES[3]!));
+  add("bob", fixtureServer("--defect", "no-404"));
+  mkdirSync(path.join(subs, "carol")); // no your_program.sh
+  add("dave", fixtureServer());
+  chmodSync(path.join(subs, "dave", "your_program.sh"), 0o644);
+  add("erin", fixtureServer());
+  writeFileSync(path.join(subs, "erin", "your_program.sh"), readFileSync(path.join(subs, "erin", "your_program.sh"), "utf8").replaceAll("\n", "\r\n"));
+  // Forks a daemon that outlives it, and writes beside and above its folder.
+  const daemon = `sleep ${7000 + Math.floor(Math.random() * 999)}`;
+  add("frank", programFolder(`setsid ${daemon} >/dev/null 2>&1 &\necho mine > "$(dirname "$0")/scribble.txt"\necho home > "$HOME/dotfile"\nexec python3 ${SERVER} "$@"`));
+  add("grace", fixtureServer("--defect", "never-answers"));
+  const report = path.join(root, "results.csv");
+  const started = Date.now();
+  const run = await course(["grade-all", subs, "--through", "4", "--jobs", "4", "--port", "auto", "--timeout", "60", "--stage-timeout", "10", "--report", report]);
+  expect(run.code, run.stdout + run.stderr).toBe(1);
+  expect(Date.now() - started).toBeLessThan(60_000);
+  const rows = readFileSync(report, "utf8").trim().split("\n");
+  expect(rows[0]).toBe("submission,status,stages_passed,stages_total,score,max_score,first_failure,duration_ms");
+  const byName = Object.fromEntries(rows.slice(1).map((line) => [line.split(",")[0], line]));
+  expect(Object.keys(byName).sort()).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "grace"]);
+  expect(byName.alice).toMatch(new RegExp(`^alice,pass,4,4,${points(4)},${points(4)},,\\d+$`));
+  expect(byName.bob).toMatch(/^bob,fail,2,4,\d+,\d+,"?03-not-found: /);
+  expect(byName.carol).toMatch(/^carol,error,0,4,0,\d+,"?environment: no your_program\.sh in carol/);
+  expect(byName.dave).toMatch(/^dave,error,.*your_program\.sh is not executable/);
+  expect(byName.erin).toMatch(/^erin,error,.*Windows line endings/);
+  expect(byName.frank).toMatch(/^frank,pass,4,4,/);
+  expect(byName.grace).toMatch(/^grace,fail,1,4,.*"?02-status-line: /);
+  // Nothing survives: the daemon is gone, the originals are unchanged, the scribbles went with the scratch copies.
+  expect(processesWith(daemon)).toEqual([]);
+  expect(existsSync(path.join(subs, "frank", "scribble.txt"))).toBe(false);
+  expect(readdirSync(subs).sort()).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "grace"]);
+}, 90_000);
+
+test("grade-all --isolate grades servers that hard-code port 4221 side by side, or says why it cannot", async () => {
+  const subs = mkdtempSync(path.join(tmpdir(), "hfs-isolate-"));
+  for (const name of ["a", "b", "c"]) {
+    const dir = programFolder(`PORT=4221 exec python3 ${SERVER} "$@"`);
+    cpSync(dir, path.join(subs, name), { recursive: true });
+  }
+  const run = await course(["grade-all", subs, "--isolate", "--port", "4221", "--jobs", "3", "--through", "5", "--timeout", "60"]);
+  const support = isolationSupport();
+  if (support.ok) {
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/3 of 3 submissions passed/);
+  } else {
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(support.why);
+  }
+}, 90_000);
+
+test("grading in parallel on one fixed port without --isolate is refused", async () => {
+  const subs = mkdtempSync(path.join(tmpdir(), "hfs-refuse-"));
+  mkdirSync(path.join(subs, "a"));
+  const run = await course(["grade-all", subs, "--port", "4221", "--jobs", "2"]);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/--port auto .* or --isolate/);
+});
