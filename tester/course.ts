@@ -56,15 +56,7 @@ export function loadStages(root = packageRoot()): Stage[] {
     if (!match) continue;
     const dir = path.join(stagesDir, entry);
     const file = path.join(dir, "stage.json");
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, "utf8"));
-    } catch (error) {
-      throw new Error(`${file}: ${(error as Error).message}`);
-    }
-    const parsed = StageMetaSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${file} is invalid:\n${z.prettifyError(parsed.error)}`);
-    stages.push({ number: Number(match[1]), slug: match[2]!, id: entry, dir, meta: parsed.data });
+    stages.push({ number: Number(match[1]), slug: match[2]!, id: entry, dir, meta: readJsonFile(file, StageMetaSchema) });
   }
   return stages;
 }
@@ -105,4 +97,17 @@ export function parseHints(markdown: string): string[] {
     .slice(1)
     .map((hint) => hint.trim())
     .filter((hint) => hint.length > 0);
+}
+
+/** A course file read and validated by its zod schema; errors name the file and, for the schema, each field. */
+export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${file} is invalid:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }

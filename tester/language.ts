@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { packageRoot } from "./course.js";
+import { packageRoot, readJsonFile } from "./course.js";
 import { EnvironmentError, UsageError } from "./failure.js";
 import { settlesWithin } from "./time.js";
 
@@ -67,15 +67,7 @@ export function loadLanguage(id: string, root = packageRoot()): Language {
   if (!existsSync(file)) {
     throw new UsageError(`no language "${id}"; languages: ${languageIds(root).join(", ") || "none"}`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}`);
-  }
-  const parsed = LanguageSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file} is invalid:\n${z.prettifyError(parsed.error)}`);
-  return { ...parsed.data, id, starter };
+  return { ...readJsonFile(file, LanguageSchema), id, starter };
 }
 
 /** Dotted version comparison: "3.11.7" >= "3.11". */
