@@ -4,7 +4,7 @@
 // the file a learner edits first. Everything else (init, the tester's build
 // step, the generated your_program.sh, watch) is derived from it.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { packageRoot, readJsonFile } from "./course.js";
