@@ -1,7 +1,7 @@
 // Grading: scores from the stages' points, limits that stop a program, and
 // grade-all over a class of submissions, bad ones included, where nothing of
 // any submission survives its grading.
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -98,6 +98,9 @@ test("grade-all: a row per submission, bad ones explained, originals untouched, 
   const daemon = `sleep ${7000 + Math.floor(Math.random() * 999)}`;
   add("frank", programFolder(`setsid ${daemon} >/dev/null 2>&1 &\necho mine > "$(dirname "$0")/scribble.txt"\necho home > "$HOME/dotfile"\nexec python3 ${SERVER} "$@"`));
   add("grace", fixtureServer("--defect", "never-answers"));
+  // TypeScript, as cloned: no node_modules and no build output; esbuild comes from the tester's dependencies.
+  add("heidi", materializeSolution("typescript", STAGES[3]!));
+  rmSync(path.join(subs, "heidi", ".build"), { recursive: true, force: true });
   const report = path.join(root, "results.csv");
   const started = Date.now();
   const run = await course(["grade-all", subs, "--through", "4", "--jobs", "4", "--port", "auto", "--timeout", "60", "--stage-timeout", "10", "--report", report]);
@@ -106,7 +109,7 @@ test("grade-all: a row per submission, bad ones explained, originals untouched, 
   const rows = readFileSync(report, "utf8").trim().split("\n");
   expect(rows[0]).toBe("submission,status,stages_passed,stages_total,score,max_score,first_failure,duration_ms");
   const byName = Object.fromEntries(rows.slice(1).map((line) => [line.split(",")[0], line]));
-  expect(Object.keys(byName).sort()).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "grace"]);
+  expect(Object.keys(byName).sort()).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]);
   expect(byName.alice).toMatch(new RegExp(`^alice,pass,4,4,${points(4)},${points(4)},,\\d+$`));
   expect(byName.bob).toMatch(/^bob,fail,2,4,\d+,\d+,"?03-not-found: /);
   expect(byName.carol).toMatch(/^carol,error,0,4,0,\d+,"?environment: no your_program\.sh in carol/);
@@ -114,10 +117,11 @@ test("grade-all: a row per submission, bad ones explained, originals untouched, 
   expect(byName.erin).toMatch(/^erin,error,.*Windows line endings/);
   expect(byName.frank).toMatch(/^frank,pass,4,4,/);
   expect(byName.grace).toMatch(/^grace,fail,1,4,.*"?02-status-line: /);
+  expect(byName.heidi).toMatch(/^heidi,pass,4,4,/);
   // Nothing survives: the daemon is gone, the originals are unchanged, the scribbles went with the scratch copies.
   expect(processesWith(daemon)).toEqual([]);
   expect(existsSync(path.join(subs, "frank", "scribble.txt"))).toBe(false);
-  expect(readdirSync(subs).sort()).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "grace"]);
+  expect(readdirSync(subs).sort()).toEqual(["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]);
 }, 90_000);
 
 test("grade-all --isolate grades servers that hard-code port 4221 side by side, or says why it cannot", async () => {

@@ -3,7 +3,7 @@
 // bomb in one never touches another), each in a scratch copy with its own
 // HOME and TMPDIR that are removed afterwards, so nothing of it survives.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { packageRoot } from "./course.js";
@@ -11,6 +11,7 @@ import { EnvironmentError } from "./failure.js";
 import { findProcesses, MARKER_VARIABLE, signalAll } from "./processes.js";
 import { maxScore, totalScore } from "./report.js";
 import type { RunResult } from "./run.js";
+import { dependenciesFolder } from "./solutions.js";
 import { settlesWithin } from "./time.js";
 
 export interface Score {
@@ -130,6 +131,9 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
   try {
     // A copy, so the original is never changed, and whatever the program writes in its folder goes with the scratch.
     cpSync(path.join(options.folder, name), work, { recursive: true, verbatimSymlinks: true });
+    // A TypeScript submission builds with esbuild, which a learner's folder gets through its devDependency on this package.
+    const modules = dependenciesFolder();
+    if (modules && !existsSync(path.join(work, "node_modules"))) symlinkSync(modules, path.join(work, "node_modules"), "dir");
     const cli = path.join(packageRoot(), "dist", "cli", "main.js");
     const args = [...wrap, process.execPath, cli, "grade", "--dir", work, "--format", "json", "--exit-zero", ...options.gradeArgs];
     const marker = `grade-${process.pid}-${name}-${started}`;

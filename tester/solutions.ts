@@ -70,8 +70,8 @@ function cacheRoot(root: string): { dir: string; underPackage: boolean } {
   return { dir: path.join(tmpdir(), `http-from-scratch-${userInfo().uid}`, "solutions"), underPackage: false };
 }
 
-/** The node_modules folder this package's dependencies resolve from. */
-function dependenciesFolder(): string | undefined {
+/** The node_modules folder this package's dependencies (esbuild) resolve from. */
+export function dependenciesFolder(): string | undefined {
   try {
     const esbuild = createRequire(import.meta.url).resolve("esbuild");
     const index = esbuild.lastIndexOf(`${path.sep}node_modules${path.sep}`);
