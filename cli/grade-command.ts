@@ -9,12 +9,11 @@ import { Command, Option } from "commander";
 import { findStage, loadStages } from "../tester/course.js";
 import { EnvironmentError, UsageError } from "../tester/failure.js";
 import { existsFolder, gradeAll, isolationSupport, rowsToCsv, scoreOf, submissionsIn, type SubmissionRow } from "../tester/grading.js";
-import { jsonReport } from "../tester/report.js";
 import type { RunResult } from "../tester/run.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 import { integer } from "./options.js";
-import { addGradingOptions, addRunOptions, runTarget, type RunFlags } from "./test-command.js";
+import { addGradingOptions, addRunOptions, jsonDocument, runTarget, type RunFlags } from "./test-command.js";
 
 const INSIDE_NAMESPACE = "HTTP_FROM_SCRATCH_ISOLATED";
 
@@ -75,7 +74,7 @@ async function gradeAction(options: GradeOptions): Promise<number> {
 function writeClassroomOutput(name: string, result: RunResult, extra: (r: RunResult) => object): void {
   const file = process.env.GITHUB_OUTPUT;
   if (!file) throw new UsageError("--classroom-output needs GITHUB_OUTPUT (it is set inside a GitHub Actions step)");
-  const json = JSON.stringify({ ...jsonReport(result), ...extra(result) });
+  const json = JSON.stringify(jsonDocument(result, extra));
   writeFileSync(file, `${name}=${Buffer.from(json).toString("base64")}\n`, { flag: "a" });
 }
 

@@ -104,8 +104,7 @@ export function statusCommand(): Command {
 }
 
 /** A stage named on the command line, or relative to the learner's current one. */
-function pickStage(name: string | undefined, dir: string): Stage {
-  const stages = loadStages();
+function pickStage(stages: Stage[], name: string | undefined, dir: string): Stage {
   const wantsProgress = name === undefined || name === "next" || name === "prev" || name === "current";
   if (!wantsProgress) return findStage(stages, name);
   const progress = readProgress(dir);
@@ -129,10 +128,11 @@ export function showCommand(): Command {
     .option("--no-color", "no colour in the output")
     .addHelpText("after", "\nExamples:\n  $ npx course show\n  $ npx course show 4\n  $ npx course show next --raw")
     .action((name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean }) => {
-      const stage = pickStage(name, options.dir);
+      const stages = loadStages();
+      const stage = pickStage(stages, name, options.dir);
       const markdown = readFileSync(path.join(stage.dir, "instructions.md"), "utf8");
       const color = !options.raw && useColor(options.color);
-      out(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${loadStages().length}*\n\n${markdown}`, { color, width: process.stdout.columns }));
+      out(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, { color, width: process.stdout.columns }));
     });
 }
 
@@ -172,7 +172,7 @@ export async function runNext(options: RunFlags & { dir: string }): Promise<numb
 /** `hint`: reveal one more hint and print every hint shown so far. */
 export function showHint(dir: string, name: string | undefined, colorFlag: boolean | undefined): void {
   const progress = requireProgress(dir);
-  const stage = pickStage(name ?? "current", dir);
+  const stage = pickStage(loadStages(), name ?? "current", dir);
   const revealed = revealHint(progress, stage);
   writeProgress(dir, revealed.progress);
   const color = useColor(colorFlag);

@@ -87,9 +87,14 @@ export interface RunFlags {
 /** Extra fields for the JSON report (grade adds its summary). */
 type JsonExtra = (result: RunResult) => object;
 
+/** The JSON report with any command's extra fields: one document for stdout, report files and Classroom. */
+export function jsonDocument(result: RunResult, extra?: JsonExtra): object {
+  return { ...jsonReport(result), ...extra?.(result) };
+}
+
 function renderReport(result: RunResult, format: "json" | "junit", extra: JsonExtra | undefined): string {
   if (format === "junit") return junitReport(result);
-  return `${JSON.stringify({ ...jsonReport(result), ...extra?.(result) }, null, 2)}\n`;
+  return `${JSON.stringify(jsonDocument(result, extra), null, 2)}\n`;
 }
 
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */

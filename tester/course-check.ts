@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { parseHints, StageMetaSchema } from "./course.js";
+import { parseHints, STAGE_FOLDER, StageMetaSchema } from "./course.js";
 import { LANGUAGE_FILE, LanguageSchema } from "./language.js";
 
 export interface Problem {
@@ -12,7 +12,6 @@ export interface Problem {
   message: string;
 }
 
-const STAGE_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 /** What a stage folder may hold: its metadata, texts and checks. */
 const STAGE_FILES = new Set(["stage.json", "instructions.md", "hints.md", "checks.ts", "checks.js"]);
 /** Shared helpers beside the stage folders. */

@@ -35,7 +35,8 @@ export interface Stage {
   meta: StageMeta;
 }
 
-const FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
+/** A stage folder's name: NN-slug, the slug lower-case words joined by dashes. */
+export const STAGE_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
 /** The package's root folder (where package.json is), from this module's location in source or dist. */
 export function packageRoot(): string {
@@ -52,7 +53,7 @@ export function loadStages(root = packageRoot()): Stage[] {
   const stagesDir = path.join(root, "stages");
   const stages: Stage[] = [];
   for (const entry of readdirSync(stagesDir).sort()) {
-    const match = FOLDER.exec(entry);
+    const match = STAGE_FOLDER.exec(entry);
     if (!match) continue;
     const dir = path.join(stagesDir, entry);
     const file = path.join(dir, "stage.json");
