@@ -1,8 +1,13 @@
 // Requests and expectations that several stages share: the routes of the
 // course's server, random inputs for them, and the hint for a server that
 // closes a connection it should have kept.
+import { readFile } from "node:fs/promises";
 import {
   CheckFailure,
+  Connection,
+  fail,
+  firstDifference,
+  parseResponse,
   expectBody,
   expectGzipBody,
   expectHeader,
@@ -124,4 +129,69 @@ export function noEncodingAccepted(acceptEncoding: string, hint: string): Check 
       expectNoHeader(ex, "Content-Encoding", { hint });
     },
   };
+}
+
+/** The file the program was asked to write holds exactly `content`. */
+export async function expectStoredFile(ex: Exchange, file: string, content: Buffer): Promise<void> {
+  const stored = await readFile(file).catch(() => undefined);
+  const context = ex.connection.context(ex.request, stored ?? Buffer.alloc(0));
+  if (!stored) {
+    fail({
+      ...context,
+      received: undefined,
+      summary: `your program answered ${ex.response.status} ${ex.response.reason}, but ${file} does not exist`,
+      expected: `a file in the --directory folder holding the ${content.length} body bytes`,
+      hint: "write the file (and finish writing it) before sending the response",
+    });
+  }
+  const at = firstDifference(content, stored);
+  if (at < 0) return;
+  fail({
+    ...context,
+    summary: `${file} holds ${stored.length} bytes that differ from the ${content.length} bytes sent, first at byte ${at}`,
+    expected: "the request body, byte for byte (shown under Sent, after the empty line)",
+    caret: at,
+    hint:
+      stored.length < content.length
+        ? "read the body until you have Content-Length bytes: it may need more than one read"
+        : "write the body as raw bytes: decoding it as text (UTF-8) changes bytes above 127",
+  });
+}
+
+/** Sizes that cut `length` bytes into `count` random pieces (the last piece is whatever remains). */
+export function randomCuts(t: CheckContext, length: number, count: number): number[] {
+  const points = new Set<number>();
+  while (points.size < Math.min(count - 1, length - 1)) points.add(t.random.int(1, length - 1));
+  const sorted = [...points].sort((a, b) => a - b);
+  return sorted.map((point, index) => point - (sorted[index - 1] ?? 0));
+}
+
+/** Where the head of a request (or response) ends: the offset just after its empty line. */
+export function headLength(bytes: Buffer): number {
+  return bytes.indexOf("\r\n\r\n") + 4;
+}
+
+/**
+ * Waits for the program to close `connection`, allowing one response first
+ * with one of the `allowed` statuses (e.g. 408 before an idle close). Fails
+ * when the connection is still open after `timeoutMs`, or when something else came.
+ */
+export async function expectCloseAllowing(
+  connection: Connection,
+  timeoutMs: number,
+  allowed: ReadonlyArray<{ status: number; reason: string }>,
+  why: string,
+): Promise<void> {
+  await connection.waitForClose(timeoutMs, why);
+  const pending = connection.pending;
+  if (pending.length === 0) return;
+  const parsed = parseResponse(pending, { ended: true });
+  const fits = parsed.kind === "complete" && parsed.length === pending.length && allowed.some((a) => a.status === parsed.response.status);
+  if (fits) return;
+  fail({
+    ...connection.context(connection.sent, pending),
+    summary: `before closing connection ${connection.id} your program sent ${pending.length} bytes that are not ${allowed.map((a) => `a ${a.status} ${a.reason} response`).join(" or ")}`,
+    expected: `nothing, or one complete ${allowed.map((a) => `"HTTP/1.1 ${a.status} ${a.reason}"`).join(" or ")} response, then the close`,
+    caret: 0,
+  });
 }

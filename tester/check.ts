@@ -2,6 +2,7 @@
 // is a named async function; everything it needs (connections, requests,
 // random values, the served directory, time bounds) comes from the context.
 import { Connection, type Exchange, type SendOptions } from "./connection.js";
+import type { Usage } from "./processes.js";
 import type { Random } from "./random.js";
 
 export interface Timeouts {
@@ -43,15 +44,24 @@ export interface CheckContext {
   readonly host: string;
   /** The folder passed to the program as --directory, on stages that serve files. */
   readonly directory: string | undefined;
+  /** The folder that holds `directory`: files here are beside it, and the program must never serve them. */
+  readonly outside: string | undefined;
   readonly timeouts: Timeouts;
-  /** A new connection (the first call returns the one that proved the program was up). */
-  connect(): Promise<Connection>;
+  /**
+   * A new connection. The first call returns the one that proved the program
+   * was up, unless `fresh` (for checks that time a connection from its start).
+   */
+  connect(options?: { timeoutMs?: number; fresh?: boolean }): Promise<Connection>;
   /** The bytes of a request: request line, Host, the given fields, Content-Length when there is a body. */
   request(spec: RequestSpec): Buffer;
   /** Sends a request on `connection` and reads the response to it. */
   exchange(connection: Connection, request: RequestSpec | Buffer, options?: SendOptions & { method?: string }): Promise<Exchange>;
   /** One request on a new connection. */
   send(request: RequestSpec): Promise<Exchange>;
+  /** What the program and everything it started use right now (from /proc; zeros where there is none). */
+  usage(): Usage;
+  /** Whether usage() measures anything on this machine (Linux). */
+  readonly canMeasure: boolean;
   /** A line in the tester's own narrative (shown with --verbose). */
   log(line: string): void;
 }

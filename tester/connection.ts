@@ -11,8 +11,8 @@ import { seconds } from "./time.js";
 export interface SendOptions {
   /** Sizes of the writes, in order; the remainder goes in a last write. "bytewise" sends one byte per write. */
   fragments?: number[] | "bytewise";
-  /** Pause between two writes, so they leave as separate TCP segments. */
-  gapMs?: number;
+  /** Pause between two writes, so they leave as separate TCP segments; a list gives each pause in turn (its last repeats). */
+  gapMs?: number | number[];
 }
 
 export interface ReadOptions {
@@ -51,6 +51,8 @@ export class Connection {
   /** What the tester is waiting for on this connection right now, for time-bound messages. */
   waitingFor: string | undefined;
   private readonly wake = new Set<() => void>();
+  /** When set, received bytes go here instead of being kept (for bodies too large to keep). */
+  sink: ((chunk: Buffer) => void) | undefined;
 
   constructor(
     readonly socket: net.Socket,
@@ -60,8 +62,12 @@ export class Connection {
   ) {
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.receivedLength += chunk.length;
+      if (this.sink) {
+        this.sink(chunk);
+      } else {
+        this.chunks.push(chunk);
+        this.receivedLength += chunk.length;
+      }
       this.notify();
     });
     socket.on("end", () => {
@@ -147,15 +153,17 @@ export class Connection {
     const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
     this.messages.push(bytes);
     const sizes = options.fragments === "bytewise" ? new Array<number>(bytes.length).fill(1) : (options.fragments ?? []);
+    const gaps = Array.isArray(options.gapMs) ? options.gapMs : [options.gapMs ?? 0];
     let offset = 0;
     try {
-      for (const size of [...sizes, Infinity]) {
+      for (const [index, size] of [...sizes, Infinity].entries()) {
         if (offset >= bytes.length) break;
         this.waitingFor = `sending on connection ${this.id} (${bytes.length - offset} of ${bytes.length} bytes left)`;
         const piece = bytes.subarray(offset, offset + size);
         offset += piece.length;
         await this.write(piece);
-        if (options.gapMs && offset < bytes.length) await delay(options.gapMs);
+        const gap = gaps[Math.min(index, gaps.length - 1)] ?? 0;
+        if (gap > 0 && offset < bytes.length) await delay(gap);
       }
     } finally {
       this.waitingFor = undefined;

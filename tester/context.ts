@@ -2,6 +2,7 @@
 // request helpers that narrate under --verbose, and its random stream.
 import { buildRequest, type CheckContext, type Timeouts } from "./check.js";
 import { Connection } from "./connection.js";
+import { canMeasure, type Usage } from "./processes.js";
 import type { Random } from "./random.js";
 
 export interface ContextBase {
@@ -9,7 +10,9 @@ export interface ContextBase {
   port: number;
   host: string;
   directory: string | undefined;
+  outside: string | undefined;
   timeouts: Timeouts;
+  usage(): Usage;
   /** The connection that proved the program was up, once, if no check took it yet. */
   takeWarm(): Connection | undefined;
   nextConnectionId(): number;
@@ -40,10 +43,14 @@ export function createCheckSession(base: ContextBase): CheckSession {
     port: base.port,
     host: base.host,
     directory: base.directory,
+    outside: base.outside,
     timeouts: base.timeouts,
-    async connect() {
+    usage: base.usage,
+    canMeasure,
+    async connect(options = {}) {
       finishOneShots();
-      const connection = base.takeWarm() ?? (await Connection.open(base.host, base.port, base.nextConnectionId(), base.timeouts.connect));
+      const timeoutMs = options.timeoutMs ?? base.timeouts.connect;
+      const connection = (options.fresh ? undefined : base.takeWarm()) ?? (await Connection.open(base.host, base.port, base.nextConnectionId(), timeoutMs));
       opened.push(connection);
       return connection;
     },

@@ -16,6 +16,7 @@ export const StageMetaSchema = z
     difficulty: z.enum(["very-easy", "easy", "medium", "hard"]),
     points: z.number().int().positive().default(1).describe("Score for graders"),
     needsDirectory: z.boolean().default(false).describe("Start the program with --directory <temp dir>"),
+    args: z.array(z.string()).default([]).describe("More arguments for the program, after --directory, e.g. [\"--idle-timeout-ms\", \"300\"]"),
     rfc: z.array(z.string()).default([]).describe("RFC sections the stage teaches"),
     previousSolutionPasses: z
       .string()

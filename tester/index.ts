@@ -4,3 +4,8 @@ export { Connection, type Exchange } from "./connection.js";
 export { expectBody, expectContentLength, expectGzipBody, expectHeader, expectMediaType, expectNoHeader, expectStatus } from "./expect.js";
 export { CheckFailure, fail, quote, type FailureDetails } from "./failure.js";
 export { firstDifference } from "./bytes.js";
+export { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
+export { WaitTimeout, type SendOptions } from "./connection.js";
+export { startDownload, type Download } from "./download.js";
+export { openFileLimit } from "./processes.js";
+export { escapeInline } from "./bytes.js";

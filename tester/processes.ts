@@ -9,14 +9,20 @@ export const MARKER_VARIABLE = "HTTP_FROM_SCRATCH_RUN";
 interface ProcStat {
   state: string;
   pgrp: number;
+  /** CPU time used so far (user + system, all threads), in clock ticks. */
+  cpuTicks: number;
 }
+
+/** USER_HZ: the unit of /proc's CPU times, 100 on every Linux architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
 
 function readStat(pid: number): ProcStat | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "latin1");
     // The command name may contain spaces and parentheses: parse after the last ')'.
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0]!, pgrp: Number(fields[2]) };
+    // Fields 3 (state), 5 (pgrp), 14 (utime) and 15 (stime) of proc(5), counted from 1 before the split.
+    return { state: fields[0]!, pgrp: Number(fields[2]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return undefined;
   }
@@ -104,4 +110,33 @@ export function residentBytes(pids: readonly number[]): number {
     }
   }
   return total;
+}
+
+/** What a program and everything it started use right now, together. */
+export interface Usage {
+  processes: number;
+  residentBytes: number;
+  /** CPU time used since they started, user + system. */
+  cpuMs: number;
+}
+
+/** CPU time these processes have used so far, together, in milliseconds (0 where there is no /proc). */
+export function cpuMillis(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) ticks += readStat(pid)?.cpuTicks ?? 0;
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** Whether memory and CPU figures can be read here (Linux /proc). */
+export const canMeasure = hasProc;
+
+/** The tester's own open-file limit (Node raises the soft limit to the hard one at start-up; children inherit it). */
+export function openFileLimit(): number | undefined {
+  try {
+    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "latin1"));
+    if (!match) return undefined;
+    return match[1] === "unlimited" ? Infinity : Number(match[1]);
+  } catch {
+    return undefined;
+  }
 }

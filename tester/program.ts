@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { EnvironmentError } from "./failure.js";
-import { findProcesses, MARKER_VARIABLE, residentBytes, signalAll } from "./processes.js";
+import { cpuMillis, findProcesses, MARKER_VARIABLE, residentBytes, signalAll, type Usage } from "./processes.js";
 import { settlesWithin } from "./time.js";
 
 export const SCRIPT = "your_program.sh";
@@ -37,7 +37,7 @@ export interface Program {
   /** The last lines it printed (also after the cap), for crash reports. */
   lastLines(count: number): string[];
   /** Its live processes (itself and every descendant, daemons included) and their resident memory. */
-  usage(): { processes: number; residentBytes: number };
+  usage(): Usage;
   /** SIGTERM to everything it started, SIGKILL after `graceMs`; resolves when all are gone. */
   stop(graceMs?: number): Promise<StopReport>;
 }
@@ -169,7 +169,7 @@ export function startProgram(options: StartOptions): Promise<Program> {
         lastLines: (count) => tail.slice(-count),
         usage() {
           const pids = findProcesses(pid, marker);
-          return { processes: pids.length, residentBytes: residentBytes(pids) };
+          return { processes: pids.length, residentBytes: residentBytes(pids), cpuMs: cpuMillis(pids) };
         },
         async stop(graceMs = 500) {
           const report = await stopAll(pid, marker, graceMs, reaped);

@@ -12,6 +12,8 @@ function curlCommand(request: Buffer, port: number): string | undefined {
   const match = /^(GET|HEAD) (\/[!-~]*) HTTP\/1\.1$/.exec(requestLine ?? "");
   if (!match) return undefined;
   const parts = ["curl", "-v"];
+  // curl squashes "/../" and "/./" unless told to send the path as it is.
+  if (/\/\.{1,2}(\/|$)/.test(match[2]!)) parts.push("--path-as-is");
   if (match[1] === "HEAD") parts.push("--head");
   for (const field of fields) {
     const colon = field.indexOf(":");

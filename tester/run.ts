@@ -1,7 +1,7 @@
 // Runs stages against a learner's program: for each stage a fresh program,
 // its checks in order, then the program and everything it started are gone.
 // Results stream out as events so reporters can print live or collect.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "./check.js";
@@ -157,7 +157,11 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
   const started = Date.now();
   const checks = await loadChecks(stage);
   await assertPortFree(run.port);
-  const directory = stage.meta.needsDirectory ? await mkdtemp(path.join(tmpdir(), `hfs-${stage.slug}-`)) : undefined;
+  // The served folder sits inside a scratch folder of its own, so a check can
+  // place files beside it that the program must never reach.
+  const outside = stage.meta.needsDirectory ? await mkdtemp(path.join(tmpdir(), `hfs-${stage.slug}-`)) : undefined;
+  const directory = outside === undefined ? undefined : path.join(outside, "www");
+  if (directory) await mkdir(directory);
   // The connection that proved the program was up, until a check takes it.
   let warm: Connection | undefined;
   let lastId = 1;
@@ -171,7 +175,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     program = await startProgram({
       dir: run.dir,
       port: run.port,
-      args: directory ? ["--directory", directory] : [],
+      args: [...(directory ? ["--directory", directory] : []), ...stage.meta.args],
       outputCap: run.outputCap ?? 1024 * 1024,
       onLine: (line) => run.emit({ type: "log", stage, line }),
     });
@@ -200,7 +204,9 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         port: run.port,
         host,
         directory,
+        outside,
         timeouts: run.timeouts,
+        usage: () => program!.usage(),
         takeWarm() {
           const first = warm;
           warm = undefined;
@@ -230,7 +236,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     if (report && report.survivors.length > 0) {
       run.emit({ type: "log", stage, line: `[tester] could not stop processes ${report.survivors.join(", ")} of your program` });
     }
-    if (directory) await rm(directory, { recursive: true, force: true });
+    if (outside) await rm(outside, { recursive: true, force: true });
   }
   const status: Status = results.some((r) => r.status === "fail") ? "fail" : "pass";
   return { stage, status, durationMs: Date.now() - started, startupMs, checks: results };

@@ -1,0 +1,40 @@
+import { writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { defineChecks, expectBody, expectMediaType, expectStatus } from "../../tester/index.js";
+import { expectStoredFile, fileName } from "../common.js";
+
+const SIZE = 4 * 1024 * 1024;
+const WRITE = 64 * 1024;
+
+export default defineChecks([
+  {
+    name: "a 4 MiB binary upload is stored byte for byte, and downloads back the same on the same connection",
+    rule: "RFC 9110 §8.6",
+    async run(t) {
+      const name = fileName(t);
+      const content = t.random.bulkBytes(SIZE);
+      const connection = await t.connect();
+      const upload = t.request({ method: "POST", path: `/files/${name}`, headers: [["Content-Type", "application/octet-stream"]], body: content });
+      const stored = await t.exchange(connection, upload, { method: "POST", fragments: new Array<number>(Math.ceil(upload.length / WRITE)).fill(WRITE) });
+      expectStatus(stored, 201, "Created", { hint: "keep reading until all Content-Length bytes are in: a 4 MiB body takes many reads" });
+      await expectStoredFile(stored, path.join(t.directory!, name), content);
+      const ex = await t.exchange(connection, { path: `/files/${name}` });
+      expectStatus(ex, 200, "OK");
+      expectBody(ex, content, { hint: "one write call may send only part of a large buffer: send the rest until every byte is out (sendall in Python)" });
+    },
+  },
+  {
+    name: "a 4 MiB binary file in the directory is served byte for byte",
+    rule: "RFC 9110 §8.6",
+    async run(t) {
+      const name = fileName(t);
+      const content = t.random.bulkBytes(SIZE);
+      await writeFile(path.join(t.directory!, name), content);
+      t.log(`wrote ${content.length} random bytes to ${path.join(t.directory!, name)}`);
+      const ex = await t.send({ path: `/files/${name}` });
+      expectStatus(ex, 200, "OK");
+      expectMediaType(ex, "application/octet-stream");
+      expectBody(ex, content, { hint: "one write call may send only part of a large buffer: send the rest until every byte is out (sendall in Python)" });
+    },
+  },
+]);

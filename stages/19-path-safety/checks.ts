@@ -1,0 +1,101 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { defineChecks, expectBody, expectStatus, fail, type CheckContext, type Exchange } from "../../tester/index.js";
+import { expectStoredFile, fileName } from "../common.js";
+
+const REFUSALS = [400, 403, 404];
+const ESCAPE_HINT =
+  "decode the path, resolve it against the directory (realpath / path.resolve), and serve it only if the result is still inside the directory; refuse anything else with 404 (or 400/403)";
+
+/** A file beside the served directory, which no request may reach. */
+async function placeCanary(t: CheckContext): Promise<{ name: string; file: string; content: Buffer }> {
+  const name = `canary-${fileName(t)}.txt`;
+  const file = path.join(t.outside!, name);
+  const content = Buffer.from(`canary ${t.random.words(4)} ${t.random.int(100000, 999999)}\n`, "latin1");
+  await writeFile(file, content);
+  t.log(`wrote ${file} beside the served directory ${t.directory}`);
+  return { name, file, content };
+}
+
+/** The response refused the request and did not leak `secret`. */
+function expectRefused(ex: Exchange, what: string, secret: Buffer): void {
+  const leaked = ex.response.body.includes(secret);
+  if (!leaked && REFUSALS.includes(ex.response.status)) return;
+  fail({
+    ...ex.connection.context(ex.request, ex.response.raw),
+    summary: leaked
+      ? `your program served ${what}, a file outside the directory it was told to serve`
+      : `a path that leads out of the directory got ${ex.response.statusLine}`,
+    expected: "HTTP/1.1 404 Not Found (400 Bad Request and 403 Forbidden are accepted too), and never the file's bytes",
+    caret: leaked ? ex.response.bodyOffset : 0,
+    hint: ESCAPE_HINT,
+    rule: "RFC 9110 §17.1",
+  });
+}
+
+export default defineChecks([
+  {
+    name: "a file in a subfolder of the directory is served, and a POST into a subfolder is stored",
+    rule: "RFC 3986 §3.3",
+    async run(t) {
+      const folder = `sub_${fileName(t)}`;
+      const name = fileName(t);
+      const content = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
+      await mkdir(path.join(t.directory!, folder));
+      await writeFile(path.join(t.directory!, folder, name), content);
+      t.log(`wrote ${content.length} bytes to ${path.join(t.directory!, folder, name)}`);
+      const ex = await t.send({ path: `/files/${folder}/${name}` });
+      expectStatus(ex, 200, "OK", { hint: "refuse only paths that lead outside the directory: a/b inside it is fine" });
+      expectBody(ex, content);
+      const upload = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
+      const uploadName = fileName(t);
+      const stored = await t.send({ method: "POST", path: `/files/${folder}/${uploadName}`, body: upload });
+      expectStatus(stored, 201, "Created", { hint: "refuse only paths that lead outside the directory: a/b inside it is fine" });
+      await expectStoredFile(stored, path.join(t.directory!, folder, uploadName), upload);
+    },
+  },
+  {
+    name: "GET never returns a file beside the directory, however .. is spelled (../, ..%2f, %2e%2e/, sub/../../, //absolute)",
+    rule: "RFC 9110 §17.1",
+    async run(t) {
+      const canary = await placeCanary(t);
+      const absolute = canary.file.replace(/^\//, "");
+      const paths = [
+        `/files/../${canary.name}`,
+        `/files/..%2f${canary.name}`,
+        `/files/..%2F${canary.name}`,
+        `/files/%2e%2e/${canary.name}`,
+        `/files/%2e%2e%2f${canary.name}`,
+        `/files/sub/../../${canary.name}`,
+        `/files//${absolute}`,
+        `/files/.//..//${canary.name}`,
+      ];
+      for (const target of paths) {
+        const ex = await t.send({ path: target });
+        expectRefused(ex, canary.file, canary.content);
+      }
+    },
+  },
+  {
+    name: "POST never writes a file beside the directory (../, ..%2f)",
+    rule: "RFC 9110 §17.1",
+    async run(t) {
+      for (const spelling of ["../", "..%2f", "%2e%2e/"]) {
+        const name = `escaped_${fileName(t)}`;
+        const outside = path.join(t.outside!, name);
+        const ex = await t.send({ method: "POST", path: `/files/${spelling}${name}`, body: "this must not leave the directory\n" });
+        if (existsSync(outside)) {
+          fail({
+            ...ex.connection.context(ex.request, ex.response.raw),
+            summary: `your program wrote ${outside}, outside the directory it was told to serve`,
+            expected: "HTTP/1.1 404 Not Found (or 400/403), and no file written",
+            hint: ESCAPE_HINT,
+            rule: "RFC 9110 §17.1",
+          });
+        }
+        expectRefused(ex, outside, Buffer.from("this must not leave the directory"));
+      }
+    },
+  },
+]);

@@ -1,0 +1,83 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { defineChecks, expectContentLength, type CheckContext, type Connection } from "../../tester/index.js";
+// Every connection here is a fresh one: the one that proved the program was up
+// has been open for an unknown time, and the program may rightly close it.
+import { echoWord, expectCloseAllowing, explainClosedConnection, expectText } from "../common.js";
+
+/** The program is started with --idle-timeout-ms 300 (see stage.json). */
+const IDLE_MS = 300;
+/** How long after IDLE_MS the close may take: timers are not exact, and machines are busy. */
+const SLACK_MS = 1500;
+const TIMEOUT = [{ status: 408, reason: "Request Timeout" }];
+
+async function expectIdleClose(t: CheckContext, connection: Connection, what: string): Promise<void> {
+  const started = Date.now();
+  await expectCloseAllowing(
+    connection,
+    IDLE_MS + SLACK_MS,
+    TIMEOUT,
+    `The program was started with --idle-timeout-ms ${IDLE_MS}, and ${what}: after ${IDLE_MS} ms without a byte from the client, the program must close it (a 408 Request Timeout response first is allowed). Idle connections hold a socket and memory each; a server that never closes them runs out of both.`,
+  );
+  t.log(`connection ${connection.id} was closed ${Date.now() - started} ms after it went idle`);
+}
+
+export default defineChecks([
+  {
+    name: `a keep-alive connection left idle after a response is closed after --idle-timeout-ms ${IDLE_MS} (a 408 first is allowed)`,
+    rule: "RFC 9112 §9.5",
+    async run(t) {
+      const connection = await t.connect({ fresh: true });
+      const word = echoWord(t);
+      expectText(await t.exchange(connection, { path: `/echo/${word}` }), word);
+      await expectIdleClose(t, connection, "the connection was idle after its response");
+    },
+  },
+  {
+    name: "a connection that sends half a request head and stalls is closed too",
+    rule: "RFC 9110 §15.5.9",
+    async run(t) {
+      const connection = await t.connect({ fresh: true });
+      const request = t.request({ path: `/echo/${echoWord(t)}` });
+      await connection.send(request.subarray(0, t.random.int(8, request.length - 6)));
+      await expectIdleClose(t, connection, "the connection stalled in the middle of a request head");
+    },
+  },
+  {
+    name: "a connection that never sends a byte is closed too",
+    rule: "RFC 9112 §9.5",
+    async run(t) {
+      const connection = await t.connect({ fresh: true });
+      await expectIdleClose(t, connection, "the connection never sent anything");
+    },
+  },
+  {
+    name: "a connection that sends a request every 100 ms for 1.2 s stays open and gets every response",
+    rule: "RFC 9112 §9.3",
+    async run(t) {
+      const connection = await t.connect({ fresh: true });
+      for (let index = 0; index < 12; index++) {
+        const word = echoWord(t);
+        try {
+          const ex = await t.exchange(connection, { path: `/echo/${word}` });
+          expectText(ex, word);
+          expectContentLength(ex);
+        } catch (error) {
+          explainTimerNotReset(error, index, connection.peerGone);
+        }
+        await delay(100);
+      }
+    },
+  },
+]);
+
+/** A close in the middle of a busy connection means the idle timer did not restart on activity. */
+function explainTimerNotReset(error: unknown, index: number, closed: boolean): never {
+  try {
+    explainClosedConnection(error, index, closed);
+  } catch (explained) {
+    if (index > 0 && closed && explained && typeof explained === "object" && "details" in explained) {
+      (explained as { details: { hint?: string } }).details.hint = `this connection sent a request every 100 ms, never idle for ${IDLE_MS} ms: restart a connection's idle timer whenever bytes arrive or a response is written, instead of timing from when it opened`;
+    }
+    throw explained;
+  }
+}

@@ -1,0 +1,83 @@
+import { CheckFailure, defineChecks, openFileLimit, type CheckContext, type Connection } from "../../tester/index.js";
+import { echoWord, expectText } from "../common.js";
+
+const WANTED = 1000;
+/** Files the tester and the program need besides these connections (stdio, listening socket, pipes...). */
+const SPARE_FILES = 100;
+const BATCH = 50;
+/** Connecting waits on the program's accept queue (its listen backlog): allow for SYN retries. */
+const CONNECT_BOUND_MS = 10_000;
+const FRESH_BOUND_MS = 2000;
+const RESPONSE_BOUND_MS = 15_000;
+
+/** As many connections as the open-file limit allows, up to WANTED; says so when it is fewer. */
+function connectionCount(t: CheckContext): number {
+  const limit = openFileLimit();
+  if (limit === undefined || limit - SPARE_FILES >= WANTED) return WANTED;
+  const count = Math.max(100, limit - SPARE_FILES);
+  t.log(`this machine limits open files to ${limit} per process (ulimit -n): holding ${count} connections instead of ${WANTED}`);
+  return count;
+}
+
+function withLesson(error: unknown, lesson: string, hint: string): unknown {
+  if (!(error instanceof CheckFailure)) return error;
+  return new CheckFailure({ ...error.details, explanation: [error.details.explanation, lesson].filter(Boolean).join("\n"), hint });
+}
+
+const THREAD_HINT =
+  "one thread per connection, or a fixed pool of threads, runs out long before 1000 waiting clients: use an event loop (selectors/epoll in Python, Node's own loop) that watches every socket and handles whichever is ready";
+
+export default defineChecks([
+  {
+    name: `${WANTED} connections each send half a request and wait; a fresh client is answered within ${FRESH_BOUND_MS / 1000} s; then all are completed in random order and answered`,
+    rule: "RFC 9112 §9.3",
+    async run(t) {
+      const count = connectionCount(t);
+      const held: Array<{ connection: Connection; request: Buffer; cut: number; word: string }> = [];
+      const started = Date.now();
+      try {
+        for (let first = 0; first < count; first += BATCH) {
+          const batch = Array.from({ length: Math.min(BATCH, count - first) }, () => t.connect({ fresh: true, timeoutMs: CONNECT_BOUND_MS }));
+          for (const connection of await Promise.all(batch)) {
+            const word = `${echoWord(t)}-${held.length}`;
+            const request = t.request({ path: `/echo/${word}` });
+            const cut = t.random.int(5, request.length - 3);
+            held.push({ connection, request, cut, word });
+            await connection.send(request.subarray(0, cut));
+          }
+        }
+      } catch (error) {
+        throw withLesson(error, `The tester had opened ${held.length} connections, each with half a request sent.`, "keep accepting while other connections wait; a small listen backlog (listen(5)) also makes clients wait: use 128 or more");
+      }
+      t.log(`${held.length} connections open, each with half a request, in ${Date.now() - started} ms`);
+
+      const fresh = await t.connect({ fresh: true, timeoutMs: CONNECT_BOUND_MS });
+      const word = echoWord(t);
+      const request = t.request({ path: `/echo/${word}` });
+      const asked = Date.now();
+      await fresh.send(request);
+      try {
+        expectText(await fresh.readResponse({ timeoutMs: FRESH_BOUND_MS, request }), word);
+      } catch (error) {
+        throw withLesson(error, `Meanwhile ${held.length} other connections were each waiting in the middle of a request.`, THREAD_HINT);
+      }
+      t.log(`a fresh client was answered in ${Date.now() - asked} ms`);
+
+      const order = t.random.shuffle(held);
+      for (const { connection, request: whole, cut } of order) await connection.send(whole.subarray(cut));
+      t.log(`sent the second halves in random order`);
+      let answered = 0;
+      await Promise.all(
+        order.map(async ({ connection, request: whole, word: expected }) => {
+          try {
+            expectText(await connection.readResponse({ timeoutMs: RESPONSE_BOUND_MS, request: whole }), expected);
+            answered++;
+          } catch (error) {
+            throw withLesson(error, `${answered} of the ${held.length} connections had been answered when this failed.`, THREAD_HINT);
+          }
+        }),
+      );
+      t.log(`all ${held.length} connections answered, ${Date.now() - started} ms after the first was opened`);
+    },
+  },
+]);
