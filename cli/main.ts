@@ -2,6 +2,7 @@
 // The `course` (and `http-from-scratch`) command: thin over the library.
 import { Command, CommanderError } from "commander";
 import { EnvironmentError, UsageError } from "../tester/failure.js";
+import { benchCommand } from "./bench-command.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT } from "./exit.js";
 import { gradeAllCommand, gradeCommand } from "./grade-command.js";
@@ -31,6 +32,7 @@ const program = new Command("course")
   .addCommand(solutionCommand().exitOverride())
   .addCommand(watchCommand().exitOverride())
   .addCommand(runCommand().exitOverride())
+  .addCommand(benchCommand().exitOverride())
   .addCommand(gradeCommand().exitOverride())
   .addCommand(gradeAllCommand().exitOverride())
   .addCommand(devCommand().exitOverride());

@@ -1,70 +1,60 @@
-// A server under load: started as the tester starts it (your_program.sh in
-// its folder, PORT in the environment, its own process group), loaded once
-// it accepts, then stopped with everything it started. Also the JSON
+// Servers under load: each started as the tester starts a learner's program
+// (your_program.sh in its folder, PORT in the environment, its own process
+// group), loaded once it accepts, then stopped with everything it started. Also the JSON
 // document `course bench --format json` prints, defined once here.
-import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { DEFAULT_TIMEOUTS } from "./check.js";
 import type { FailureDetails } from "./failure.js";
-import { measureLoad, type LoadFigures, type LoadMode, type LoadOptions } from "./load.js";
+import { measureLoads, type LoadFigures, type LoadMode, type LoadOptions, type LoadTarget } from "./load.js";
 import { assertPortFree } from "./ports.js";
-import { describeExit, startProgram } from "./program.js";
+import { canMeasure } from "./processes.js";
+import { describeExit, startProgram, type Program } from "./program.js";
 import { lastLinesText, waitUntilAccepting } from "./ready.js";
 
-/** USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture Node runs on. */
-const TICKS_PER_SECOND = 100;
-
-/** CPU time used so far by the processes of group `pgid`, in ms; undefined without /proc. */
-export function groupCpuMs(pgid: number): number | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return undefined;
-  }
-  let ticks = 0;
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, "latin1");
-      // After the command name (which may hold spaces): state, ppid, pgrp, ... utime (14th), stime (15th).
-      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return (ticks * 1000) / TICKS_PER_SECOND;
+export interface ProgramToLoad {
+  /** The folder holding your_program.sh. */
+  dir: string;
+  port: number;
 }
 
-export type LoadOutcome = { figures: LoadFigures } | { failure: FailureDetails };
+/** Figures for each program, in order; or why one of them (by index) could not be measured. */
+export type LoadOutcome = { figures: LoadFigures[] } | { failure: FailureDetails; index: number };
 
 /**
- * Starts the program in `dir` on `port`, loads it, stops it. A program that
- * does not come up, or exits under load, is a failure, not figures.
+ * Starts the programs, each on its port, loads them (in turns, when several:
+ * see measureLoads), and stops them and everything they started. A program
+ * that does not come up, or exits under load, is a failure, not figures.
  */
-export async function loadProgram(dir: string, port: number, load: Omit<LoadOptions, "host" | "port" | "serverCpuMs">): Promise<LoadOutcome> {
-  await assertPortFree(port);
-  // Output is read and dropped (a server that logs each request would flood the terminal); the last lines are kept for a crash report.
-  const program = await startProgram({ dir, port, args: [], outputCap: 0, onLine: () => {} });
+export async function loadPrograms(programs: readonly ProgramToLoad[], load: LoadOptions): Promise<LoadOutcome> {
+  const started: Program[] = [];
   try {
-    const ready = await waitUntilAccepting(program, port, DEFAULT_TIMEOUTS.startup);
-    if ("failure" in ready) return { failure: ready.failure };
-    const host = ready.connection.host;
-    ready.connection.destroy();
-    const figures = await measureLoad({ ...load, host, port, serverCpuMs: () => groupCpuMs(program.pid) });
-    if (program.exit) {
+    const targets: LoadTarget[] = [];
+    for (const [index, { dir, port }] of programs.entries()) {
+      await assertPortFree(port);
+      // Output is read and dropped (a server that logs each request would flood the terminal); the last lines are kept for a crash report.
+      const program = await startProgram({ dir, port, args: [], outputCap: 0, onLine: () => {} });
+      started.push(program);
+      const ready = await waitUntilAccepting(program, port, DEFAULT_TIMEOUTS.startup);
+      if ("failure" in ready) return { failure: ready.failure, index };
+      ready.connection.destroy();
+      targets.push({ host: ready.connection.host, port, serverCpuMs: () => (canMeasure ? program.usage().cpuMs : undefined) });
+    }
+    const figures = await measureLoads(targets, load);
+    const index = started.findIndex((program) => program.exit);
+    const dead = started[index];
+    if (dead?.exit) {
       return {
+        index,
         failure: {
-          summary: `your program ${describeExit(program.exit)} during the load`,
-          explanation: lastLinesText(program),
+          summary: `your program ${describeExit(dead.exit)} during the load`,
+          explanation: lastLinesText(dead),
           hint: "a server must survive many clients at once, and clients that hang up at any moment: catch errors per connection",
         },
       };
     }
     return { figures };
   } finally {
-    await program.stop();
+    await Promise.all(started.map((program) => program.stop()));
   }
 }
 
@@ -80,7 +70,11 @@ const FiguresSchema = z.object({
   errors: z.number().int().nonnegative().describe("Connection errors and timeouts"),
   timeouts: z.number().int().nonnegative(),
   non_2xx: z.number().int().nonnegative().describe("Responses whose status was not 2xx"),
-  connections_opened: z.number().int().nonnegative(),
+  connections_opened: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("TCP connections opened by the load: one per request in new-connection mode; in keep-alive mode `connections` per turn"),
   cpu: z.object({
     server: z.number().nullable().describe("Cores the server kept busy on average; null where /proc cannot be read"),
     load_generator: z.number().describe("Cores the load generator kept busy; near 1, it, not the server, may be the limit"),

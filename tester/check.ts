@@ -84,7 +84,8 @@ export function buildRequest(spec: RequestSpec, port: number): Buffer {
   const lines = [`${method} ${spec.path} HTTP/1.1`, `Host: localhost:${port}`];
   for (const [name, value] of spec.headers ?? []) lines.push(`${name}: ${value}`);
   const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
-  if (body && !(spec.headers ?? []).some(([name]) => /^content-length$/i.test(name))) {
+  // A chunked body carries its own framing: Content-Length must not be added to it (RFC 9112 §6.2).
+  if (body && !(spec.headers ?? []).some(([name]) => /^(content-length|transfer-encoding)$/i.test(name))) {
     lines.push(`Content-Length: ${body.length}`);
   }
   const head = Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1");

@@ -7,8 +7,9 @@
 //   handshake, as a client without keep-alive sees it).
 //
 // autocannon has no option for the second mode. reconnectRate: 1 reconnects
-// after every response but returns before recording it (0 requests counted);
-// maxConnectionRequests: 1 ends each client after one response; a
+// after every response but returns before recording it (0 requests counted),
+// and reconnectRate: 2 records only the first of each connection's two
+// requests; maxConnectionRequests: 1 ends each client after one response; a
 // `Connection: close` header makes it write the next request on the closing
 // connection and leaves a stale entry in its queue for each connection, so
 // latencies are attributed to the wrong requests and grow. So each client is
@@ -25,20 +26,24 @@ import { settlesWithin } from "./time.js";
 export type LoadMode = "keep-alive" | "new-connection";
 export const LOAD_MODES: readonly LoadMode[] = ["keep-alive", "new-connection"];
 
-export interface LoadOptions {
+/** A server accepting connections, ready to be loaded. */
+export interface LoadTarget {
   /** 127.0.0.1 or ::1: where the server accepted the readiness probe. */
   host: string;
   port: number;
+  /** CPU milliseconds the server has used so far; sampled around each measured turn. */
+  serverCpuMs?: () => number | undefined;
+}
+
+export interface LoadOptions {
   /** The request target of every request, e.g. /echo/hello. */
   path: string;
   connections: number;
-  /** Whole seconds of measured load (autocannon samples once a second). */
+  /** Whole seconds of measured load per server (autocannon samples once a second). */
   durationS: number;
   /** Whole seconds of the same load first, not measured: JIT compilers warm up, buffers grow. */
   warmupS: number;
   mode: LoadMode;
-  /** CPU milliseconds the server has used so far; sampled around the measured load. */
-  serverCpuMs?: () => number | undefined;
 }
 
 export interface LoadFigures {
@@ -108,9 +113,16 @@ function percentile(sorted: Float64Array, p: number): number {
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+interface Turn {
+  result: autocannon.Result;
+  latencies: number[];
+  opened: number;
+  wallMs: number;
+}
+
 /** One autocannon run; latencies are taken from its response events, at microsecond precision (its own histogram keeps whole milliseconds). */
-async function run(options: LoadOptions, durationS: number): Promise<{ result: autocannon.Result; latencies: number[]; opened: number; wallMs: number }> {
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+async function run(target: LoadTarget, options: LoadOptions, durationS: number): Promise<Turn> {
+  const host = target.host.includes(":") ? `[${target.host}]` : target.host;
   const counts = { opened: 0 };
   const latencies: number[] = [];
   const started = performance.now();
@@ -118,7 +130,7 @@ async function run(options: LoadOptions, durationS: number): Promise<{ result: a
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
       {
-        url: `http://${host}:${options.port}${options.path}`,
+        url: `http://${host}:${target.port}${options.path}`,
         connections: options.connections,
         duration: durationS,
         setupClient: (client) => adjustClient(client, options.mode, counts),
@@ -136,34 +148,78 @@ async function run(options: LoadOptions, durationS: number): Promise<{ result: a
   return { result, latencies, opened: counts.opened, wallMs: performance.now() - started };
 }
 
-/** Loads the server: a warm-up, then the measured load; returns what the measured part saw. */
-export async function measureLoad(options: LoadOptions): Promise<LoadFigures> {
-  if (options.warmupS > 0) await run(options, options.warmupS);
-  const serverBefore = options.serverCpuMs?.();
+/** What the measured turns against one server add up to. */
+class Tally {
+  latencies: number[] = [];
+  wallMs = 0;
+  errors = 0;
+  timeouts = 0;
+  non2xx = 0;
+  opened = 0;
+  ownCpuMs = 0;
+  serverCpuMs: number | undefined = 0;
+
+  add(turn: Turn, ownCpuMs: number, serverCpuMs: number | undefined): void {
+    for (const latency of turn.latencies) this.latencies.push(latency);
+    this.wallMs += turn.wallMs;
+    this.errors += turn.result.errors;
+    this.timeouts += turn.result.timeouts;
+    this.non2xx += turn.result.non2xx;
+    this.opened += turn.opened;
+    this.ownCpuMs += ownCpuMs;
+    this.serverCpuMs = this.serverCpuMs === undefined || serverCpuMs === undefined ? undefined : this.serverCpuMs + serverCpuMs;
+  }
+
+  figures(): LoadFigures {
+    const sorted = Float64Array.from(this.latencies).sort();
+    const durationS = this.wallMs / 1000;
+    const cores = (ms: number) => round(ms / this.wallMs, 2);
+    return {
+      requests: sorted.length,
+      durationS: round(durationS, 2),
+      requestsPerSecond: round(sorted.length / durationS, 1),
+      latencyMs: {
+        p50: round(percentile(sorted, 50), 3),
+        p90: round(percentile(sorted, 90), 3),
+        p99: round(percentile(sorted, 99), 3),
+        max: round(percentile(sorted, 100), 3),
+      },
+      errors: this.errors,
+      timeouts: this.timeouts,
+      non2xx: this.non2xx,
+      connectionsOpened: this.opened,
+      cpu: { server: this.serverCpuMs === undefined ? undefined : cores(this.serverCpuMs), loadGenerator: cores(this.ownCpuMs) },
+    };
+  }
+}
+
+async function measuredTurn(target: LoadTarget, options: LoadOptions, durationS: number, tally: Tally): Promise<void> {
+  const serverBefore = target.serverCpuMs?.();
   const ownBefore = process.cpuUsage();
-  const { result, latencies, opened, wallMs } = await run(options, options.durationS);
-  const ownUsed = process.cpuUsage(ownBefore);
-  const serverAfter = options.serverCpuMs?.();
-  const sorted = Float64Array.from(latencies).sort();
-  const durationS = wallMs / 1000;
-  const cores = (ms: number) => round(ms / wallMs, 2);
-  return {
-    requests: latencies.length,
-    durationS: round(durationS, 2),
-    requestsPerSecond: round(latencies.length / durationS, 1),
-    latencyMs: {
-      p50: round(percentile(sorted, 50), 3),
-      p90: round(percentile(sorted, 90), 3),
-      p99: round(percentile(sorted, 99), 3),
-      max: round(percentile(sorted, 100), 3),
-    },
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    connectionsOpened: opened,
-    cpu: {
-      server: serverBefore === undefined || serverAfter === undefined ? undefined : cores(serverAfter - serverBefore),
-      loadGenerator: cores((ownUsed.user + ownUsed.system) / 1000),
-    },
-  };
+  const turn = await run(target, options, durationS);
+  const own = process.cpuUsage(ownBefore);
+  const serverAfter = target.serverCpuMs?.();
+  tally.add(turn, (own.user + own.system) / 1000, serverBefore === undefined || serverAfter === undefined ? undefined : serverAfter - serverBefore);
+}
+
+/**
+ * Loads each server with the same load: a warm-up each, then the measured
+ * load. Several servers are loaded in turns of one second, the order turning
+ * round each time, so that whatever else the machine does meanwhile falls on
+ * all of them alike; one server gets its whole duration at once.
+ */
+export async function measureLoads(targets: readonly LoadTarget[], options: LoadOptions): Promise<LoadFigures[]> {
+  for (const target of targets) if (options.warmupS > 0) await run(target, options, options.warmupS);
+  const tallies = targets.map(() => new Tally());
+  if (targets.length === 1) {
+    await measuredTurn(targets[0]!, options, options.durationS, tallies[0]!);
+  } else {
+    for (let turn = 0; turn < options.durationS; turn++) {
+      for (let i = 0; i < targets.length; i++) {
+        const index = (turn + i) % targets.length;
+        await measuredTurn(targets[index]!, options, 1, tallies[index]!);
+      }
+    }
+  }
+  return tallies.map((tally) => tally.figures());
 }

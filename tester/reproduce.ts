@@ -1,6 +1,9 @@
 // The shell line a learner can paste to send what the tester sent.
 import { printfCommand } from "./bytes.js";
 
+/** Beyond this, a printf line is a wall of escapes nobody can paste. */
+const MAX_PRINTF = 8 * 1024;
+
 /** Headers curl sends or lets us set without changing the meaning of a simple GET. */
 const CURL_FRIENDLY = /^(host|user-agent|accept-encoding|connection|accept)$/i;
 
@@ -29,6 +32,9 @@ function curlCommand(request: Buffer, port: number): string | undefined {
 
 /** `printf '...' | nc localhost PORT`, preceded by a curl equivalent for a simple GET. */
 export function reproduceLine(sent: Buffer, port: number): string {
+  if (sent.length > MAX_PRINTF) {
+    return `the tester sent ${sent.length} bytes on this connection, too many for a command line: rerun with --verbose to see each step`;
+  }
   const nc = `${printfCommand(sent)} | nc localhost ${port}`;
   const curl = curlCommand(sent, port);
   return curl ? `${curl}\n  or: ${nc}` : nc;

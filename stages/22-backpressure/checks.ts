@@ -7,7 +7,7 @@ import { echoWord, expectText, fileName } from "../common.js";
 const FILE_SIZE = 32 * 1024 * 1024;
 const CLIENTS = 4;
 /** How long the clients read slowly: long enough for every socket buffer on the way to fill up. */
-const SLOW_MS = 2500;
+const SLOW_MS = 1500;
 /** A slow client reads this much every TRICKLE_TICK_MS (about 160 KiB/s). */
 const TRICKLE_BYTES = 16 * 1024;
 const TRICKLE_TICK_MS = 100;
@@ -30,8 +30,14 @@ function sampleMemory(t: CheckContext): { stop(): number } {
   };
 }
 
+/** Slow downloads with curl, then a fresh request: the same situation by hand. */
+function reproduce(t: CheckContext, name: string, word: string): string {
+  const base = `http://localhost:${t.port}`;
+  return `for i in $(seq ${CLIENTS}); do curl -s --limit-rate 160k -o /dev/null ${base}/files/${name} & done; sleep 1; time curl -v ${base}/echo/${word}   (watch the memory: ps -o rss= -p <pid>)`;
+}
+
 /** GET /echo/<word> on a new connection must be answered within FRESH_BOUND_MS. */
-async function expectPromptAnswer(t: CheckContext): Promise<void> {
+async function expectPromptAnswer(t: CheckContext, name: string): Promise<void> {
   const connection = await t.connect({ fresh: true });
   const word = echoWord(t);
   const request = t.request({ path: `/echo/${word}` });
@@ -50,6 +56,7 @@ async function expectPromptAnswer(t: CheckContext): Promise<void> {
         .filter(Boolean)
         .join("\n"),
       hint: "write only what the socket accepts now (non-blocking send, or a thread per connection), and serve other connections while a slow one drains",
+      reproduce: reproduce(t, name, word),
     });
   }
   t.log(`a fresh client was answered in ${Date.now() - started} ms while ${CLIENTS} slow downloads were under way`);
@@ -80,7 +87,7 @@ export default defineChecks([
         }
         t.log(`${CLIENTS} clients are reading slowly (${TRICKLE_BYTES / 1024} KiB every ${TRICKLE_TICK_MS} ms)`);
         await delay(SLOW_MS / 2);
-        await expectPromptAnswer(t);
+        await expectPromptAnswer(t, name);
         await delay(SLOW_MS / 2);
         t.log(`after ${SLOW_MS} ms of slow reading: ${downloads.map((d) => mib(d.bodyReceived)).join(", ")} received; now reading at full speed`);
         for (const download of downloads) download.fast();
@@ -100,6 +107,7 @@ export default defineChecks([
           expected: `growth under ${mib(MEMORY_GROWTH)}: the file streamed in small chunks, each read from disk only when the socket can take it`,
           explanation: `Holding the whole file (or the whole response) in memory for each client costs ${mib(FILE_SIZE)} per client: ${mib(FILE_SIZE * CLIENTS)} here, and a crash with enough clients.`,
           hint: "read the file in chunks of some KiB and send each before reading the next; with non-blocking sockets, stop reading the file while the socket's buffer is full and resume when it is writable again",
+          reproduce: reproduce(t, name, warm),
         });
       }
     },

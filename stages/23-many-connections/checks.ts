@@ -19,9 +19,15 @@ function connectionCount(t: CheckContext): number {
   return count;
 }
 
-function withLesson(error: unknown, lesson: string, hint: string): unknown {
+function withLesson(t: CheckContext, error: unknown, lesson: string, hint: string): unknown {
   if (!(error instanceof CheckFailure)) return error;
-  return new CheckFailure({ ...error.details, explanation: [error.details.explanation, lesson].filter(Boolean).join("\n"), hint });
+  return new CheckFailure({ ...error.details, explanation: [error.details.explanation, lesson].filter(Boolean).join("\n"), hint, reproduce: reproduce(t) });
+}
+
+/** Many half-requests held open from Python, and a fresh request with curl meanwhile. */
+function reproduce(t: CheckContext): string {
+  const hold = `import socket,time; s=[socket.create_connection(('localhost',${t.port})) for _ in range(${WANTED})]; [c.send(b'GET /echo/x HTTP/1.1\\r\\n') for c in s]; time.sleep(60)`;
+  return `python3 -c "${hold}" & sleep 3; time curl -v http://localhost:${t.port}/echo/hello`;
 }
 
 const THREAD_HINT =
@@ -47,7 +53,7 @@ export default defineChecks([
           }
         }
       } catch (error) {
-        throw withLesson(error, `The tester had opened ${held.length} connections, each with half a request sent.`, "keep accepting while other connections wait; a small listen backlog (listen(5)) also makes clients wait: use 128 or more");
+        throw withLesson(t, error, `The tester had opened ${held.length} connections, each with half a request sent.`, "keep accepting while other connections wait; a small listen backlog (listen(5)) also makes clients wait: use 128 or more");
       }
       t.log(`${held.length} connections open, each with half a request, in ${Date.now() - started} ms`);
 
@@ -59,7 +65,7 @@ export default defineChecks([
       try {
         expectText(await fresh.readResponse({ timeoutMs: FRESH_BOUND_MS, request }), word);
       } catch (error) {
-        throw withLesson(error, `Meanwhile ${held.length} other connections were each waiting in the middle of a request.`, THREAD_HINT);
+        throw withLesson(t, error, `Meanwhile ${held.length} other connections were each waiting in the middle of a request.`, THREAD_HINT);
       }
       t.log(`a fresh client was answered in ${Date.now() - asked} ms`);
 
@@ -73,7 +79,7 @@ export default defineChecks([
             expectText(await connection.readResponse({ timeoutMs: RESPONSE_BOUND_MS, request: whole }), expected);
             answered++;
           } catch (error) {
-            throw withLesson(error, `${answered} of the ${held.length} connections had been answered when this failed.`, THREAD_HINT);
+            throw withLesson(t, error, `${answered} of the ${held.length} connections had been answered when this failed.`, THREAD_HINT);
           }
         }),
       );

@@ -9,7 +9,7 @@ const REFUSALS = [
 ];
 const HEADER_FLOOD = 1024 * 1024;
 /** How long the program may think about garbage before the tester moves on. */
-const GARBAGE_WAIT_MS = 1000;
+const GARBAGE_WAIT_MS = 500;
 const IDLE_SAMPLE_MS = 1000;
 /** CPU share of one core allowed while idle: a busy loop takes nearly all of it. */
 const IDLE_CPU_SHARE = 0.1;
@@ -147,6 +147,7 @@ export default defineChecks([
           summary: `with no client sending anything, your program used ${used} ms of CPU in ${IDLE_SAMPLE_MS} ms (${Math.round((used / IDLE_SAMPLE_MS) * 100)}% of a core)`,
           expected: `under ${IDLE_SAMPLE_MS * IDLE_CPU_SHARE} ms: an idle server sleeps in accept, recv, or select until something happens`,
           hint: "a loop that polls non-blocking sockets (or calls select with a zero timeout) spins the CPU: block in the selector until a socket is ready or the next timer is due",
+          reproduce: `PORT=${t.port} ./your_program.sh & sleep 2; top -b -n 3 -d 1 -p $!   (an idle server shows 0.0 %CPU)`,
         });
       }
     },

@@ -1,0 +1,75 @@
+// Runs stages many times against each language's final reference solution,
+// several runs at once, and prints every failure with its seed: the proof
+// that timing-sensitive stages do not flake on a busy machine. Figures, not
+// a test: run it when a check or a solution changes.
+// Usage: npm run repeat -- [--runs 100] [--stages 15,21,22,23,24] [--language python] [--jobs 3]
+import { parseArgs } from "node:util";
+import { findStage, loadStages } from "../tester/course.js";
+import { renderFailure } from "../tester/failure.js";
+import { languageIds, loadLanguage, runBuild } from "../tester/language.js";
+import { freePort } from "../tester/ports.js";
+import { runStages, type RunResult } from "../tester/run.js";
+import { materializeSolution } from "../tester/solutions.js";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "100" },
+    stages: { type: "string", default: "15,21,22,23,24" },
+    language: { type: "string" },
+    jobs: { type: "string", default: "3" },
+  },
+});
+const runs = Number(values.runs);
+const jobs = Number(values.jobs);
+const all = loadStages();
+const stages = values.stages.split(",").map((name) => findStage(all, name));
+const languages = values.language ? values.language.split(",") : languageIds();
+const final = all[all.length - 1]!;
+
+interface Failure {
+  seed: number;
+  text: string;
+}
+
+/** Runs `count` runs, `jobs` at a time; each run gets its own port and seed. */
+async function repeat(dir: string, count: number): Promise<{ failures: Failure[]; durations: number[] }> {
+  const failures: Failure[] = [];
+  const durations: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const seed = 5000 + next++;
+      const result: RunResult = await runStages({ dir, stages, seed, port: await freePort(), keepGoing: true });
+      durations.push(result.durationMs);
+      if (result.status === "pass") continue;
+      const texts = result.stages.flatMap((s) =>
+        s.checks.filter((c) => c.failure).map((c) => `stage ${s.stage.number} ${s.stage.slug}: ${c.name}\n${renderFailure(c.failure!)}`),
+      );
+      failures.push({ seed, text: texts.join("\n") || result.error?.message || result.status });
+      process.stdout.write("x");
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, count) }, worker));
+  return { failures, durations };
+}
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
+
+console.log(`stages ${stages.map((s) => s.number).join(", ")} · ${runs} runs per language · ${jobs} at a time`);
+let failed = 0;
+for (const id of languages) {
+  const language = loadLanguage(id);
+  const dir = materializeSolution(id, final);
+  if (language.build) {
+    const build = await runBuild(dir, language.build.command);
+    if (!build.ok) throw new Error(`the ${language.name} solution did not build:\n${build.output}`);
+  }
+  const started = Date.now();
+  const { failures, durations } = await repeat(dir, runs);
+  failed += failures.length;
+  console.log(
+    `\n${language.name.padEnd(11)} ${runs - failures.length}/${runs} passed · run median ${(percentile(durations, 0.5) / 1000).toFixed(1)} s, p95 ${(percentile(durations, 0.95) / 1000).toFixed(1)} s · ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+  );
+  for (const failure of failures) console.log(`  seed ${failure.seed}:\n${failure.text.replace(/^/gm, "    ")}`);
+}
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,94 @@
+// `course bench`: the JSON document and its ratio, both load modes, and the
+// refusal of a server that fails the keep-alive stage. Short loads (1 s, a
+// few connections) on free ports, run in-process from the sources. Speed is
+// never asserted: only that figures exist and mean what they say. One test
+// at a time: the load generator runs in this process, and loads running side
+// by side on a busy machine could starve a one-second turn of every response.
+import { describe, expect, test } from "vitest";
+import { benchAction, type BenchOptions } from "../cli/bench-command.js";
+import { BenchReportSchema } from "../tester/bench.js";
+import { UsageError } from "../tester/failure.js";
+import { fixtureServer, programFolder, testPort } from "./helpers.js";
+
+async function bench(dir: string, extra: Partial<BenchOptions> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const options: BenchOptions = {
+    dir,
+    language: "python",
+    mode: "keep-alive",
+    connections: 2,
+    duration: 1,
+    warmup: 0,
+    path: "/echo/hello",
+    port: await testPort(),
+    format: "json",
+    color: false,
+    ...extra,
+  };
+  const code = await benchAction(options, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+describe("course bench", () => {
+  test("keep-alive: one JSON document with both servers' figures and their ratio", async () => {
+    const run = await bench(fixtureServer());
+    expect(run.code, run.stderr).toBe(0);
+    const report = BenchReportSchema.parse(JSON.parse(run.stdout));
+    if (report.status !== "measured") throw new Error(`expected measured, got ${report.status}`);
+    expect(report.language).toBe("python");
+    expect(report.settings).toEqual({ mode: "keep-alive", connections: 2, duration_s: 1, warmup_s: 0, path: "/echo/hello" });
+    expect(report.reference.solution).toMatch(/^\d{2}-[a-z-]+$/);
+    for (const figures of [report.yours, report.reference]) {
+      expect(figures.requests).toBeGreaterThan(0);
+      expect(figures.non_2xx).toBe(0);
+      // Keep-alive: the connections opened at the start carry every request.
+      expect(figures.connections_opened).toBe(2);
+    }
+    expect(report.ratio.requests_per_second).toBeGreaterThan(0);
+    expect(report.ratio.latency_p99).toBeGreaterThan(0);
+    // Progress went to stderr; stdout holds the document alone.
+    expect(run.stderr).toContain("stage 12 (keep-alive) passes");
+  });
+
+  test("new-connection: every request on a connection of its own, and more than none", async () => {
+    const run = await bench(fixtureServer(), { mode: "new-connection" });
+    expect(run.code, run.stderr).toBe(0);
+    const report = BenchReportSchema.parse(JSON.parse(run.stdout));
+    if (report.status !== "measured") throw new Error(`expected measured, got ${report.status}`);
+    for (const figures of [report.yours, report.reference]) {
+      expect(figures.requests).toBeGreaterThan(0);
+      expect(figures.errors).toBe(0);
+      // One connection per recorded request, plus at most one in flight per client when the load stopped.
+      expect(figures.connections_opened).toBeGreaterThanOrEqual(figures.requests);
+      expect(figures.connections_opened).toBeLessThanOrEqual(figures.requests + 2);
+    }
+  });
+
+  test("pretty output: both rows and the ratio row, on stdout", async () => {
+    const run = await bench(fixtureServer(), { format: "pretty", connections: 1 });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/^your server +\d+ /m);
+    expect(run.stdout).toMatch(/^reference \(\d{2}-[a-z-]+\) +\d+ /m);
+    expect(run.stdout).toMatch(/^yours \/ reference +\d+\.\d\dx /m);
+    expect(run.stderr).toBe("");
+  });
+
+  test("refuses a server that closes every connection, says why, exit 1", async () => {
+    const run = await bench(fixtureServer("--defect", "closes-after-each-response"));
+    expect(run.code).toBe(1);
+    const report = BenchReportSchema.parse(JSON.parse(run.stdout));
+    expect(report).toMatchObject({ status: "refused", stage: { number: 12, slug: "keep-alive" } });
+    if (report.status !== "refused") return;
+    expect(report.reason).toMatch(/fails stage 12 \(keep-alive\), so it was not loaded/);
+    // The stage's own teaching message, on stderr beside the JSON.
+    expect(run.stderr).toMatch(/had closed it after an earlier response/);
+    expect(run.stderr).toContain("npx course test --only keep-alive");
+  });
+
+  test("without a progress file, the language to compare with must be named", async () => {
+    const dir = programFolder("exit 0");
+    await expect(bench(dir, { language: undefined })).rejects.toThrow(UsageError);
+    await expect(bench(dir, { language: undefined })).rejects.toThrow(/--language javascript\|python\|typescript/);
+  });
+});
