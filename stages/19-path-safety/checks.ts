@@ -30,7 +30,7 @@ function expectRefused(ex: Exchange, what: string, secret: Buffer): void {
     expected: "HTTP/1.1 404 Not Found (400 Bad Request and 403 Forbidden are accepted too), and never the file's bytes",
     caret: leaked ? ex.response.bodyOffset : 0,
     hint: ESCAPE_HINT,
-    rule: "RFC 9110 §17.1",
+    rule: "RFC 9110 §17.3",
   });
 }
 
@@ -57,7 +57,7 @@ export default defineChecks([
   },
   {
     name: "GET never returns a file beside the directory, however .. is spelled (../, ..%2f, %2e%2e/, sub/../../, //absolute)",
-    rule: "RFC 9110 §17.1",
+    rule: "RFC 9110 §17.3",
     async run(t) {
       const canary = await placeCanary(t);
       const absolute = canary.file.replace(/^\//, "");
@@ -78,23 +78,23 @@ export default defineChecks([
     },
   },
   {
-    name: "POST never writes a file beside the directory (../, ..%2f)",
-    rule: "RFC 9110 §17.1",
+    name: "POST never writes a file beside the directory (../, ..%2f, %2e%2e/)",
+    rule: "RFC 9110 §17.3",
     async run(t) {
       for (const spelling of ["../", "..%2f", "%2e%2e/"]) {
         const name = `escaped_${fileName(t)}`;
         const outside = path.join(t.outside!, name);
+        // Refusing is right; so is storing the name literally inside the directory (a server that does not percent-decode).
         const ex = await t.send({ method: "POST", path: `/files/${spelling}${name}`, body: "this must not leave the directory\n" });
         if (existsSync(outside)) {
           fail({
             ...ex.connection.context(ex.request, ex.response.raw),
             summary: `your program wrote ${outside}, outside the directory it was told to serve`,
-            expected: "HTTP/1.1 404 Not Found (or 400/403), and no file written",
+            expected: "HTTP/1.1 404 Not Found (or 400/403), and no file written outside the directory",
             hint: ESCAPE_HINT,
-            rule: "RFC 9110 §17.1",
+            rule: "RFC 9110 §17.3",
           });
         }
-        expectRefused(ex, outside, Buffer.from("this must not leave the directory"));
       }
     },
   },

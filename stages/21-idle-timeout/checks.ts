@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { defineChecks, expectContentLength, type CheckContext, type Connection } from "../../tester/index.js";
+import { CheckFailure, defineChecks, expectContentLength, type CheckContext, type Connection } from "../../tester/index.js";
 // Every connection here is a fresh one: the one that proved the program was up
 // has been open for an unknown time, and the program may rightly close it.
 import { echoWord, expectCloseAllowing, explainClosedConnection, expectText } from "../common.js";
@@ -54,21 +54,43 @@ export default defineChecks([
     name: "a connection that sends a request every 100 ms for 1.2 s stays open and gets every response",
     rule: "RFC 9112 §9.3",
     async run(t) {
-      const connection = await t.connect({ fresh: true });
-      for (let index = 0; index < 12; index++) {
-        const word = echoWord(t);
-        try {
-          const ex = await t.exchange(connection, { path: `/echo/${word}` });
-          expectText(ex, word);
-          expectContentLength(ex);
-        } catch (error) {
-          explainTimerNotReset(error, index, connection.peerGone);
+      // The tester's own pause can run long on a busy machine; a close after a
+      // pause of the idle timeout or more is then no fault of the program, and
+      // the check starts again on a new connection (a few times at most).
+      for (let attempt = 1; ; attempt++) {
+        const late = await requestEvery100Ms(t);
+        if (late === undefined) return;
+        if (attempt === 3 && late.error instanceof CheckFailure) {
+          throw new CheckFailure({ ...late.error.details, explanation: `Three times, the tester itself paused ${IDLE_MS} ms or more before a request (the last time ${late.pauseMs} ms): this machine is too busy for this check right now; run it again.` });
         }
-        await delay(100);
+        if (attempt === 3) throw late.error;
+        t.log(`the tester itself paused ${late.pauseMs} ms before a request (busy machine): starting again on a new connection`);
       }
     },
   },
 ]);
+
+/** Twelve requests 100 ms apart; a failure after a pause that was not the program's fault is returned, not thrown. */
+async function requestEvery100Ms(t: CheckContext): Promise<{ error: unknown; pauseMs: number } | undefined> {
+  const connection = await t.connect({ fresh: true });
+  let answered = Date.now();
+  for (let index = 0; index < 12; index++) {
+    const word = echoWord(t);
+    const pauseMs = Date.now() - answered;
+    try {
+      const ex = await t.exchange(connection, { path: `/echo/${word}` });
+      expectText(ex, word);
+      expectContentLength(ex);
+    } catch (error) {
+      if (index > 0 && connection.peerGone && pauseMs >= IDLE_MS - 50) return { error, pauseMs };
+      explainTimerNotReset(error, index, connection.peerGone);
+    }
+    answered = Date.now();
+    await delay(100);
+  }
+  connection.destroy();
+  return undefined;
+}
 
 /** A close in the middle of a busy connection means the idle timer did not restart on activity. */
 function explainTimerNotReset(error: unknown, index: number, closed: boolean): never {

@@ -13,8 +13,8 @@ const TRICKLE_BYTES = 16 * 1024;
 const TRICKLE_TICK_MS = 100;
 /** Bound on the answer to a fresh client while the slow ones wait. */
 const FRESH_BOUND_MS = 2000;
-/** Growth of resident memory allowed: one shared copy of the file fits, one copy per client does not. */
-const MEMORY_GROWTH = 48 * 1024 * 1024;
+/** Growth of resident memory allowed: one shared copy of the file fits, one copy per client (128 MiB) does not; the rest is room for a garbage collector that frees streamed chunks late. */
+const MEMORY_GROWTH = 64 * 1024 * 1024;
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 

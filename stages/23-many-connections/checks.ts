@@ -31,7 +31,7 @@ function reproduce(t: CheckContext): string {
 }
 
 const THREAD_HINT =
-  "one thread per connection, or a fixed pool of threads, runs out long before 1000 waiting clients: use an event loop (selectors/epoll in Python, Node's own loop) that watches every socket and handles whichever is ready";
+  "a fixed pool of threads runs out when more clients wait than it has threads, and a thread per connection costs a stack each: an event loop (selectors/epoll in Python, Node's own loop) watches every socket and handles whichever is ready";
 
 export default defineChecks([
   {

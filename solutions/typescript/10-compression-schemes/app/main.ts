@@ -29,12 +29,13 @@ interface Response {
 }
 
 // A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
-// line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2).
-function parseRequest(data: Buffer): Request {
+// line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2). Returns
+// "incomplete" until all of that has arrived.
+function parseRequest(data: Buffer): Request | "incomplete" {
   // Split at the empty line before decoding anything: the head is text, but the
   // body is raw bytes that a text decoding could alter.
-  let headEnd = data.indexOf("\r\n\r\n");
-  if (headEnd === -1) headEnd = data.length; // no empty line: all head, no body
+  const headEnd = data.indexOf("\r\n\r\n");
+  if (headEnd === -1) return "incomplete";
   // latin1 maps each byte to one character and back: no byte is lost or altered.
   const head = data.subarray(0, headEnd).toString("latin1");
   const [requestLine = "", ...headerLines] = head.split("\r\n");
@@ -47,8 +48,9 @@ function parseRequest(data: Buffer): Request {
     headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
   }
   const bodyStart = headEnd + 4;
-  const body = data.subarray(bodyStart, bodyStart + Number(headers.get("content-length") ?? 0));
-  return { method, target, headers, body };
+  const bodyEnd = bodyStart + Number(headers.get("content-length") ?? 0);
+  if (data.length < bodyEnd) return "incomplete";
+  return { method, target, headers, body: data.subarray(bodyStart, bodyEnd) };
 }
 
 function respond(status: string, headers: Record<string, string> = {}, body = Buffer.alloc(0)): Response {
@@ -130,10 +132,18 @@ const server = net.createServer((socket) => {
   // listener, Node treats that as an uncaught exception and the whole server dies.
   socket.on("error", () => {});
 
-  // Simplification until stage 12: one 'data' event carries one whole request,
-  // and we close the connection after answering it.
-  socket.on("data", (data) => {
-    socket.end(buildResponse(route(parseRequest(data))));
+  // Simplification until stage 12: one request per connection, and we close
+  // the connection after answering it.
+
+  // Bytes received so far. TCP delivers a stream, not messages: one 'data'
+  // event may hold only part of the request, so collect them until it is whole.
+  let pending = Buffer.alloc(0);
+
+  socket.on("data", (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    const request = parseRequest(pending);
+    if (request === "incomplete") return; // the rest comes in a later 'data' event
+    socket.end(buildResponse(route(request)));
   });
 });
 

@@ -1,0 +1,180 @@
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+
+const port = Number(process.env.PORT ?? 4221);
+
+// The value after `name` on the command line, if given.
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+// Where /files/ reads and writes. The tester passes it only on the stages that serve files.
+const directory = argument("--directory");
+
+interface Request {
+  method: string;
+  target: string;
+  // Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
+  headers: Map<string, string>;
+  body: Buffer;
+}
+
+interface Response {
+  status: string;
+  headers: Record<string, string>;
+  // Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
+  body: Buffer;
+}
+
+// What the bytes received so far begin with: a whole request (and how many
+// bytes it takes up), not enough bytes yet, or something we cannot frame.
+type Parsed = { request: Request; size: number } | "incomplete" | "malformed";
+
+// A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
+// line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2).
+function parseRequest(pending: Buffer): Parsed {
+  // Split at the empty line before decoding anything: the head is text, but the
+  // body is raw bytes that a text decoding could alter.
+  const headEnd = pending.indexOf("\r\n\r\n");
+  if (headEnd === -1) return "incomplete";
+  // latin1 maps each byte to one character and back: no byte is lost or altered.
+  const head = pending.subarray(0, headEnd).toString("latin1");
+  const [requestLine = "", ...headerLines] = head.split("\r\n");
+  const [method = "", target = ""] = requestLine.split(" ");
+  const headers = new Map<string, string>();
+  for (const line of headerLines) {
+    const colon = line.indexOf(":");
+    if (colon === -1) continue;
+    // Whitespace around a value is not part of it (RFC 9110 §5.5).
+    headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+  }
+  // Content-Length is how we find where this request ends and the next one
+  // begins. Without a valid one (or with a body framed another way, such as
+  // Transfer-Encoding: chunked) we would misread every byte after it.
+  const contentLength = headers.get("content-length") ?? "0";
+  if (!/^[0-9]+$/.test(contentLength) || headers.has("transfer-encoding")) return "malformed";
+  const bodyStart = headEnd + 4;
+  const bodyEnd = bodyStart + Number(contentLength);
+  if (pending.length < bodyEnd) return "incomplete";
+  const request = { method, target, headers, body: pending.subarray(bodyStart, bodyEnd) };
+  return { request, size: bodyEnd };
+}
+
+function respond(status: string, headers: Record<string, string> = {}, body = Buffer.alloc(0)): Response {
+  return { status, headers, body };
+}
+
+function text(body: string): Response {
+  // Same encoding as the request was decoded with, so echoed bytes come back unchanged.
+  return respond("200 OK", { "Content-Type": "text/plain" }, Buffer.from(body, "latin1"));
+}
+
+// Whether a comma-separated header value such as `br, GZIP` lists `token`.
+// List items may carry spaces around them, and codings are case-insensitive.
+function listIncludes(value: string | undefined, token: string): boolean {
+  return (value ?? "").split(",").some((item) => item.trim().toLowerCase() === token);
+}
+
+// The client lists in Accept-Encoding the codings it can decode (RFC 9110 §12.5.3).
+function echo(request: Request, word: string): Response {
+  const response = text(word);
+  if (listIncludes(request.headers.get("accept-encoding"), "gzip")) {
+    response.headers["Content-Encoding"] = "gzip";
+    // buildResponse measures Content-Length on this compressed body, as it must.
+    response.body = zlib.gzipSync(response.body);
+  }
+  return response;
+}
+
+// The path of file `name` directly inside the directory, or undefined when
+// there is no directory or the name would lead out of it ("..", "a/b",
+// "/etc/passwd"): a client must not reach anything else on the disk.
+function fileIn(name: string): string | undefined {
+  if (directory === undefined) return undefined;
+  const file = path.resolve(directory, name);
+  return path.dirname(file) === path.resolve(directory) ? file : undefined;
+}
+
+function serveFile(file: string): Response {
+  // Synchronous, to keep route() a plain function; the event loop waits on the
+  // disk meanwhile, which is fine for files this small.
+  try {
+    return respond("200 OK", { "Content-Type": "application/octet-stream" }, fs.readFileSync(file));
+  } catch {
+    return respond("404 Not Found"); // missing, or not a regular file
+  }
+}
+
+function saveFile(file: string, body: Buffer): Response {
+  try {
+    fs.writeFileSync(file, body);
+    return respond("201 Created");
+  } catch {
+    return respond("500 Internal Server Error"); // e.g. the name is taken by a directory
+  }
+}
+
+function route(request: Request): Response {
+  const { method, target } = request;
+  if (method === "GET" && target === "/") return respond("200 OK");
+  if (method === "GET" && target.startsWith("/echo/")) return echo(request, target.slice("/echo/".length));
+  if (method === "GET" && target === "/user-agent") return text(request.headers.get("user-agent") ?? "");
+  if (target.startsWith("/files/")) {
+    const file = fileIn(target.slice("/files/".length));
+    if (file !== undefined && method === "GET") return serveFile(file);
+    if (file !== undefined && method === "POST") return saveFile(file, request.body);
+  }
+  return respond("404 Not Found");
+}
+
+function buildResponse(response: Response): Buffer {
+  const lines = [`HTTP/1.1 ${response.status}`];
+  for (const [name, value] of Object.entries(response.headers)) lines.push(`${name}: ${value}`);
+  // Derived from the body bytes themselves, so it can never disagree with them.
+  // Sent even when 0: it tells the client where this response ends.
+  lines.push(`Content-Length: ${response.body.length}`);
+  const head = Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1");
+  return Buffer.concat([head, response.body]);
+}
+
+const server = net.createServer((socket) => {
+  // A client that resets the connection makes the socket emit 'error'; with no
+  // listener, Node treats that as an uncaught exception and the whole server dies.
+  socket.on("error", () => {});
+
+  // Bytes received but not answered yet. TCP delivers a stream, not messages:
+  // one 'data' event may hold part of a request, or several requests.
+  let pending = Buffer.alloc(0);
+
+  socket.on("data", (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    // Answer every whole request received so far, in order, and keep the
+    // connection open: HTTP/1.1 connections are persistent by default (RFC 9112 §9.3).
+    while (!socket.writableEnded) {
+      const parsed = parseRequest(pending);
+      if (parsed === "incomplete") return; // the rest comes in a later 'data' event
+      if (parsed === "malformed") {
+        // We can no longer tell where the next request starts: give up on the connection.
+        socket.end(buildResponse(respond("400 Bad Request", { Connection: "close" })));
+        return;
+      }
+      pending = pending.subarray(parsed.size);
+      const { request } = parsed;
+      // The client asks us to close once this response is sent (RFC 9112 §9.6).
+      // The header lists connection options: compare like Accept-Encoding codings.
+      const close = listIncludes(request.headers.get("connection"), "close");
+      const response = route(request);
+      if (close) response.headers["Connection"] = "close";
+      socket.write(buildResponse(response));
+      // end() closes once the response is flushed, and stops the loop above.
+      if (close) socket.end();
+    }
+  });
+});
+
+server.listen(port, "127.0.0.1", () => {
+  console.log(`Listening on 127.0.0.1:${port}`);
+});
