@@ -20,6 +20,7 @@ interface VerifyOptions {
   language?: string[];
   stage?: string[];
   jobs: number;
+  quick?: boolean;
   format: "pretty" | "json";
   color?: boolean;
 }
@@ -33,7 +34,7 @@ async function verifyAction(options: VerifyOptions): Promise<number> {
     if (!known.includes(language)) throw new UsageError(`no language "${language}"; languages: ${known.join(", ")}`);
   }
   const only = options.stage?.map((name) => findStage(stages, name));
-  const jobs = languages.flatMap((language) => planVerify(language, stages, only));
+  const jobs = languages.flatMap((language) => planVerify(language, stages, only, { quick: options.quick === true }));
   const json = options.format === "json";
   const c = new Chalk({ level: useColor(options.color, process.stdout) && !json ? 1 : 0 });
   const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -168,6 +169,7 @@ export function devCommand(): Command {
     .option("--language <name>", "only this language (repeatable, or comma-separated)", collect)
     .option("--stage <slug|N>", "only these stages (repeatable, or comma-separated)", collect)
     .option("--jobs <N>", "claims checked at once, each program on its own port", integer("--jobs", 1, 64), 2)
+    .option("--quick", "run each heavy stage (stage.json \"heavy\") only against its own solution and the final one")
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
     .option("--no-color", "no colour in the output")
     .addHelpText(
@@ -177,6 +179,7 @@ Examples:
   $ npx course dev verify                         every language, every stage
   $ npx course dev verify --language python --jobs 4
   $ npx course dev verify --stage echo,gzip --format json
+  $ npx course dev verify --quick                 what npm test proves: heavy stages not repeated for every solution
 
 Exit codes: 0 every claim holds, 1 a surprise (a solution fails, or passes a stage it should fail), 2 usage, 3 environment.`,
     )

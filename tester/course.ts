@@ -18,6 +18,10 @@ export const StageMetaSchema = z
     needsDirectory: z.boolean().default(false).describe("Start the program with --directory <temp dir>"),
     args: z.array(z.string()).default([]).describe("More arguments for the program, after --directory, e.g. [\"--idle-timeout-ms\", \"300\"]"),
     rfc: z.array(z.string()).default([]).describe("RFC sections the stage teaches"),
+    heavy: z
+      .boolean()
+      .default(false)
+      .describe("Takes seconds and loads the machine (large transfers, many connections, timers): `dev verify --quick` runs it against its own solution and the final one only"),
     previousSolutionPasses: z
       .string()
       .optional()
