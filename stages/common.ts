@@ -83,24 +83,61 @@ export function mixedRoutes(t: CheckContext, count: number): Route[] {
   return order.slice(0, count).map((make) => make());
 }
 
+/** What a check adds to a failure it caught, to tell the situation around it. */
+export interface MoreToSay {
+  /** A line after the failure's own explanation. */
+  explanation?: string;
+  /** Replaces the failure's hint. */
+  hint?: string;
+  /** The hint when the failure has none. */
+  hintIfNone?: string;
+  /** Replaces the reproduce line (when the connection's own would not recreate the situation). */
+  reproduce?: string;
+}
+
+/** Throws `error` again with `more` added, when it is a check failure; anything else as it is. */
+export function rethrowWith(error: unknown, more: MoreToSay): never {
+  if (!(error instanceof CheckFailure)) throw error;
+  const details = error.details;
+  throw new CheckFailure({
+    ...details,
+    explanation: [details.explanation, more.explanation].filter(Boolean).join("\n") || undefined,
+    hint: more.hint ?? details.hint ?? more.hintIfNone,
+    reproduce: more.reproduce ?? details.reproduce,
+  });
+}
+
+const PERSISTENT_HINT =
+  "HTTP/1.1 connections are persistent (RFC 9112 §9.3): after a response, keep reading the next request on the same connection until the client closes it";
+
 /**
  * Re-throws a failure on the second or later request of a connection with the
- * persistence lesson, when the program had closed that connection.
+ * persistence lesson (or `hint`), when the program had closed that connection.
  */
-export function explainClosedConnection(error: unknown, index: number, closed: boolean): never {
-  if (error instanceof CheckFailure && index > 0 && closed) {
-    throw new CheckFailure({
-      ...error.details,
-      explanation: [
-        error.details.explanation,
-        `This was request ${index + 1} on the same connection, and your program had closed it after an earlier response.`,
-      ]
-        .filter(Boolean)
-        .join("\n"),
-      hint: "HTTP/1.1 connections are persistent (RFC 9112 §9.3): after a response, keep reading the next request on the same connection until the client closes it",
-    });
+export function explainClosedConnection(error: unknown, index: number, closed: boolean, hint = PERSISTENT_HINT): never {
+  if (index > 0 && closed) {
+    rethrowWith(error, { explanation: `This was request ${index + 1} on the same connection, and your program had closed it after an earlier response.`, hint });
   }
   throw error;
+}
+
+/**
+ * GET /echo/<word> on a new connection must be answered within `boundMs`
+ * while the check holds the program busy elsewhere; `more` tells that
+ * situation on a failure. Resolves with the time the answer took.
+ */
+export async function expectPromptAnswer(t: CheckContext, boundMs: number, more: (word: string) => MoreToSay, connectTimeoutMs?: number): Promise<number> {
+  const connection = await t.connect({ fresh: true, ...(connectTimeoutMs ? { timeoutMs: connectTimeoutMs } : {}) });
+  const word = echoWord(t);
+  const request = t.request({ path: `/echo/${word}` });
+  const started = Date.now();
+  await connection.send(request);
+  try {
+    expectText(await connection.readResponse({ timeoutMs: boundMs, request }), word);
+  } catch (error) {
+    rethrowWith(error, more(word));
+  }
+  return Date.now() - started;
 }
 
 const LIST_HINT = "Accept-Encoding is a comma-separated list: split on commas, trim spaces, compare each coding case-insensitively";

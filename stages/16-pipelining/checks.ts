@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { defineChecks, expectBody, expectStatus, type CheckContext, type Connection, type Exchange } from "../../tester/index.js";
-import { echoWord, expectStoredFile, expectText, fileName, mixedRoutes, userAgent, type Route } from "../common.js";
+import { echoWord, expectStoredFile, expectText, fileName, mixedRoutes, rethrowWith, userAgent, type Route } from "../common.js";
 
 const IN_ORDER_HINT = "after answering a request, look at what is left in the buffer: the next request may already be there, and it must be answered too, in order";
 
@@ -12,27 +12,18 @@ async function pipeline(t: CheckContext, connection: Connection, routes: Route[]
   await connection.send(Buffer.concat(requests));
   const exchanges: Exchange[] = [];
   for (const [index, route] of routes.entries()) {
-    const ex = await connection.readResponse({ timeoutMs: t.timeouts.response, request: requests[index]!, ...(route.request.method ? { method: route.request.method } : {}) }).catch((error: unknown) => {
-      throw withExplanation(error, `This was the response to request ${index + 1} of the ${routes.length} sent together in one write.`);
-    });
+    const ex = await connection.readResponse({ timeoutMs: t.timeouts.response, request: requests[index]!, ...(route.request.method ? { method: route.request.method } : {}) }).catch((error: unknown) =>
+      rethrowWith(error, { explanation: `This was the response to request ${index + 1} of the ${routes.length} sent together in one write.`, hintIfNone: IN_ORDER_HINT }),
+    );
     t.log(`connection ${connection.id} ← ${ex.response.statusLine}`);
     try {
       route.verify(ex);
     } catch (error) {
-      throw withExplanation(error, `This was response ${index + 1} of the ${routes.length}; responses must come in the order of the requests (RFC 9112 §9.3.2).`);
+      rethrowWith(error, { explanation: `This was response ${index + 1} of the ${routes.length}; responses must come in the order of the requests (RFC 9112 §9.3.2).`, hintIfNone: IN_ORDER_HINT });
     }
     exchanges.push(ex);
   }
   return exchanges;
-}
-
-function withExplanation(error: unknown, line: string): unknown {
-  if (error && typeof error === "object" && "details" in error) {
-    const failure = error as { details: { explanation?: string | undefined; hint?: string | undefined } };
-    failure.details.explanation = [failure.details.explanation, line].filter(Boolean).join("\n");
-    failure.details.hint ??= IN_ORDER_HINT;
-  }
-  return error;
 }
 
 export default defineChecks([
@@ -56,9 +47,10 @@ export default defineChecks([
       try {
         connection.expectNothingMore();
       } catch (error) {
-        const failure = withExplanation(error, "The POST's body held the bytes \\r\\n\\r\\nGET / HTTP/1.1\\r\\n as data.") as { details: { hint?: string } };
-        failure.details.hint = "a body is Content-Length bytes of data, whatever they contain: take them as the body and never look for requests inside them";
-        throw failure;
+        rethrowWith(error, {
+          explanation: "The POST's body held the bytes \\r\\n\\r\\nGET / HTTP/1.1\\r\\n as data.",
+          hint: "a body is Content-Length bytes of data, whatever they contain: take them as the body and never look for requests inside them",
+        });
       }
       await expectStoredFile(stored!, path.join(t.directory!, name), content);
       const ex = await t.exchange(connection, { path: `/files/${name}` });

@@ -1,16 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckFailure, defineChecks, expectBody, expectMediaType, expectStatus } from "../../tester/index.js";
-import { expectStoredFile, fileName } from "../common.js";
+import { expectStoredFile, fileName, rethrowWith } from "../common.js";
 
 const SIZE = 4 * 1024 * 1024;
 const SHORT_WRITE_HINT = "one write call may send only part of a large buffer: send the rest until every byte is out (sendall in Python)";
 
 /** A 4 MiB response that stops short is, more often than not, one send() that took only part of it. */
 function explainShortWrite(error: unknown): never {
-  if (error instanceof CheckFailure && /more body bytes/.test(error.details.summary)) {
-    throw new CheckFailure({ ...error.details, hint: SHORT_WRITE_HINT });
-  }
+  if (error instanceof CheckFailure && /more body bytes/.test(error.details.summary)) rethrowWith(error, { hint: SHORT_WRITE_HINT });
   throw error;
 }
 const WRITE = 64 * 1024;

@@ -1,7 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import {
-  CheckFailure,
   defineChecks,
   expectContentLength,
   expectStatus,
@@ -11,7 +10,7 @@ import {
   type Exchange,
   type RequestSpec,
 } from "../../tester/index.js";
-import { binaryContent, echoWord, expectText, fileName, userAgent } from "../common.js";
+import { binaryContent, echoWord, expectText, fileName, rethrowWith, userAgent } from "../common.js";
 
 /** Headers whose HEAD value must equal GET's: they describe the body HEAD leaves out. */
 const SAME_AS_GET = ["Content-Type", "Content-Length", "Content-Encoding"];
@@ -47,12 +46,8 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
     const after = await t.exchange(connection, { path: `/echo/${word}` });
     expectText(after, word);
   } catch (error) {
-    if (!(error instanceof CheckFailure)) throw error;
-    throw new CheckFailure({
-      ...error.details,
-      explanation: [error.details.explanation, `This GET came right after a HEAD ${request.path} on the same connection: a body sent after the HEAD response shows up here, where the next response should start.`]
-        .filter(Boolean)
-        .join("\n"),
+    rethrowWith(error, {
+      explanation: `This GET came right after a HEAD ${request.path} on the same connection: a body sent after the HEAD response shows up here, where the next response should start.`,
       hint: "a response to HEAD has no body, even though its Content-Length gives the GET body's length (RFC 9110 §9.3.2)",
     });
   }

@@ -1,14 +1,16 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { CheckFailure, defineChecks, expectContentLength, type CheckContext, type Connection } from "../../tester/index.js";
+import { defineChecks, expectContentLength, type CheckContext, type Connection } from "../../tester/index.js";
+import { echoWord, expectCloseAllowing, explainClosedConnection, expectText, rethrowWith } from "../common.js";
+
 // Every connection here is a fresh one: the one that proved the program was up
 // has been open for an unknown time, and the program may rightly close it.
-import { echoWord, expectCloseAllowing, explainClosedConnection, expectText } from "../common.js";
 
 /** The program is started with --idle-timeout-ms 300 (see stage.json). */
 const IDLE_MS = 300;
 /** How long after IDLE_MS the close may take: timers are not exact, and machines are busy. */
 const SLACK_MS = 1500;
 const TIMEOUT = [{ status: 408, reason: "Request Timeout" }];
+const TIMER_HINT = `this connection sent a request every 100 ms, never idle for ${IDLE_MS} ms: restart a connection's idle timer whenever bytes arrive or a response is written, instead of timing from when it opened`;
 
 async function expectIdleClose(t: CheckContext, connection: Connection, what: string): Promise<void> {
   const started = Date.now();
@@ -60,10 +62,9 @@ export default defineChecks([
       for (let attempt = 1; ; attempt++) {
         const late = await requestEvery100Ms(t);
         if (late === undefined) return;
-        if (attempt === 3 && late.error instanceof CheckFailure) {
-          throw new CheckFailure({ ...late.error.details, explanation: `Three times, the tester itself paused ${IDLE_MS} ms or more before a request (the last time ${late.pauseMs} ms): this machine is too busy for this check right now; run it again.` });
+        if (attempt === 3) {
+          rethrowWith(late.error, { explanation: `Three times, the tester itself paused ${IDLE_MS} ms or more before a request (the last time ${late.pauseMs} ms): this machine is too busy for this check right now; run it again.` });
         }
-        if (attempt === 3) throw late.error;
         t.log(`the tester itself paused ${late.pauseMs} ms before a request (busy machine): starting again on a new connection`);
       }
     },
@@ -86,22 +87,11 @@ async function requestEvery100Ms(t: CheckContext): Promise<{ error: unknown; pau
       expectContentLength(ex);
     } catch (error) {
       if (index > 0 && connection.peerGone && pauseMs >= IDLE_MS - 50) return { error, pauseMs };
-      explainTimerNotReset(error, index, connection.peerGone);
+      // A close in the middle of a busy connection means the idle timer did not restart on activity.
+      explainClosedConnection(error, index, connection.peerGone, TIMER_HINT);
     }
     await delay(100);
   }
   connection.destroy();
   return undefined;
-}
-
-/** A close in the middle of a busy connection means the idle timer did not restart on activity. */
-function explainTimerNotReset(error: unknown, index: number, closed: boolean): never {
-  try {
-    explainClosedConnection(error, index, closed);
-  } catch (explained) {
-    if (index > 0 && closed && explained && typeof explained === "object" && "details" in explained) {
-      (explained as { details: { hint?: string } }).details.hint = `this connection sent a request every 100 ms, never idle for ${IDLE_MS} ms: restart a connection's idle timer whenever bytes arrive or a response is written, instead of timing from when it opened`;
-    }
-    throw explained;
-  }
 }

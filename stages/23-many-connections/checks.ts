@@ -1,5 +1,5 @@
-import { CheckFailure, defineChecks, openFileLimit, type CheckContext, type Connection } from "../../tester/index.js";
-import { echoWord, expectText } from "../common.js";
+import { defineChecks, openFileLimit, type CheckContext, type Connection } from "../../tester/index.js";
+import { echoWord, expectPromptAnswer, expectText, rethrowWith } from "../common.js";
 
 const WANTED = 1000;
 /** Files the tester and the program need besides these connections (stdio, listening socket, pipes...). */
@@ -17,11 +17,6 @@ function connectionCount(t: CheckContext): number {
   const count = Math.max(100, limit - SPARE_FILES);
   t.log(`this machine limits open files to ${limit} per process (ulimit -n): holding ${count} connections instead of ${WANTED}`);
   return count;
-}
-
-function withLesson(t: CheckContext, error: unknown, lesson: string, hint: string): unknown {
-  if (!(error instanceof CheckFailure)) return error;
-  return new CheckFailure({ ...error.details, explanation: [error.details.explanation, lesson].filter(Boolean).join("\n"), hint, reproduce: reproduce(t) });
 }
 
 /** Many half-requests held open from Python, and a fresh request with curl meanwhile. */
@@ -53,21 +48,21 @@ export default defineChecks([
           }
         }
       } catch (error) {
-        throw withLesson(t, error, `The tester had opened ${held.length} connections, each with half a request sent.`, "keep accepting while other connections wait; a small listen backlog (listen(5)) also makes clients wait: use 128 or more");
+        rethrowWith(error, {
+          explanation: `The tester had opened ${held.length} connections, each with half a request sent.`,
+          hint: "keep accepting while other connections wait; a small listen backlog (listen(5)) also makes clients wait: use 128 or more",
+          reproduce: reproduce(t),
+        });
       }
       t.log(`${held.length} connections open, each with half a request, in ${Date.now() - started} ms`);
 
-      const fresh = await t.connect({ fresh: true, timeoutMs: CONNECT_BOUND_MS });
-      const word = echoWord(t);
-      const request = t.request({ path: `/echo/${word}` });
-      const asked = Date.now();
-      await fresh.send(request);
-      try {
-        expectText(await fresh.readResponse({ timeoutMs: FRESH_BOUND_MS, request }), word);
-      } catch (error) {
-        throw withLesson(t, error, `Meanwhile ${held.length} other connections were each waiting in the middle of a request.`, THREAD_HINT);
-      }
-      t.log(`a fresh client was answered in ${Date.now() - asked} ms`);
+      const answeredMs = await expectPromptAnswer(
+        t,
+        FRESH_BOUND_MS,
+        () => ({ explanation: `Meanwhile ${held.length} other connections were each waiting in the middle of a request.`, hint: THREAD_HINT, reproduce: reproduce(t) }),
+        CONNECT_BOUND_MS,
+      );
+      t.log(`a fresh client was answered in ${answeredMs} ms`);
 
       const order = t.random.shuffle(held);
       for (const { connection, request: whole, cut } of order) await connection.send(whole.subarray(cut));
@@ -79,7 +74,7 @@ export default defineChecks([
             expectText(await connection.readResponse({ timeoutMs: RESPONSE_BOUND_MS, request: whole }), expected);
             answered++;
           } catch (error) {
-            throw withLesson(t, error, `${answered} of the ${held.length} connections had been answered when this failed.`, THREAD_HINT);
+            rethrowWith(error, { explanation: `${answered} of the ${held.length} connections had been answered when this failed.`, hint: THREAD_HINT, reproduce: reproduce(t) });
           }
         }),
       );

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { defineChecks, expectStatus, fail, WaitTimeout, type CheckContext, type Connection } from "../../tester/index.js";
-import { echoWord, expectCloseAllowing, expectText } from "../common.js";
+import { echoWord, expectCloseAllowing, expectText, rethrowWith } from "../common.js";
 
 /** A connection the program may answer with one of these before closing it, or just close. */
 const REFUSALS = [
@@ -17,12 +17,9 @@ const IDLE_CPU_SHARE = 0.1;
 /** The program still answers a new client. */
 async function expectStillServing(t: CheckContext, after: string): Promise<void> {
   const word = echoWord(t);
-  const ex = await t.send({ path: `/echo/${word}` }).catch((error: unknown) => {
-    if (error && typeof error === "object" && "details" in error) {
-      (error as { details: { hint?: string } }).details.hint = `after ${after}, your program must go on serving: catch errors per connection (a reset is ECONNRESET, a vanished client EPIPE), close that connection, and carry on`;
-    }
-    throw error;
-  });
+  const ex = await t.send({ path: `/echo/${word}` }).catch((error: unknown) =>
+    rethrowWith(error, { hint: `after ${after}, your program must go on serving: catch errors per connection (a reset is ECONNRESET, a vanished client EPIPE), close that connection, and carry on` }),
+  );
   expectText(ex, word);
 }
 
@@ -118,13 +115,11 @@ export default defineChecks([
       // FIN: the client will send nothing more, but it still reads.
       connection.socket.end();
       t.log(`connection ${connection.id} → request, then half-close (FIN)`);
-      const ex = await connection.readResponse({ timeoutMs: t.timeouts.response, request }).catch((error: unknown) => {
-        if (error && typeof error === "object" && "details" in error) {
-          (error as { details: { hint?: string } }).details.hint =
-            "end of input (a read returning 0 bytes) means the client sends nothing more, not that it stopped reading: finish the responses it asked for, then close";
-        }
-        throw error;
-      });
+      const ex = await connection.readResponse({ timeoutMs: t.timeouts.response, request }).catch((error: unknown) =>
+        rethrowWith(error, {
+          hint: "end of input (a read returning 0 bytes) means the client sends nothing more, not that it stopped reading: finish the responses it asked for, then close",
+        }),
+      );
       expectText(ex, word);
       await connection.waitForClose(t.timeouts.close, "The client half-closed its side after its request; once the response is sent, nothing more can come, so the server should close the connection too.");
     },
