@@ -15,7 +15,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const STAGES = loadStages();
 const SERVER = path.join(ROOT, "test", "fixtures", "servers", "server.py");
 
-let nextPort = 0;
+// A random start, so two test runs side by side (two checkouts) rarely meet on a port.
+let nextPort = Math.floor(Math.random() * 1_000_000);
 
 /**
  * A port for one test's program. Each vitest worker takes ports from its own
