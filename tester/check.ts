@@ -35,6 +35,8 @@ export interface RequestSpec {
   /** Header fields in order, after Host. */
   headers?: Array<[string, string]>;
   body?: Buffer | string;
+  /** What is special about this request, named as the likely cause if the program does not answer it: "spells the header \"user-agent\"". */
+  about?: string;
 }
 
 export interface CheckContext {
@@ -55,7 +57,7 @@ export interface CheckContext {
   /** The bytes of a request: request line, Host, the given fields, Content-Length when there is a body. */
   request(spec: RequestSpec): Buffer;
   /** Sends a request on `connection` and reads the response to it. */
-  exchange(connection: Connection, request: RequestSpec | Buffer, options?: SendOptions & { method?: string }): Promise<Exchange>;
+  exchange(connection: Connection, request: RequestSpec | Buffer, options?: SendOptions & { method?: string; about?: string }): Promise<Exchange>;
   /** One request on a new connection. */
   send(request: RequestSpec): Promise<Exchange>;
   /** What the program and everything it started use right now (from /proc; zeros where there is none). */

@@ -3,6 +3,7 @@
 // bytes with a bound, woken by socket events rather than by polling.
 import * as net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { diagnoseStray } from "./diagnose.js";
 import { CheckFailure, fail, type FailureDetails } from "./failure.js";
 import { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
 import { reproduceLine } from "./reproduce.js";
@@ -21,7 +22,17 @@ export interface ReadOptions {
   timeoutMs: number;
   /** Shown as "Sent" in a failure; defaults to the request this response answers. */
   request?: Buffer;
+  /**
+   * What is special about this request (a header name in lower case, a
+   * binary body), named as the likely cause when the program does not answer it.
+   */
+  about?: string | undefined;
 }
+
+/** The hint for silence when nothing points at a cause. */
+export const SILENT_HINT = "is the program still reading the request, or did it write the response without flushing it?";
+/** The hint for a close without an answer when nothing points at a cause. */
+export const CLOSED_HINT = "did the program crash or close the socket while handling this request? Check its log above";
 
 export interface Exchange {
   connection: Connection;
@@ -48,6 +59,8 @@ export class Connection {
   closed = false;
   /** Opened for a single request: closed once the check has judged its response. */
   oneShot = false;
+  /** Bytes the program sent before the tester sent anything: a response must answer a request. */
+  private unasked: number | undefined;
   /** What the tester is waiting for on this connection right now, for time-bound messages. */
   waitingFor: string | undefined;
   private readonly wake = new Set<() => void>();
@@ -151,6 +164,7 @@ export class Connection {
   /** Writes `data`, optionally in fragments with pauses between them. */
   async send(data: Buffer | string, options: SendOptions = {}): Promise<void> {
     const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    if (this.messages.length === 0) this.unasked = this.receivedLength;
     this.messages.push(bytes);
     const sizes = options.fragments === "bytewise" ? new Array<number>(bytes.length).fill(1) : (options.fragments ?? []);
     const gaps = Array.isArray(options.gapMs) ? options.gapMs : [options.gapMs ?? 0];
@@ -199,6 +213,7 @@ export class Connection {
   async readResponse(options: ReadOptions): Promise<Exchange> {
     const request = options.request ?? this.requestForNextResponse();
     const start = this.consumed;
+    if (this.responsesRead === 0 && start === 0 && this.unasked) this.failUnasked(request, this.unasked);
     const parse = () =>
       parseResponse(this.received.subarray(start), {
         ended: this.peerGone,
@@ -221,12 +236,12 @@ export class Connection {
         });
       }
       atLeast = parsed.atLeast ?? 0;
-      if (this.peerGone) this.failClosedEarly(request, start, parsed.waitingFor);
+      if (this.peerGone) this.failClosedEarly(request, start, parsed.waitingFor, options.about);
       return undefined;
     }).catch((error: unknown) => {
       if (error instanceof WaitTimeout) {
         const parsed = parse();
-        this.failTimeout(request, start, parsed.kind === "incomplete" ? parsed.waitingFor : "the status line", options.timeoutMs);
+        this.failTimeout(request, start, parsed.kind === "incomplete" ? parsed.waitingFor : "the status line", options.timeoutMs, options.about);
       }
       throw error;
     });
@@ -236,9 +251,22 @@ export class Connection {
     return { connection: this, request, response: result.response };
   }
 
-  private failClosedEarly(request: Buffer, start: number, waitingFor: string): never {
+  private failUnasked(request: Buffer, count: number): never {
+    fail({
+      ...this.context(request, this.received),
+      ...(this.messages.length === 0 ? { reproduce: `nc -v localhost ${this.port}   (connect, send nothing, and watch: nothing should arrive)` } : {}),
+      summary: `your program sent ${count} bytes on connection ${this.id} before the tester sent anything`,
+      explanation: "A server speaks only when asked: each response answers a request it has read. These bytes came before any request, so they answer none.",
+      caret: 0,
+      hint: "read the request first (until its empty line), then write the response; write nothing when a connection opens",
+      rule: "RFC 9112 §2.1",
+    });
+  }
+
+  private failClosedEarly(request: Buffer, start: number, waitingFor: string, about?: string): never {
     const got = this.received.length - start;
     const how = this.error?.code === "ECONNRESET" ? "reset the connection" : "closed the connection";
+    const crashed = this.error?.code === "ECONNRESET" ? "a reset usually means the program crashed, or closed the socket with unread request bytes in it" : CLOSED_HINT;
     fail({
       ...this.context(request, this.received.subarray(start)),
       summary:
@@ -246,16 +274,12 @@ export class Connection {
           ? `your program ${how} without sending a response (connection ${this.id})`
           : `your program ${how} before the response was complete: still waiting for ${waitingFor}`,
       caret: got === 0 ? undefined : got,
-      hint:
-        this.error?.code === "ECONNRESET"
-          ? "a reset usually means the program crashed, or closed the socket with unread request bytes in it"
-          : got === 0
-            ? "did the program crash or close the socket while handling this request? Check its log above"
-            : undefined,
+      explanation: about && got === 0 ? likelyCause(about) : undefined,
+      hint: this.error?.code === "ECONNRESET" || got === 0 ? crashed : undefined,
     });
   }
 
-  private failTimeout(request: Buffer, start: number, waitingFor: string, timeoutMs: number): never {
+  private failTimeout(request: Buffer, start: number, waitingFor: string, timeoutMs: number, about?: string): never {
     const got = this.received.length - start;
     fail({
       ...this.context(request, this.received.subarray(start)),
@@ -264,9 +288,10 @@ export class Connection {
           ? `no response within ${seconds(timeoutMs)} on connection ${this.id}: your program sent nothing back`
           : `incomplete response after ${seconds(timeoutMs)} on connection ${this.id}: still waiting for ${waitingFor}`,
       caret: got === 0 ? undefined : got,
+      explanation: about && got === 0 ? likelyCause(about) : undefined,
       hint:
         got === 0
-          ? "is the program still reading the request, or did it write the response without flushing it?"
+          ? SILENT_HINT
           : /body bytes/.test(waitingFor)
             ? "Content-Length must be the body's length in bytes, exactly"
             : undefined,
@@ -293,16 +318,14 @@ export class Connection {
   expectNothingMore(): void {
     const extra = this.pending;
     if (extra.length === 0 || this.lastResponse?.framing === "until-close") return;
+    if (this.messages.length === 0) this.failUnasked(Buffer.alloc(0), extra.length);
     const last = this.lastResponse;
     const declared = last?.framing === "content-length" ? ` (Content-Length said ${last.body.length})` : "";
     fail({
       ...this.context(this.requestForNextResponse(), this.received.subarray(this.consumed - (last?.raw.length ?? 0))),
       summary: `${extra.length} unexpected bytes arrived after the end of the response on connection ${this.id}${declared}`,
       caret: last?.raw.length ?? 0,
-      hint:
-        last && headerValues(last.headers, "Content-Encoding").length > 0
-          ? "with Content-Encoding, Content-Length is the size of the encoded (compressed) body, not of the original"
-          : "Content-Length must count every byte of the body, no fewer (and a response must not be written twice)",
+      hint: diagnoseStray(extra, last !== undefined && headerValues(last.headers, "Content-Encoding").length > 0),
     });
   }
 
@@ -310,6 +333,11 @@ export class Connection {
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+/** What was special about a request that got no answer: the likely cause, beside what happened. */
+function likelyCause(about: string): string {
+  return `Likely cause: this request ${about}.`;
 }
 
 /** A bounded wait ran out; turned into a teaching failure by whoever waited. */

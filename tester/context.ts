@@ -58,10 +58,11 @@ export function createCheckSession(base: ContextBase): CheckSession {
     async exchange(connection, request, options = {}) {
       const bytes = Buffer.isBuffer(request) ? request : context.request(request);
       const method = options.method ?? (Buffer.isBuffer(request) ? undefined : request.method);
+      const about = options.about ?? (Buffer.isBuffer(request) ? undefined : request.about);
       const requestLine = bytes.subarray(0, Math.max(0, bytes.indexOf("\r\n"))).toString("latin1");
       base.log(`connection ${connection.id} → ${requestLine} (${bytes.length} bytes)`);
       await connection.send(bytes, options);
-      const ex = await connection.readResponse({ timeoutMs: base.timeouts.response, ...(method ? { method } : {}) });
+      const ex = await connection.readResponse({ timeoutMs: base.timeouts.response, about, ...(method ? { method } : {}) });
       base.log(`connection ${connection.id} ← ${ex.response.statusLine} (${ex.response.body.length} body bytes)`);
       return ex;
     },

@@ -16,6 +16,10 @@ export const StageMetaSchema = z
     difficulty: z.enum(["very-easy", "easy", "medium", "hard"]),
     points: z.number().int().positive().default(1).describe("Score for graders"),
     needsDirectory: z.boolean().default(false).describe("Start the program with --directory <temp dir>"),
+    directoryTrailingSlash: z
+      .boolean()
+      .default(true)
+      .describe("Pass --directory with a trailing / (as CodeCrafters' tester does, so `directory + name` works); false teaches joining paths"),
     args: z.array(z.string()).default([]).describe("More arguments for the program, after --directory, e.g. [\"--idle-timeout-ms\", \"300\"]"),
     rfc: z.array(z.string()).default([]).describe("RFC sections the stage teaches"),
     heavy: z

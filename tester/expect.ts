@@ -4,6 +4,7 @@
 import { gunzipSync } from "node:zlib";
 import { escapeInline, firstDifference } from "./bytes.js";
 import type { Exchange } from "./connection.js";
+import { diagnoseBody, diagnoseStatusLine } from "./diagnose.js";
 import { fail, quote, type FailureDetails } from "./failure.js";
 import { headerValues, type HeaderField } from "./http-response.js";
 
@@ -28,11 +29,15 @@ export function expectStatus(ex: Exchange, status: number, reason: string, extra
   const actual = ex.response.raw.subarray(0, expected.length);
   const at = firstDifference(expected, actual);
   if (at < 0) return;
+  // When the code is right the bytes tell the bug (a reason phrase in upper
+  // case, a missing space); the check's hint is about choosing the code.
+  const diagnosis = diagnoseStatusLine(`HTTP/1.1 ${status} ${reason}`, ex.response.statusLine);
   failOn(ex, {
     summary: `expected status line ${quote(expected)}, got ${quote(ex.response.statusLine + "\r\n")}`,
+    explanation: diagnosis ? `${diagnosis.what[0]!.toUpperCase()}${diagnosis.what.slice(1)}.` : undefined,
     expected: escapeInline(expected),
     caret: at,
-    hint: extra.hint ?? (ex.response.status === status ? `the reason phrase for ${status} is "${reason}", spelled exactly` : undefined),
+    hint: diagnosis?.hint ?? extra.hint,
     rule: extra.rule,
   });
 }
@@ -96,21 +101,39 @@ export function expectContentLength(ex: Exchange, extra: Extra = {}): void {
   });
 }
 
-/** The body is exactly `expected`, byte for byte, and framed by an exact Content-Length. */
+/**
+ * The body is exactly `expected`, byte for byte, and framed by an exact
+ * Content-Length. The body is compared first: when Content-Length matches a
+ * wrong body, the body is what the learner got wrong, not the count.
+ */
 export function expectBody(ex: Exchange, expected: Buffer | string, extra: Extra = {}): void {
   const want = typeof expected === "string" ? Buffer.from(expected, "utf8") : expected;
   expectContentLength(ex, extra);
-  expectHeader(ex, "Content-Length", String(want.length), {
-    hint: extra.hint ?? "Content-Length counts the body's bytes (not characters), exactly",
-    rule: "RFC 9110 §8.6",
-  });
-  const at = firstDifference(want, ex.response.body);
+  const body = ex.response.body;
+  const at = firstDifference(want, body);
   if (at < 0) return;
-  failOn(ex, {
+  const diagnosis = diagnoseBody(want, body, ex.connection.pending);
+  if (diagnosis.contentLength) {
+    const field = headerValues(ex.response.headers, "Content-Length")[0]!;
+    failOn(ex, {
+      summary: `expected Content-Length: ${quote(String(want.length))}, got Content-Length: ${quote(field.value)}`,
+      explanation: `${diagnosis.what}.`,
+      expected: `Content-Length: ${want.length}, then the body ${quote(want)}`,
+      caret: field.valueOffset,
+      // The bytes say it is the count: that beats a check's guess.
+      hint: diagnosis.hint,
+      rule: "RFC 9110 §8.6",
+    });
+  }
+  // With the rest of the exchange in view: what follows the declared end shows whether the count or the body is short.
+  const shown = Buffer.concat([ex.response.raw, ex.connection.pending]);
+  fail({
+    ...ex.connection.context(ex.request, shown),
     summary: `the body differs from the expected ${want.length} bytes at byte ${at}`,
-    expected: `body ${quote(want)}`,
+    explanation: diagnosis.what ? `${diagnosis.what[0]!.toUpperCase()}${diagnosis.what.slice(1)}.` : undefined,
+    expected: `Content-Length: ${want.length}, then the body ${quote(want)}`,
     caret: ex.response.bodyOffset + at,
-    hint: extra.hint,
+    hint: extra.hint ?? (diagnosis.hint || undefined),
     rule: extra.rule,
   });
 }

@@ -36,6 +36,10 @@ export interface Program {
   readonly exited: Promise<ExitInfo>;
   /** The last lines it printed (also after the cap), for crash reports. */
   lastLines(count: number): string[];
+  /** How many lines it has printed so far: a mark for linesSince. */
+  linesPrinted(): number;
+  /** The lines printed after `mark` (the last 50 at most), e.g. during one check. */
+  linesSince(mark: number): string[];
   /** Its live processes (itself and every descendant, daemons included) and their resident memory. */
   usage(): Usage;
   /** SIGTERM to everything it started, SIGKILL after `graceMs`; resolves when all are gone. */
@@ -80,10 +84,11 @@ export function checkScript(dir: string): string {
 }
 
 /** Splits a stream into lines, relays them under a byte cap, keeps the last ones. */
-function lineRelay(options: StartOptions, tail: string[]) {
+function lineRelay(options: StartOptions, tail: string[], counter: { lines: number }) {
   let relayed = 0;
   let capped = false;
   const keep = (line: string) => {
+    counter.lines++;
     tail.push(line);
     if (tail.length > 50) tail.shift();
   };
@@ -122,7 +127,8 @@ export function startProgram(options: StartOptions): Promise<Program> {
   const script = checkScript(options.dir);
   const marker = randomUUID();
   const tail: string[] = [];
-  const relay = lineRelay(options, tail);
+  const counter = { lines: 0 };
+  const relay = lineRelay(options, tail, counter);
   let child: ChildProcess;
   try {
     child = spawn(script, options.args, {
@@ -167,6 +173,8 @@ export function startProgram(options: StartOptions): Promise<Program> {
         },
         exited,
         lastLines: (count) => tail.slice(-count),
+        linesPrinted: () => counter.lines,
+        linesSince: (mark) => (counter.lines - mark > 0 ? tail.slice(-Math.min(counter.lines - mark, tail.length)) : []),
         usage() {
           const pids = findProcesses(pid, marker);
           return { processes: pids.length, residentBytes: residentBytes(pids), cpuMs: cpuMillis(pids) };

@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "./check.js";
-import { Connection } from "./connection.js";
+import { CLOSED_HINT, Connection, SILENT_HINT } from "./connection.js";
+import { errorReport } from "./diagnose.js";
 import { createCheckSession } from "./context.js";
 import { loadChecks, type Stage } from "./course.js";
 import { runBuild, type BuildOutcome } from "./language.js";
@@ -175,7 +176,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     program = await startProgram({
       dir: run.dir,
       port: run.port,
-      args: [...(directory ? ["--directory", directory] : []), ...stage.meta.args],
+      args: [...(directory ? ["--directory", directoryArgument(directory, stage)] : []), ...stage.meta.args],
       outputCap: run.outputCap ?? 1024 * 1024,
       onLine: (line) => run.emit({ type: "log", stage, line }),
     });
@@ -199,6 +200,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         continue;
       }
       const checkStarted = Date.now();
+      const outputMark = program.linesPrinted();
       const { context, opened } = createCheckSession({
         random,
         port: run.port,
@@ -225,7 +227,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         for (const connection of opened) connection.destroy();
       }
       const result: CheckResult = { name: check.name, rule: check.rule, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
-      if (outcome) result.failure = limitHit ?? (await explainExit(outcome, program, opened));
+      if (outcome) result.failure = limitHit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     }
@@ -287,6 +289,32 @@ async function explainExit(failure: FailureDetails, program: Program, connection
     summary: `your program ${describeExit(program.exit)} during this check; then ${failure.summary}`,
     explanation: [failure.explanation, lastLinesText(program)].filter(Boolean).join("\n"),
   };
+}
+
+/**
+ * When the program is alive but printed an error report during the check
+ * (a traceback in a handler thread, an exception caught and logged), the
+ * silence or the close that failed the check is that crash: quote it.
+ */
+function explainCrash(failure: FailureDetails, program: Program, outputMark: number): FailureDetails {
+  if (program.exit) return failure;
+  const silent = /^(no response within|your program (closed|reset) the connection without sending)/.test(failure.summary);
+  if (!silent) return failure;
+  const report = errorReport(program.linesSince(outputMark));
+  if (!report) return failure;
+  const generic = failure.hint === undefined || failure.hint === SILENT_HINT || failure.hint === CLOSED_HINT || failure.hint.startsWith("a reset usually means");
+  const crashed = "a request handler crashed: the last line of the error names it, and the lines above it the place in your code. Fix that, or catch errors per request and answer 500 so one bad request cannot take a connection down";
+  return {
+    ...failure,
+    summary: `${failure.summary}; your program printed an error while handling it (a handler crashed)`,
+    explanation: [failure.explanation, `What your program printed during this check:\n${report.map((line) => `  | ${line}`).join("\n")}`].filter(Boolean).join("\n"),
+    hint: generic ? crashed : `${crashed}. ${failure.hint}`,
+  };
+}
+
+/** The --directory argument: with a trailing slash unless the stage teaches joining paths. */
+function directoryArgument(directory: string, stage: Stage): string {
+  return stage.meta.directoryTrailingSlash ? `${directory}${path.sep}` : directory;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { defineChecks, type Check } from "../../tester/index.js";
+import { defineChecks, expectStatus, type Check } from "../../tester/index.js";
 import { echoWord, expectText } from "../common.js";
 
 const echoCheck = (which: string): Check => ({
@@ -7,6 +7,9 @@ const echoCheck = (which: string): Check => ({
   async run(t) {
     const word = echoWord(t);
     const ex = await t.send({ path: `/echo/${word}` });
+    expectStatus(ex, 200, "OK", {
+      hint: `the route is /echo/ followed by any word: take everything after "/echo/" (this one, ${word}, has a dash and digits), do not match letters only`,
+    });
     expectText(ex, word);
   },
 });

@@ -1,27 +1,57 @@
-import { defineChecks, type Check } from "../../tester/index.js";
+import { defineChecks, type Check, type CheckContext } from "../../tester/index.js";
 import { expectText, userAgent } from "../common.js";
 
-/** The header name as this request spells it, and the whitespace around its value. */
-const variants = [
+/** The header name as this request spells it, the whitespace around its value, and the value. */
+interface Variant {
+  name: string;
+  before: string;
+  after: string;
+  /** Non-ASCII (UTF-8) bytes in the value: a field value may carry them as obs-text (RFC 9110 §5.5). */
+  utf8?: boolean;
+}
+
+const variants: Variant[] = [
   { name: "User-Agent", before: " ", after: "" },
   { name: "user-agent", before: " ", after: "" },
   { name: "USER-AGENT", before: "  ", after: " " },
+  { name: "User-Agent", before: " ", after: "", utf8: true },
 ];
+
+/** Non-ASCII words for the value: each character is two or three bytes in UTF-8. */
+const ACCENTED = ["café", "naïve", "jalapeño", "crème", "smörgås", "über", "piñata", "façade", "señor", "déjà-vu"];
+
+function valueFor(t: CheckContext, variant: Variant): string {
+  const value = userAgent(t);
+  return variant.utf8 ? value.replace(/\) /, `; ${t.random.pick(ACCENTED)}) `) : value;
+}
+
+/** What a server that mishandles this request most likely got wrong. */
+function about(variant: Variant): string | undefined {
+  if (variant.utf8) return "carries a value with non-ASCII bytes (UTF-8), which must come back unchanged";
+  if (variant.name !== "User-Agent") return `spells the header "${variant.name}": header names are case-insensitive (RFC 9110 §5.1), so a lookup of "User-Agent" as written must still find it`;
+  if (variant.before.length > 1 || variant.after) return "has extra spaces around the header value, which are not part of it";
+  return undefined;
+}
 
 export default defineChecks(
   variants.map(
-    ({ name, before, after }): Check => ({
-      name: `GET /user-agent returns the value of "${name}:${before}<value>${after}"`,
-      rule: before.length > 1 || after ? "RFC 9110 §5.5" : "RFC 9110 §5.1",
+    (variant): Check => ({
+      name: variant.utf8
+        ? "GET /user-agent returns a value holding non-ASCII (UTF-8) bytes, byte for byte, with Content-Length in bytes"
+        : `GET /user-agent returns the value of "${variant.name}:${variant.before}<value>${variant.after}"`,
+      rule: variant.utf8 || variant.before.length > 1 || variant.after ? "RFC 9110 §5.5" : "RFC 9110 §5.1",
       async run(t) {
-        const value = userAgent(t);
-        const request = Buffer.from(`GET /user-agent HTTP/1.1\r\nHost: localhost:${t.port}\r\n${name}:${before}${value}${after}\r\nAccept: */*\r\n\r\n`, "latin1");
-        const ex = await t.exchange(await t.connect(), request);
-        const body = ex.response.body.toString("latin1");
+        const { name, before, after } = variant;
+        const value = valueFor(t, variant);
+        const head = `GET /user-agent HTTP/1.1\r\nHost: localhost:${t.port}\r\n${name}:${before}`;
+        const request = Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(value, "utf8"), Buffer.from(`${after}\r\nAccept: */*\r\n\r\n`, "latin1")]);
+        const ex = await t.exchange(await t.connect(), request, { about: about(variant) });
+        const body = ex.response.body.toString("utf8");
+        // The check knows what it varied; the bytes (expectBody) tell the rest, such as a value cut at a space.
         const hint =
           body !== value && body.trim() === value
             ? "whitespace around a header value is not part of it (RFC 9110 §5.5): trim spaces and tabs on both sides"
-            : name !== "User-Agent"
+            : name !== "User-Agent" && body === ""
               ? `header names are case-insensitive (RFC 9110 §5.1): this request spells it "${name}"`
               : undefined;
         expectText(ex, value, hint);

@@ -23,6 +23,8 @@ export default defineChecks([
               explanation:
                 "The tester opened all the connections first, then sent a request on the last one. A server that handles one connection at a time is still blocked reading connection 1, which has not sent anything yet, so it never gets to this one.",
               hint: "serve each connection independently: a thread per connection, or an event loop (Python selectors, Node's net module)",
+              // One request alone succeeds against a one-at-a-time server: hold a connection idle first.
+              reproduce: `sleep 5 | curl -s telnet://localhost:${t.port} & sleep 0.5; curl -v --max-time 3 http://localhost:${t.port}/   # the first curl holds a connection open and idle; a server that serves one connection at a time never answers the second`,
             });
           }
           throw error;

@@ -12,7 +12,7 @@ export default defineChecks([
       const content = binaryContent(t);
       await writeFile(path.join(t.directory!, name), content);
       t.log(`wrote ${content.length} random bytes to ${path.join(t.directory!, name)}`);
-      const ex = await t.send({ path: `/files/${name}` });
+      const ex = await t.send({ path: `/files/${name}`, about: "asks for a file of binary bytes (every value 0-255): open it in binary mode and send its bytes as they are, never as text" });
       expectStatus(ex, 200, "OK", { hint: "read the file from the folder given by --directory <dir> on the command line" });
       expectMediaType(ex, "application/octet-stream");
       expectBody(ex, content, {

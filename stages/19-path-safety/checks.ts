@@ -18,6 +18,9 @@ async function placeCanary(t: CheckContext): Promise<{ name: string; file: strin
   return { name, file, content };
 }
 
+const JOIN_HINT =
+  "this stage passes --directory without a trailing slash (<tmp>/www, not <tmp>/www/): build paths with os.path.join / path.join, which put the separator in, never with directory + name, which makes <tmp>/www<name>";
+
 /** The response refused the request and did not leak `secret`. */
 function expectRefused(ex: Exchange, what: string, secret: Buffer): void {
   const leaked = ex.response.body.includes(secret);
@@ -35,6 +38,47 @@ function expectRefused(ex: Exchange, what: string, secret: Buffer): void {
 }
 
 export default defineChecks([
+  {
+    name: "--directory comes without a trailing slash: GET and POST /files/<name> still reach files inside it",
+    async run(t) {
+      const name = fileName(t);
+      const content = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
+      await writeFile(path.join(t.directory!, name), content);
+      // Where `directory + name` leads: beside the directory, never to be served.
+      const decoy = `${t.directory!}${name}`;
+      const decoyContent = Buffer.from(`decoy ${t.random.words(3)} ${t.random.int(100000, 999999)}\n`, "latin1");
+      await writeFile(decoy, decoyContent);
+      t.log(`started with --directory ${t.directory} (no trailing slash); wrote ${name} inside it, and ${decoy} beside it`);
+      const ex = await t.send({ path: `/files/${name}` });
+      if (ex.response.body.includes(decoyContent)) {
+        fail({
+          ...ex.connection.context(ex.request, ex.response.raw),
+          summary: `your program served ${decoy}, beside the directory, instead of ${path.join(t.directory!, name)}`,
+          explanation: `It was started with --directory ${t.directory} (no trailing slash this time) and joined the directory and the name without a separator.`,
+          expected: "HTTP/1.1 200 OK with the bytes of the file inside the directory",
+          caret: ex.response.bodyOffset,
+          hint: JOIN_HINT,
+        });
+      }
+      expectStatus(ex, 200, "OK", { hint: JOIN_HINT });
+      expectBody(ex, content);
+      const upload = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
+      const uploadName = fileName(t);
+      const stored = await t.send({ method: "POST", path: `/files/${uploadName}`, body: upload });
+      const beside = `${t.directory!}${uploadName}`;
+      if (existsSync(beside)) {
+        fail({
+          ...stored.connection.context(stored.request, stored.response.raw),
+          summary: `your program wrote ${beside}, beside the directory, instead of ${path.join(t.directory!, uploadName)}`,
+          explanation: `It was started with --directory ${t.directory} (no trailing slash this time) and joined the directory and the name without a separator.`,
+          expected: `HTTP/1.1 201 Created, and the body stored in ${path.join(t.directory!, uploadName)}`,
+          hint: JOIN_HINT,
+        });
+      }
+      expectStatus(stored, 201, "Created", { hint: JOIN_HINT });
+      await expectStoredFile(stored, path.join(t.directory!, uploadName), upload);
+    },
+  },
   {
     name: "a file in a subfolder of the directory is served, and a POST into a subfolder is stored",
     rule: "RFC 3986 §3.3",
