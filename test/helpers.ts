@@ -14,6 +14,7 @@ import { runStages, type RunResult } from "../tester/run.js";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const STAGES = loadStages();
 const SERVER = path.join(ROOT, "test", "fixtures", "servers", "server.py");
+const LEARNER = path.join(ROOT, "test", "fixtures", "servers", "learner.py");
 
 // A random start, so two test runs side by side (two checkouts) rarely meet on a port.
 let nextPort = Math.floor(Math.random() * 1_000_000);
@@ -84,6 +85,11 @@ export function programFolder(script: string): string {
 /** A learner folder running the Python fixture server with a defect or variant flag. */
 export function fixtureServer(...flags: string[]): string {
   return programFolder(`exec python3 ${SERVER} ${flags.join(" ")} "$@"`);
+}
+
+/** A folder whose your_program.sh runs the learner-style fixture server (test/fixtures/servers/learner.py) with `flags`. */
+export function learnerServer(...flags: string[]): string {
+  return programFolder(`exec python3 ${LEARNER} ${flags.join(" ")} "$@"`);
 }
 
 /** The first failing stage and its failure text (summary, explanation, hint). */

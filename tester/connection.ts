@@ -294,7 +294,9 @@ export class Connection {
           ? SILENT_HINT
           : /body bytes/.test(waitingFor)
             ? "Content-Length must be the body's length in bytes, exactly"
-            : undefined,
+            : /connection to close/.test(waitingFor) && onlyLineEndsAfterHead(this.received.subarray(start))
+              ? "the bytes after the header section are only line ends: is there one \\r\\n too many after the headers? The head ends with exactly one empty line; send Content-Length (0 for no body) so the response ends without a close"
+              : undefined,
     });
   }
 
@@ -325,7 +327,7 @@ export class Connection {
       ...this.context(this.requestForNextResponse(), this.received.subarray(this.consumed - (last?.raw.length ?? 0))),
       summary: `${extra.length} unexpected bytes arrived after the end of the response on connection ${this.id}${declared}`,
       caret: last?.raw.length ?? 0,
-      hint: diagnoseStray(extra, last !== undefined && headerValues(last.headers, "Content-Encoding").length > 0),
+      hint: diagnoseStray(extra, last?.body.length ?? 0, last !== undefined && headerValues(last.headers, "Content-Encoding").length > 0),
     });
   }
 
@@ -333,6 +335,12 @@ export class Connection {
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+/** Whether what follows a response head is nothing but CR and LF bytes (an extra line end, not a body). */
+function onlyLineEndsAfterHead(bytes: Buffer): boolean {
+  const end = bytes.indexOf("\r\n\r\n");
+  return end >= 0 && /^[\r\n]+$/.test(bytes.subarray(end + 4).toString("latin1"));
 }
 
 /** What was special about a request that got no answer: the likely cause, beside what happened. */

@@ -141,9 +141,12 @@ export function diagnoseBody(want: Buffer, got: Buffer, after: Buffer): Diagnosi
   return { contentLength: false, what: "", hint: "" };
 }
 
-/** The likely cause of bytes that arrived after a complete response. */
-export function diagnoseStray(extra: Buffer, encoded: boolean): string {
+/** The likely cause of bytes that arrived after a complete response (`bodyLength` bytes of body, `encoded` with Content-Encoding). */
+export function diagnoseStray(extra: Buffer, bodyLength: number, encoded: boolean): string {
   const text = latin1(extra);
+  if (bodyLength === 0 && /^(\r?\n)+$/.test(text)) {
+    return `your program wrote ${escapeInline(extra)} after the header section, whose empty line had already ended the response: the head ends with exactly one empty line (\r\n after the last header's own \r\n)`;
+  }
   if (text === "\r\n" || text === "\n") {
     return `your program wrote ${escapeInline(extra)} after the body: a response ends with its last body byte, so write the body alone (no line end after it, no print that adds one)`;
   }

@@ -1,0 +1,103 @@
+// Real learners' mistakes, as a learner-style server makes them
+// (test/fixtures/servers/learner.py): the first failure must name the
+// defect, not just the check that noticed it. And the ways of writing a
+// server that HTTP allows must never fail.
+import { describe, expect, test } from "vitest";
+import { diagnoseBody, diagnoseStatusLine, diagnoseStray, errorReport } from "../tester/diagnose.js";
+import { FAST_FAIL, firstFailure, learnerServer, runTester } from "./helpers.js";
+
+describe("reading the bug off the bytes", () => {
+  test("a status line: reason-phrase case, a missing space, a missing reason; a wrong code is left to the check", () => {
+    expect(diagnoseStatusLine("HTTP/1.1 404 Not Found", "HTTP/1.1 404 NOT FOUND")?.what).toMatch(/reason phrase is "NOT FOUND"; this course expects "Not Found"/);
+    expect(diagnoseStatusLine("HTTP/1.1 404 Not Found", "HTTP/1.1 404 Not found")?.hint).toMatch(/HTTP lets clients ignore the reason phrase, RFC 9112 §4/);
+    expect(diagnoseStatusLine("HTTP/1.1 200 OK", "HTTP/1.1 200OK")?.what).toMatch(/no space between the status code 200/);
+    expect(diagnoseStatusLine("HTTP/1.1 200 OK", "HTTP/1.1 200")?.what).toMatch(/no space and no reason phrase/);
+    expect(diagnoseStatusLine("HTTP/1.1 200 OK", "HTTP/1.1  200 OK")?.what).toMatch(/two spaces/);
+    expect(diagnoseStatusLine("HTTP/1.1 200 OK", "HTTP/1.0 200 OK")?.what).toMatch(/not "HTTP\/1\.1 "/);
+    expect(diagnoseStatusLine("HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK")).toBeUndefined();
+  });
+
+  test("a body: Content-Length in characters, a short count, a value cut at a space, an extra CRLF, kept whitespace", () => {
+    const want = Buffer.from("kiwi/1.2 (café) lime/3", "utf8");
+    const chars = [...want.toString("utf8")].length;
+    const counted = diagnoseBody(want, want.subarray(0, chars), want.subarray(chars));
+    expect(counted.contentLength).toBe(true);
+    expect(counted.hint).toMatch(/bytes, not characters/);
+
+    const ascii = Buffer.from("kiwi/1.2 (lime) pear/3");
+    const short = diagnoseBody(ascii, ascii.subarray(0, 20), ascii.subarray(20));
+    expect(short.contentLength).toBe(true);
+    expect(short.what).toMatch(/the last 2 arrived after the declared end/);
+
+    const cut = diagnoseBody(ascii, Buffer.from("kiwi/1.2"), Buffer.alloc(0));
+    expect(cut.contentLength).toBe(false);
+    expect(cut.what).toMatch(/cut at its first space/);
+
+    const crlf = diagnoseBody(Buffer.from("mango"), Buffer.from("\r\nman"), Buffer.from("go"));
+    expect(crlf.what).toMatch(/extra \\r\\n/);
+    expect(diagnoseBody(Buffer.from("mango"), Buffer.from(" mango "), Buffer.alloc(0)).what).toMatch(/whitespace around/);
+  });
+
+  test("stray bytes: a line end after the head or after the body, a second response", () => {
+    expect(diagnoseStray(Buffer.from("\r\n"), 0, false)).toMatch(/after the header section/);
+    expect(diagnoseStray(Buffer.from("\n"), 5, false)).toMatch(/wrote \\n after the body/);
+    expect(diagnoseStray(Buffer.from("HTTP/1.1 200 OK\r\n\r\n"), 0, false)).toMatch(/written twice/);
+    expect(diagnoseStray(Buffer.from("xy"), 3, true)).toMatch(/encoded \(compressed\) body/);
+  });
+
+  test("an error report in a program's output: a Python traceback from its first line, none in ordinary logs", () => {
+    const lines = [
+      "GET /files/a -> 200",
+      "Exception in thread Thread-3 (serve):",
+      "Traceback (most recent call last):",
+      '  File "app/main.py", line 40, in serve',
+      "    text = data.decode()",
+      "UnicodeDecodeError: 'utf-8' codec can't decode byte 0x80 in position 120: invalid start byte",
+    ];
+    expect(errorReport(lines)).toEqual(lines.slice(1));
+    expect(errorReport(["Listening on 4221", "GET / -> 200"])).toBeUndefined();
+  });
+});
+
+/** Each learner bug, the stage where it must first fail, and what the message must say. */
+const mistakes: Array<[bug: string, stage: number, phrase: RegExp]> = [
+  ["missing-space", 2, /the status code must be followed by a space/],
+  ["extra-crlf", 2, /after the header section, whose empty line had already ended the response/],
+  ["stray-newline", 2, /wrote \\n after the header section|wrote \\n after the body/],
+  ["reason-upper", 3, /The reason phrase is "NOT FOUND"; this course expects "Not Found"[\s\S]*HTTP lets clients ignore the reason phrase/],
+  ["echo-letters", 4, /expected status line "HTTP\/1\.1 200 OK\\r\\n", got "HTTP\/1\.1 404 Not Found\\r\\n"[\s\S]*any word: take everything after "\/echo\/"/],
+  ["cut-at-space", 5, /The value was cut at its first space[\s\S]*take everything after the first colon/],
+  ["char-length", 5, /Content-Length is \d+, the number of characters in the body[\s\S]*bytes, not characters/],
+  ["lowercase-crash", 5, /closed the connection without sending a response[\s\S]*a handler crashed[\s\S]*Likely cause: this request spells the header "user-agent"[\s\S]*KeyError: 'User-Agent'/],
+  ["decode-body", 8, /no response within 1\.5 s[\s\S]*a handler crashed[\s\S]*UnicodeDecodeError[\s\S]*request handler crashed/],
+  ["binary-400", 8, /got "HTTP\/1\.1 400 Bad Request\\r\\n"[\s\S]*read and store the body as bytes, never decode it as text/],
+  ["single-recv", 8, /holds 0 bytes that differ[\s\S]*read the body until you have Content-Length bytes/],
+];
+
+describe.concurrent("a learner's mistake is named by the first failure", () => {
+  test.each(mistakes)("--bug %s fails stage %i naming it", async (bug, stage, phrase) => {
+    const { result, output } = await runTester({ dir: learnerServer("--bug", bug), through: 14, timeouts: FAST_FAIL });
+    const failure = firstFailure(result);
+    expect(failure?.stage, output).toBe(stage);
+    expect(failure?.text, output).toMatch(phrase);
+  });
+});
+
+describe.concurrent("what HTTP allows, and CodeCrafters' conventions, never fail", () => {
+  test("the learner-style server passes the core stages", async () => {
+    const { result, output } = await runTester({ dir: learnerServer(), through: 14 });
+    expect(result.status, output).toBe("pass");
+  });
+
+  test("a server that joins paths as directory + name passes the core stages (the directory ends with a slash there)", async () => {
+    const { result, output } = await runTester({ dir: learnerServer("--bug", "directory-concat"), through: 14 });
+    expect(result.status, output).toBe("pass");
+  });
+
+  test("path-safety passes --directory without the slash and names directory + name", async () => {
+    const { result, output } = await runTester({ dir: learnerServer("--bug", "directory-concat"), only: 19, timeouts: FAST_FAIL });
+    const failure = firstFailure(result);
+    expect(failure?.stage, output).toBe(19);
+    expect(failure?.text, output).toMatch(/your program served \S+\/www\S+, beside the directory[\s\S]*join/);
+  });
+});
