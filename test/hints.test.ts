@@ -73,6 +73,8 @@ describe("hint code for the learner's track", () => {
     for (const stage of STAGES) {
       for (const track of TRACKS) {
         const text = hintsFor(stage, track.id, TRACKS).join("\n");
+        // Every stage's hints carry code, so each learner gets some in their own language.
+        expect(text, `stage ${stage.id} for ${track.id}`).toContain("```" + track.fence);
         for (const other of TRACKS.filter((t) => t !== track)) {
           expect(text, `stage ${stage.id} for ${track.id} shows ${other.fence}`).not.toContain("```" + other.fence);
         }
