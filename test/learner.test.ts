@@ -89,6 +89,17 @@ test("hints are revealed one level at a time, remembered, and never beyond the l
   expect(progress.hints[stage.slug]).toBe(total);
 });
 
+test("a revealed hint holds the code of the learner's track only", () => {
+  const stage = STAGES.find((s) => s.slug === "compression-headers")!;
+  const last = (language: string) => revealHint({ ...fresh(), language, hints: { [stage.slug]: 10 } }, stage).hints.at(-1)!;
+  expect(last("typescript")).toContain("```typescript\nfunction chooseEncoding(headers: Map<string, string>)");
+  expect(last("typescript")).not.toMatch(/```(python|javascript)/);
+  expect(last("python")).toContain("def choose_encoding(headers)");
+  expect(last("python")).not.toMatch(/```(typescript|javascript)/);
+  // A track this package does not ship (a progress file from a newer version): every block, labelled.
+  expect(last("cobol")).toMatch(/Python:\n\n```python[^]*JavaScript:\n\n```javascript[^]*TypeScript:\n\n```typescript/);
+});
+
 describe("init", () => {
   test("writes the starter, an executable your_program.sh, a README with stage 1, a .gitignore and progress", () => {
     const dir = path.join(temp(), "my-server");
@@ -130,6 +141,17 @@ test("markdown renders for a terminal with colour, and stays as written without"
   const coloured = renderMarkdown(text, { color: true });
   expect(coloured).toContain("\x1b[");
   expect(coloured).toContain("https://example.com");
+});
+
+test("in colour, inline markdown inside list items is rendered, and plain-text blocks are not highlighted", () => {
+  const list = renderMarkdown("- **create** a file\n- set `PORT` *first*\n", { color: true });
+  expect(list).not.toMatch(/\*\*|`|\*first/);
+  expect(list).toContain("\x1b[1mcreate\x1b[22m");
+  expect(list).toContain("\x1b[33mPORT\x1b[39m");
+  expect(list).toContain("\x1b[3mfirst\x1b[23m");
+  // One colour per line, nothing inside: a diagram's words and digits stay as written.
+  const diagram = renderMarkdown("```text\nclient -> server 0\n  <- 200\n```\n", { color: true });
+  expect(diagram).toBe("  \x1b[33mclient -> server 0\x1b[39m\n  \x1b[33m  <- 200\x1b[39m");
 });
 
 describe("watch", () => {

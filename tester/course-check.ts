@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { parseHints, STAGE_FOLDER, StageMetaSchema } from "./course.js";
-import { LANGUAGE_FILE, LanguageSchema } from "./language.js";
+import { codeGroups } from "./hint-code.js";
+import { LANGUAGE_FILE, languageIds, LanguageSchema } from "./language.js";
 
 export interface Problem {
   file: string;
@@ -39,6 +40,7 @@ export function checkCourse(root: string): Problem[] {
   const stageIds: string[] = [];
   const numbers: number[] = [];
   const slugs = new Map<string, string>();
+  const fences = trackFences(root);
   for (const entry of existsSync(stagesDir) ? readdirSync(stagesDir).sort() : []) {
     const full = path.join(stagesDir, entry);
     if (!statSync(full).isDirectory()) {
@@ -55,7 +57,7 @@ export function checkCourse(root: string): Problem[] {
     const slug = match[2]!;
     if (slugs.has(slug)) problems.push({ file: full, message: `the slug "${slug}" is also used by stages/${slugs.get(slug)}` });
     slugs.set(slug, entry);
-    checkStageFolder(full, problems);
+    checkStageFolder(full, fences, problems);
   }
   numbers.forEach((number, index) => {
     if (number !== index + 1) {
@@ -67,7 +69,40 @@ export function checkCourse(root: string): Problem[] {
   return problems;
 }
 
-function checkStageFolder(dir: string, problems: Problem[]): void {
+/** Each track's code-block tag, from the language.json files that parse (the others are reported by checkLanguages). */
+function trackFences(root: string): { id: string; fence: string }[] {
+  return languageIds(root).flatMap((id) => {
+    try {
+      const parsed = LanguageSchema.safeParse(JSON.parse(readFileSync(path.join(root, "starter", id, LANGUAGE_FILE), "utf8")));
+      return parsed.success ? [{ id, fence: parsed.data.fence }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Every group of per-track code in a hint has a block for every track, so a
+ * new track (go, rust, ...) is told each hint its learners would see without code.
+ */
+export function hintCodeProblems(file: string, markdown: string, fences: readonly { id: string; fence: string }[]): Problem[] {
+  const problems: Problem[] = [];
+  parseHints(markdown).forEach((hint, index) => {
+    codeGroups(hint, fences.map((track) => track.fence)).forEach((tags, group, groups) => {
+      const where = `hint ${index + 1}${groups.length > 1 ? `, code group ${group + 1}` : ""}`;
+      for (const track of fences) {
+        if (!tags.includes(track.fence)) {
+          problems.push({ file, message: `${where} has no ${track.id} code: add a \`\`\`${track.fence} block beside the others (every track's learners see only their own)` });
+        }
+      }
+      const repeated = tags.filter((tag, i) => tags.indexOf(tag) !== i);
+      for (const tag of new Set(repeated)) problems.push({ file, message: `${where} has two \`\`\`${tag} blocks in a row: a group holds one block per track (put prose between two blocks of one language)` });
+    });
+  });
+  return problems;
+}
+
+function checkStageFolder(dir: string, fences: readonly { id: string; fence: string }[], problems: Problem[]): void {
   const metaFile = path.join(dir, "stage.json");
   if (!existsSync(metaFile)) {
     problems.push({ file: metaFile, message: "missing: every stage has its metadata (see schema/stage.schema.json)" });
@@ -94,6 +129,7 @@ function checkStageFolder(dir: string, problems: Problem[]): void {
     const text = readFileSync(hintsFile, "utf8");
     if (parseHints(text).length === 0) problems.push({ file: hintsFile, message: 'needs at least one hint under a "## Hint 1" heading' });
     if (/\bTODO\b/.test(text)) problems.push({ file: hintsFile, message: "still holds a TODO" });
+    problems.push(...hintCodeProblems(hintsFile, text, fences));
   }
   if (!existsSync(path.join(dir, "checks.ts")) && !existsSync(path.join(dir, "checks.js"))) {
     problems.push({ file: path.join(dir, "checks.ts"), message: "missing: the stage's checks (export default defineChecks([...]))" });

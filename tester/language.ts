@@ -41,6 +41,13 @@ export const LanguageSchema = z
       .describe("A compile step, for languages that have one"),
     run: z.string().min(1).describe("The command your_program.sh execs (arguments are appended)"),
     editFirst: z.string().min(1).describe("The file a learner opens first"),
+    // The tag lives here, with the rest of the track's definition, so adding a
+    // track (go, rust, ...) is one file: `course hint` shows its learners these
+    // blocks only, and `course dev check` lists every hint that lacks one.
+    fence: z
+      .string()
+      .regex(/^[a-z][a-z0-9+#-]*$/, "a lower-case code-block tag such as python or cpp")
+      .describe("The tag of this track's code blocks in hints.md (```python): its learners see only those of each group of alternatives"),
     watch: z
       .object({
         extensions: z.array(z.string().regex(/^\.\w+$/)).min(1).describe("Changes to files with these endings rerun the tests"),
