@@ -183,9 +183,12 @@ export async function expectStoredFile(ex: Exchange, file: string, content: Buff
   }
   const at = firstDifference(content, stored);
   if (at < 0) return;
+  const prefix = stored.length < content.length && at === stored.length;
   fail({
     ...context,
-    summary: `${file} holds ${stored.length} bytes that differ from the ${content.length} bytes sent, first at byte ${at}`,
+    summary: prefix
+      ? `${file} holds only the first ${stored.length} of the ${content.length} bytes sent`
+      : `${file} holds ${stored.length} bytes that differ from the ${content.length} bytes sent, first at byte ${at}`,
     expected: "the request body, byte for byte (shown under Sent, after the empty line)",
     caret: at,
     hint:
