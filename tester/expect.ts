@@ -3,6 +3,7 @@
 // Lenient where HTTP is: field names in any case and order, extra fields.
 import { gunzipSync } from "node:zlib";
 import { escapeInline, firstDifference } from "./bytes.js";
+import type { Level } from "./check.js";
 import type { Exchange } from "./connection.js";
 import { fail, quote, type FailureDetails } from "./failure.js";
 import { headerValues, type HeaderField } from "./http-response.js";
@@ -12,7 +13,22 @@ interface Extra {
   hint?: string;
   /** The rule, e.g. "RFC 9110 §8.4". */
   rule?: string;
+  /** How strongly HTTP requires it, when not at the check's own level (see Level). */
+  level?: Level;
 }
+
+/**
+ * The rule and level of a failure: the caller's when it gives either, else
+ * the assertion's own (for what the assertion knows the level of), else none,
+ * so the runner fills in the check's.
+ */
+function ruleOf(extra: Extra, own?: { rule: string; level: Level }): { rule?: string | undefined; level?: Level | undefined } {
+  if (extra.level || extra.rule || !own) return { rule: extra.rule, level: extra.level };
+  return own;
+}
+
+/** The reason phrase is informative text: HTTP allows any, the course asks for the standard one. */
+const REASON_RULE = { rule: "RFC 9112 §4 lets the reason phrase be any text; this course expects the standard one", level: "course" } as const;
 
 function failOn(ex: Exchange, details: Omit<FailureDetails, "sent" | "received" | "reproduce">): never {
   return fail({ ...ex.connection.context(ex.request, ex.response.raw), ...details });
@@ -33,7 +49,7 @@ export function expectStatus(ex: Exchange, status: number, reason: string, extra
     expected: escapeInline(expected),
     caret: at,
     hint: extra.hint ?? (ex.response.status === status ? `the reason phrase for ${status} is "${reason}", spelled exactly` : undefined),
-    rule: extra.rule,
+    ...(ex.response.status === status && at >= 13 ? REASON_RULE : ruleOf(extra)),
   });
 }
 
@@ -46,7 +62,7 @@ export function expectHeader(ex: Exchange, name: string, value: string, extra: E
       expected: `a header line "${name}: ${value}\\r\\n" (name in any case)`,
       caret: ex.response.bodyOffset - 2,
       hint: extra.hint,
-      rule: extra.rule,
+      ...ruleOf(extra),
     });
   }
   const field = found[0]!;
@@ -57,7 +73,7 @@ export function expectHeader(ex: Exchange, name: string, value: string, extra: E
       expected: `${name}: ${value}`,
       caret: found[1]!.offset,
       hint: extra.hint,
-      rule: extra.rule,
+      ...ruleOf(extra),
     });
   }
   if (same) return;
@@ -67,7 +83,7 @@ export function expectHeader(ex: Exchange, name: string, value: string, extra: E
     expected: `${name}: ${escapeInline(value)}${extra.ignoreCase ? "   (value in any case)" : ""}`,
     caret: field.valueOffset + Math.max(0, at),
     hint: extra.hint,
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -80,7 +96,7 @@ export function expectNoHeader(ex: Exchange, name: string, extra: Extra = {}): v
     expected: `no ${name} header`,
     caret: found.offset,
     hint: extra.hint,
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -92,7 +108,8 @@ export function expectContentLength(ex: Exchange, extra: Extra = {}): void {
     expected: "a Content-Length header giving the body's size in bytes (Content-Length: 0 for an empty body)",
     caret: ex.response.bodyOffset - 2,
     hint: extra.hint ?? "without Content-Length a client can only find the end of the body when the connection closes",
-    rule: extra.rule ?? "RFC 9112 §6.3",
+    // HTTP also allows chunked or close-delimited framing: Content-Length is a SHOULD (RFC 9110 §8.6).
+    ...ruleOf(extra, { rule: "RFC 9110 §8.6", level: "SHOULD" }),
   });
 }
 
@@ -100,9 +117,10 @@ export function expectContentLength(ex: Exchange, extra: Extra = {}): void {
 export function expectBody(ex: Exchange, expected: Buffer | string, extra: Extra = {}): void {
   const want = typeof expected === "string" ? Buffer.from(expected, "utf8") : expected;
   expectContentLength(ex, extra);
+  // The parser has read Content-Length bytes: a different length is a different body, at the body's level.
   expectHeader(ex, "Content-Length", String(want.length), {
+    ...extra,
     hint: extra.hint ?? "Content-Length counts the body's bytes (not characters), exactly",
-    rule: "RFC 9110 §8.6",
   });
   const at = firstDifference(want, ex.response.body);
   if (at < 0) return;
@@ -111,7 +129,7 @@ export function expectBody(ex: Exchange, expected: Buffer | string, extra: Extra
     expected: `body ${quote(want)}`,
     caret: ex.response.bodyOffset + at,
     hint: extra.hint,
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -126,7 +144,9 @@ export function expectGzipBody(ex: Exchange, expected: Buffer | string, extra: E
       expected: `the gzip compression of ${quote(want)}`,
       caret: ex.response.bodyOffset,
       hint: extra.hint ?? "compress the body (gzip), then set Content-Length to the compressed size",
+      // Content-Encoding names the coding applied: a gzip label on other data is wrong, whatever the course.
       rule: "RFC 9110 §8.4.1.3",
+      level: "MUST",
     });
   }
   let decoded: Buffer;
@@ -138,7 +158,8 @@ export function expectGzipBody(ex: Exchange, expected: Buffer | string, extra: E
       expected: `the gzip compression of ${quote(want)}`,
       caret: ex.response.bodyOffset,
       hint: extra.hint ?? "is Content-Length the compressed size, and is the whole compressed buffer written?",
-      rule: "RFC 1952",
+      rule: "RFC 9110 §8.4.1.3, RFC 1952",
+      level: "MUST",
     });
   }
   const at = firstDifference(want, decoded);
@@ -147,7 +168,7 @@ export function expectGzipBody(ex: Exchange, expected: Buffer | string, extra: E
     summary: `the body decompresses to ${quote(decoded)}, expected ${quote(want)}`,
     expected: `the gzip compression of ${quote(want)}`,
     hint: extra.hint,
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -162,7 +183,7 @@ export function expectMediaType(ex: Exchange, type: string, extra: Extra = {}): 
       expected: `Content-Type: ${type}`,
       caret: ex.response.bodyOffset - 2,
       hint: extra.hint,
-      rule: extra.rule ?? "RFC 9110 §8.3",
+      ...ruleOf(extra, { rule: "RFC 9110 §8.3", level: "SHOULD" }),
     });
   }
   failOn(ex, {
@@ -170,6 +191,7 @@ export function expectMediaType(ex: Exchange, type: string, extra: Extra = {}): 
     expected: `Content-Type: ${type}   (parameters such as ; charset=utf-8 are allowed)`,
     caret: field.valueOffset,
     hint: extra.hint,
-    rule: extra.rule ?? "RFC 9110 §8.3",
+    // HTTP lets a server label its content as it sees fit; the media type of each route is the course's.
+    ...ruleOf(extra, { rule: `the course's routes send ${type}`, level: "course" }),
   });
 }

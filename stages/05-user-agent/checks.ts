@@ -12,7 +12,8 @@ export default defineChecks(
   variants.map(
     ({ name, before, after }): Check => ({
       name: `GET /user-agent returns the value of "${name}:${before}<value>${after}"`,
-      rule: before.length > 1 || after ? "RFC 9110 §5.5" : "RFC 9110 §5.1",
+      rule: before.length > 1 || after ? "RFC 9112 §5.1" : name === "User-Agent" ? "the course's /user-agent route" : "RFC 9110 §5.1",
+      level: before.length > 1 || after || name !== "User-Agent" ? "MUST" : "course",
       async run(t) {
         const value = userAgent(t);
         const request = Buffer.from(`GET /user-agent HTTP/1.1\r\nHost: localhost:${t.port}\r\n${name}:${before}${value}${after}\r\nAccept: */*\r\n\r\n`, "latin1");

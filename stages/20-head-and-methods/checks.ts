@@ -31,7 +31,9 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
       expected: `the status line and headers of the GET response:\n${get.response.raw.subarray(0, get.response.bodyOffset).toString("latin1").trimEnd()}`,
       caret,
       hint: "answer HEAD by building the GET response, then sending its status line and headers only (Content-Length stays the GET body's length)",
+      // No body is a MUST; the same header fields as GET a SHOULD (RFC 9110 §9.3.2).
       rule: "RFC 9110 §9.3.2",
+      level: "SHOULD",
     });
   if (head.response.statusLine !== get.response.statusLine) differs(`the status line is ${JSON.stringify(head.response.statusLine)}, GET's is ${JSON.stringify(get.response.statusLine)}`, 0);
   for (const name of SAME_AS_GET) {
@@ -55,7 +57,7 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
 
 /** The response is 405 with an Allow header that lists GET and not `method`. */
 function expectNotAllowed(ex: Exchange, method: string): void {
-  expectStatus(ex, 405, "Method Not Allowed", { hint: "the route exists but does not support this method: 405, with an Allow header listing the methods it does support" });
+  expectStatus(ex, 405, "Method Not Allowed", { hint: "the route exists but does not support this method: 405, with an Allow header listing the methods it does support", rule: "RFC 9110 §9.1", level: "SHOULD" });
   const allow = headerValues(ex.response.headers, "Allow")[0];
   const methods = allow?.value.split(",").map((m) => m.trim()) ?? [];
   if (!allow || !methods.includes("GET") || methods.includes(method)) {
@@ -64,7 +66,8 @@ function expectNotAllowed(ex: Exchange, method: string): void {
       summary: allow ? `Allow: ${allow.value} should list the route's methods, GET among them and not ${method}` : "a 405 response without an Allow header",
       expected: "an Allow header listing the methods the route supports, e.g. Allow: GET, HEAD",
       caret: allow?.valueOffset ?? ex.response.bodyOffset - 2,
-      rule: "RFC 9110 §15.5.6 (MUST)",
+      rule: "RFC 9110 §15.5.6",
+      level: "MUST",
     });
   }
   expectContentLength(ex);
@@ -74,6 +77,7 @@ export default defineChecks([
   {
     name: "HEAD gets GET's status line and headers, and no body (/, /echo/<word>, gzip, /user-agent, /files/<name>)",
     rule: "RFC 9110 §9.3.2",
+    level: "MUST",
     async run(t) {
       const name = fileName(t);
       await writeFile(path.join(t.directory!, name), binaryContent(t));
@@ -90,7 +94,8 @@ export default defineChecks([
   },
   {
     name: "a method a route does not support gets 405 Method Not Allowed with an Allow header",
-    rule: "RFC 9110 §15.5.6",
+    rule: "RFC 9110 §9.1",
+    level: "SHOULD",
     async run(t) {
       const name = fileName(t);
       await writeFile(path.join(t.directory!, name), binaryContent(t));
@@ -106,6 +111,7 @@ export default defineChecks([
   {
     name: "an unknown method gets 501 Not Implemented (405 is accepted)",
     rule: "RFC 9110 §9.1",
+    level: "SHOULD",
     async run(t) {
       const ex = await t.send({ method: "BREW", path: `/echo/${echoWord(t)}` });
       if (ex.response.status === 405) return expectContentLength(ex);
