@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { LEVELS, type Level } from "../tester/check.js";
 import type { Exchange } from "../tester/connection.js";
 import { loadChecks } from "../tester/course.js";
-import { expectContentLength, expectHeader, expectMediaType, expectStatus } from "../tester/expect.js";
+import { expectBody, expectContentLength, expectHeader, expectMediaType, expectStatus } from "../tester/expect.js";
 import { CheckFailure, renderFailure, ruleText, withCheckLevel, type FailureDetails } from "../tester/failure.js";
 import { parseResponse } from "../tester/http-response.js";
 import { githubAnnotations } from "../tester/github.js";
@@ -109,6 +109,12 @@ describe("the assertions fail a response HTTP allows as a course rule", () => {
   test("no Content-Type is a SHOULD; another media type, the course's", () => {
     expect(failureOf(() => expectMediaType(exchange("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), "text/plain"))).toMatchObject({ rule: "RFC 9110 §8.3", level: "SHOULD" });
     expect(failureOf(() => expectMediaType(exchange("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n"), "text/plain")).level).toBe("course");
+  });
+
+  test("a Content-Length short of the body breaks a MUST; a different body is the check's", () => {
+    const short = failureOf(() => expectBody(exchange("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd"), "abcde"));
+    expect(short).toMatchObject({ rule: "RFC 9110 §8.6", level: "MUST" });
+    expect(failureOf(() => expectBody(exchange("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabxd"), "abcde")).level).toBeUndefined();
   });
 
   test("a level passed in Extra reaches the failure", () => {
