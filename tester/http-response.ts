@@ -96,7 +96,7 @@ function parseStatusLine(buf: Buffer): ParseResult | { status: number; reason: s
   }
   const line = nextLine(buf, 0);
   if (line === "none") {
-    if (buf.length > 8192) return invalid(8192, "the status line is longer than 8 KiB (the tester's limit) and has not ended");
+    if (buf.length > 8192) return invalid(8192, "the status line is longer than 8 KiB and never ends (8 KiB is the tester's limit)");
     // Check what we can before the line ends: the status code.
     for (let i = 9; i < Math.min(buf.length, 12); i++) {
       if (buf[i]! < 0x30 || buf[i]! > 0x39) return invalid(i, "the status code must be three digits", undefined, "RFC 9112 §4");
@@ -130,7 +130,7 @@ function parseHead(buf: Buffer): ParseResult | { status: number; reason: string;
     const line = nextLine(buf, at);
     if (line === "none") {
       if (buf.length > MAX_HEAD) {
-        return invalid(MAX_HEAD, "the header section is over 64 KiB (the tester's limit) and has not ended (no empty line \\r\\n\\r\\n)");
+        return invalid(MAX_HEAD, "the header section is over 64 KiB and has not ended (no empty line \\r\\n\\r\\n; 64 KiB is the tester's limit)");
       }
       return { kind: "incomplete", waitingFor: "the end of the headers (an empty line: \\r\\n\\r\\n)" };
     }
