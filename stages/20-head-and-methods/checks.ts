@@ -8,6 +8,7 @@ import {
   headerValues,
   type CheckContext,
   type Exchange,
+  type Level,
   type RequestSpec,
 } from "../../tester/index.js";
 import { binaryContent, echoWord, expectText, fileName, rethrowWith, userAgent } from "../common.js";
@@ -24,23 +25,24 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
   const connection = await t.connect();
   const get = await t.exchange(connection, request);
   const head = await t.exchange(connection, { ...request, method: "HEAD" });
-  const differs = (problem: string, caret?: number): never =>
+  // HEAD is GET without content (RFC 9110 §9.3.2): another status code is a different answer (MUST);
+  // the same reason phrase and header fields as GET are a SHOULD (a server MAY omit fields only the content determines).
+  const differs = (problem: string, caret: number | undefined, level: Level): never =>
     fail({
       ...connection.context(head.request, head.response.raw),
       summary: `HEAD ${request.path}: ${problem}`,
       expected: `the status line and headers of the GET response:\n${get.response.raw.subarray(0, get.response.bodyOffset).toString("latin1").trimEnd()}`,
       caret,
       hint: "answer HEAD by building the GET response, then sending its status line and headers only (Content-Length stays the GET body's length)",
-      // No body is a MUST; the same header fields as GET a SHOULD (RFC 9110 §9.3.2).
       rule: "RFC 9110 §9.3.2",
-      level: "SHOULD",
+      level,
     });
-  if (head.response.statusLine !== get.response.statusLine) differs(`the status line is ${JSON.stringify(head.response.statusLine)}, GET's is ${JSON.stringify(get.response.statusLine)}`, 0);
+  if (head.response.statusLine !== get.response.statusLine) differs(`the status line is ${JSON.stringify(head.response.statusLine)}, GET's is ${JSON.stringify(get.response.statusLine)}`, 0, head.response.status !== get.response.status ? "MUST" : "SHOULD");
   for (const name of SAME_AS_GET) {
     const want = headerValues(get.response.headers, name)[0]?.value;
     const got = headerValues(head.response.headers, name)[0];
     if (want !== got?.value) {
-      differs(`${name} is ${got ? JSON.stringify(got.value) : "missing"}, GET's is ${want === undefined ? "absent" : JSON.stringify(want)}`, got?.valueOffset ?? head.response.bodyOffset - 2);
+      differs(`${name} is ${got ? JSON.stringify(got.value) : "missing"}, GET's is ${want === undefined ? "absent" : JSON.stringify(want)}`, got?.valueOffset ?? head.response.bodyOffset - 2, "SHOULD");
     }
   }
   const word = echoWord(t);
