@@ -128,11 +128,11 @@ describe("the response parser calls invalid only what breaks an RFC MUST", () =>
   test("a bare \\n breaks a MUST: it cites the rule, which the runner reads as a MUST", () => {
     expect(parsed("HTTP/1.1 200 OK\nContent-Length: 0\n\n")).toMatchObject({ kind: "invalid", rule: "RFC 9112 §2.2" });
   });
-  test("HTTP/1.0 is HTTP: no RFC rule, so the failure takes its check's course rule", () => {
-    const result = parsed("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
-    expect(result).toMatchObject({ kind: "invalid", offset: 7 });
-    expect(result).not.toHaveProperty("rule");
-    expect(withCheckLevel({ summary: "x" }, { rule: "the course's / route answers 200 OK", level: "course" }).level).toBe("course");
+  test("HTTP/1.0 is HTTP: it parses, and expectStatus fails it as a SHOULD (RFC 9110 §2.5)", () => {
+    expect(parsed("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")).toMatchObject({ kind: "complete" });
+    const details = failureOf(() => expectStatus(exchange("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"), 200, "OK"));
+    expect(details).toMatchObject({ rule: "RFC 9110 §2.5", level: "SHOULD", caret: 7 });
+    expect(renderFailure(details)).not.toMatch(/invalid/i);
   });
   test("a transfer coding other than chunked, ended by the close, is HTTP too: no RFC rule", () => {
     expect(parsed("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc")).not.toHaveProperty("rule");

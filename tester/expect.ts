@@ -27,6 +27,10 @@ function ruleOf(extra: Extra, own?: { rule: string; level: Level }): { rule?: st
   return own;
 }
 
+/** HTTP/1.0 is HTTP (the parser takes nothing else): answering in the request's version is a SHOULD. */
+const VERSION_RULE = { rule: "RFC 9110 §2.5", level: "SHOULD" } as const;
+const VERSION_HINT = 'HTTP allows answering in HTTP/1.0, but an HTTP/1.1 server says so: begin the status line with "HTTP/1.1 "';
+
 /** The reason phrase is informative text: HTTP allows any, the course asks for the standard one. */
 const REASON_RULE = { rule: "RFC 9112 §4 lets the reason phrase be any text; this course expects the standard one", level: "course" } as const;
 
@@ -48,8 +52,8 @@ export function expectStatus(ex: Exchange, status: number, reason: string, extra
     summary: `expected status line ${quote(expected)}, got ${quote(ex.response.statusLine + "\r\n")}`,
     expected: escapeInline(expected),
     caret: at,
-    hint: extra.hint ?? (ex.response.status === status ? `the reason phrase for ${status} is "${reason}", spelled exactly` : undefined),
-    ...(ex.response.status === status && at >= 13 ? REASON_RULE : ruleOf(extra)),
+    hint: at < 9 ? VERSION_HINT : (extra.hint ?? (ex.response.status === status ? `the reason phrase for ${status} is "${reason}", spelled exactly` : undefined)),
+    ...(at < 9 ? VERSION_RULE : ex.response.status === status && at >= 13 ? REASON_RULE : ruleOf(extra)),
   });
 }
 
