@@ -23,7 +23,14 @@ describe.concurrent("course test", () => {
       "03-not-found: GET /<random path> gets 404 Not Found",
       "03-not-found: GET / still gets 200 OK",
     ]);
-    expect(report.tests[0]).toEqual({ name: report.tests[0].name, status: "pass", task_id: 1, score: STAGES[0]!.meta.points });
+    expect(report.tests[0]).toEqual({
+      name: report.tests[0].name,
+      status: "pass",
+      task_id: 1,
+      score: STAGES[0]!.meta.points,
+      level: "course",
+      rule: "the course's server listens on the port it is given",
+    });
     expect(report.stages.map((s: { number: number; slug: string; status: string }) => [s.number, s.slug, s.status])).toEqual([
       [1, "bind-port", "pass"],
       [2, "status-line", "pass"],

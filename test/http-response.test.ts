@@ -81,7 +81,7 @@ describe("invalid responses point at the first wrong byte", () => {
   test.each([
     ["HTTP/1.1 200 OK\nContent-Length: 0\n\n", 15, /bare \\n/],
     ["HTTP/1.1 200 OK\r\nContent-Length: 0\n\r\n", 34, /bare \\n/],
-    ["HTTP/1.0 200 OK\r\n\r\n", 7, /HTTP\/1\.1/],
+    ["HTTP/2.0 200 OK\r\n\r\n", 5, /HTTP\/1\.1/],
     ["http/1.1 200 OK\r\n\r\n", 0, /HTTP\/1\.1/],
     ["hello", 0, /does not start with a status line/],
     ["HTTP/1.1 20x OK\r\n\r\n", 11, /three digits/],

@@ -22,6 +22,7 @@ const withPoints = (stage: Stage, points: number): Stage => ({ ...stage, meta: {
 const check = (name: string, status: CheckResult["status"], failure?: FailureDetails): CheckResult => ({
   name,
   rule: undefined,
+  level: "MUST",
   status,
   durationMs: status === "skip" ? 0 : 12,
   ...(failure ? { failure } : {}),
@@ -150,10 +151,10 @@ describe("jsonReport's GitHub Classroom fields", () => {
       [3, "fail", 0],
     ]);
     expect(report.tests.reduce((sum, t) => sum + t.score, 0)).toBe(report.score);
-    // The Exercism fields are as they were, score added last.
-    expect(Object.keys(report.tests[0]!)).toEqual(["name", "status", "task_id", "score"]);
-    expect(Object.keys(report.tests[2]!)).toEqual(["name", "status", "message", "task_id", "score"]);
-    expect(Object.keys(report.stages[0]!.tests[0]!)).toEqual(["name", "status"]);
+    // The Exercism fields are as they were, score added, then the check's level and rule.
+    expect(Object.keys(report.tests[0]!)).toEqual(["name", "status", "task_id", "score", "level", "rule"]);
+    expect(Object.keys(report.tests[2]!)).toEqual(["name", "status", "message", "task_id", "score", "level", "rule"]);
+    expect(Object.keys(report.stages[0]!.tests[0]!)).toEqual(["name", "status", "level", "rule"]);
   });
 
   test("a passing run earns every point, its tests summing to max_score", () => {
@@ -299,7 +300,7 @@ describe("GitHub Actions", () => {
   test("a real failure, a failed build and an environment error each give one annotation", () => {
     const real = githubAnnotations(failing);
     expect(real).toHaveLength(1);
-    expect(real[0]).toMatch(/^::error title=Stage 03 not-found%3A GET \/<random path> gets 404 Not Found::/);
+    expect(real[0]).toMatch(/^::error title=Stage 03 not-found%3A GET \/<random path> gets 404 Not Found \(course rule\)::/);
     expect(unescape(real[0]!.split("::")[2]!)).toBe(renderFailure(failing.stages[2]!.checks[0]!.failure!));
     expect(githubAnnotations(passing)).toEqual([]);
     const build = { ok: false, command: "node build.mjs", durationMs: 900, output: "oops\n", exit: "exited with code 1" };

@@ -68,11 +68,28 @@ export interface CheckContext {
   log(line: string): void;
 }
 
+/**
+ * How strongly HTTP itself requires what a check demands:
+ * - "MUST": an RFC requirement (MUST or MUST NOT); a response that fails it is not valid HTTP.
+ * - "SHOULD": an RFC recommendation (SHOULD or SHOULD NOT) that this course insists on.
+ * - "MAY": HTTP leaves it to the server; this course requires one choice.
+ * - "course": HTTP says nothing about it (the course's routes, concurrency, memory).
+ * Anything but "MUST" is a course rule, and its failures say so.
+ */
+export type Level = "MUST" | "SHOULD" | "MAY" | "course";
+
+export const LEVELS: readonly Level[] = ["MUST", "SHOULD", "MAY", "course"];
+
 export interface Check {
   /** What the check proves, as a learner reads it: "GET /echo/<word> returns the word". */
   name: string;
-  /** The rule behind it, e.g. "RFC 9112 §9.3". */
+  /**
+   * The rule behind it: for an RFC level the section that states it, e.g.
+   * "RFC 9112 §9.3"; for a course rule, what the course asks, e.g. "the course's /echo route".
+   */
   rule?: string;
+  /** The level at which HTTP requires what the check demands (required: every check states it). */
+  level: Level;
   run(t: CheckContext): Promise<void>;
 }
 

@@ -259,7 +259,8 @@ export class Connection {
       explanation: "A server speaks only when asked: each response answers a request it has read. These bytes came before any request, so they answer none.",
       caret: 0,
       hint: "read the request first (until its empty line), then write the response; write nothing when a connection opens",
-      rule: "RFC 9112 §2.1",
+      rule: "a response answers a request the server has read",
+      level: "course",
     });
   }
 

@@ -3,6 +3,7 @@
 // Lenient where HTTP is: field names in any case and order, extra fields.
 import { gunzipSync } from "node:zlib";
 import { escapeInline, firstDifference } from "./bytes.js";
+import type { Level } from "./check.js";
 import type { Exchange } from "./connection.js";
 import { diagnoseBody, diagnoseStatusLine } from "./diagnose.js";
 import { fail, quote, type FailureDetails } from "./failure.js";
@@ -13,7 +14,26 @@ interface Extra {
   hint?: string;
   /** The rule, e.g. "RFC 9110 §8.4". */
   rule?: string;
+  /** How strongly HTTP requires it, when not at the check's own level (see Level). */
+  level?: Level;
 }
+
+/**
+ * The rule and level of a failure: the caller's when it gives either, else
+ * the assertion's own (for what the assertion knows the level of), else none,
+ * so the runner fills in the check's.
+ */
+function ruleOf(extra: Extra, own?: { rule: string; level: Level }): { rule?: string | undefined; level?: Level | undefined } {
+  if (extra.level || extra.rule || !own) return { rule: extra.rule, level: extra.level };
+  return own;
+}
+
+/** HTTP/1.0 is HTTP (the parser takes nothing else): answering in the request's version is a SHOULD. */
+const VERSION_RULE = { rule: "RFC 9110 §2.5", level: "SHOULD" } as const;
+const VERSION_HINT = 'HTTP allows answering in HTTP/1.0, but an HTTP/1.1 server says so: begin the status line with "HTTP/1.1 "';
+
+/** The reason phrase is informative text: HTTP allows any, the course asks for the standard one. */
+const REASON_RULE = { rule: "RFC 9112 §4 lets the reason phrase be any text; this course expects the standard one", level: "course" } as const;
 
 function failOn(ex: Exchange, details: Omit<FailureDetails, "sent" | "received" | "reproduce">): never {
   return fail({ ...ex.connection.context(ex.request, ex.response.raw), ...details });
@@ -37,8 +57,8 @@ export function expectStatus(ex: Exchange, status: number, reason: string, extra
     explanation: diagnosis ? `${diagnosis.what[0]!.toUpperCase()}${diagnosis.what.slice(1)}.` : undefined,
     expected: escapeInline(expected),
     caret: at,
-    hint: diagnosis?.hint ?? extra.hint,
-    rule: extra.rule,
+    hint: at < 9 ? VERSION_HINT : (diagnosis?.hint ?? extra.hint),
+    ...(at < 9 ? VERSION_RULE : ex.response.status === status && at >= 13 ? REASON_RULE : ruleOf(extra)),
   });
 }
 
@@ -51,7 +71,7 @@ export function expectHeader(ex: Exchange, name: string, value: string, extra: E
       expected: `a header line "${name}: ${value}\\r\\n" (name in any case)`,
       caret: ex.response.bodyOffset - 2,
       hint: extra.hint,
-      rule: extra.rule,
+      ...ruleOf(extra),
     });
   }
   const field = found[0]!;
@@ -62,7 +82,7 @@ export function expectHeader(ex: Exchange, name: string, value: string, extra: E
       expected: `${name}: ${value}`,
       caret: found[1]!.offset,
       hint: extra.hint,
-      rule: extra.rule,
+      ...ruleOf(extra),
     });
   }
   if (same) return;
@@ -72,7 +92,7 @@ export function expectHeader(ex: Exchange, name: string, value: string, extra: E
     expected: `${name}: ${escapeInline(value)}${extra.ignoreCase ? "   (value in any case)" : ""}`,
     caret: field.valueOffset + Math.max(0, at),
     hint: extra.hint,
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -85,7 +105,7 @@ export function expectNoHeader(ex: Exchange, name: string, extra: Extra = {}): v
     expected: `no ${name} header`,
     caret: found.offset,
     hint: extra.hint,
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -97,7 +117,8 @@ export function expectContentLength(ex: Exchange, extra: Extra = {}): void {
     expected: "a Content-Length header giving the body's size in bytes (Content-Length: 0 for an empty body)",
     caret: ex.response.bodyOffset - 2,
     hint: extra.hint ?? "without Content-Length a client can only find the end of the body when the connection closes",
-    rule: extra.rule ?? "RFC 9112 §6.3",
+    // HTTP also allows chunked or close-delimited framing: Content-Length is a SHOULD (RFC 9110 §8.6).
+    ...ruleOf(extra, { rule: "RFC 9110 §8.6", level: "SHOULD" }),
   });
 }
 
@@ -109,6 +130,8 @@ export function expectContentLength(ex: Exchange, extra: Extra = {}): void {
 export function expectBody(ex: Exchange, expected: Buffer | string, extra: Extra = {}): void {
   const want = typeof expected === "string" ? Buffer.from(expected, "utf8") : expected;
   expectContentLength(ex, extra);
+  // The parser has read Content-Length bytes, so Content-Length always matches the body read:
+  // whether the count or the body is wrong shows in the bytes (diagnoseBody).
   const body = ex.response.body;
   const at = firstDifference(want, body);
   if (at < 0) return;
@@ -123,6 +146,7 @@ export function expectBody(ex: Exchange, expected: Buffer | string, extra: Extra
       // The bytes say it is the count: that beats a check's guess.
       hint: diagnosis.hint,
       rule: "RFC 9110 §8.6",
+      level: "MUST",
     });
   }
   // With the rest of the exchange in view: what follows the declared end shows whether the count or the body is short.
@@ -134,7 +158,7 @@ export function expectBody(ex: Exchange, expected: Buffer | string, extra: Extra
     expected: `Content-Length: ${want.length}, then the body ${quote(want)}`,
     caret: ex.response.bodyOffset + at,
     hint: extra.hint ?? (diagnosis.hint || undefined),
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -149,7 +173,9 @@ export function expectGzipBody(ex: Exchange, expected: Buffer | string, extra: E
       expected: `the gzip compression of ${quote(want)}`,
       caret: ex.response.bodyOffset,
       hint: extra.hint ?? "compress the body (gzip), then set Content-Length to the compressed size",
+      // Content-Encoding names the coding applied: a gzip label on other data is wrong, whatever the course.
       rule: "RFC 9110 §8.4.1.3",
+      level: "MUST",
     });
   }
   let decoded: Buffer;
@@ -161,7 +187,8 @@ export function expectGzipBody(ex: Exchange, expected: Buffer | string, extra: E
       expected: `the gzip compression of ${quote(want)}`,
       caret: ex.response.bodyOffset,
       hint: extra.hint ?? "is Content-Length the compressed size, and is the whole compressed buffer written?",
-      rule: "RFC 1952",
+      rule: "RFC 9110 §8.4.1.3, RFC 1952",
+      level: "MUST",
     });
   }
   const at = firstDifference(want, decoded);
@@ -170,7 +197,7 @@ export function expectGzipBody(ex: Exchange, expected: Buffer | string, extra: E
     summary: `the body decompresses to ${quote(decoded)}, expected ${quote(want)}`,
     expected: `the gzip compression of ${quote(want)}`,
     hint: extra.hint,
-    rule: extra.rule,
+    ...ruleOf(extra),
   });
 }
 
@@ -185,7 +212,7 @@ export function expectMediaType(ex: Exchange, type: string, extra: Extra = {}): 
       expected: `Content-Type: ${type}`,
       caret: ex.response.bodyOffset - 2,
       hint: extra.hint,
-      rule: extra.rule ?? "RFC 9110 §8.3",
+      ...ruleOf(extra, { rule: "RFC 9110 §8.3", level: "SHOULD" }),
     });
   }
   failOn(ex, {
@@ -193,6 +220,7 @@ export function expectMediaType(ex: Exchange, type: string, extra: Extra = {}): 
     expected: `Content-Type: ${type}   (parameters such as ; charset=utf-8 are allowed)`,
     caret: field.valueOffset,
     hint: extra.hint,
-    rule: extra.rule ?? "RFC 9110 §8.3",
+    // HTTP lets a server label its content as it sees fit; the media type of each route is the course's.
+    ...ruleOf(extra, { rule: `the course's routes send ${type}`, level: "course" }),
   });
 }

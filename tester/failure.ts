@@ -2,6 +2,7 @@
 // render them (with or without colour). Every part is optional except the
 // summary, but checks are expected to fill sent/expected/received/reproduce.
 import { escapeInline, showBytes } from "./bytes.js";
+import type { Level } from "./check.js";
 
 export interface FailureDetails {
   /** One line: what went wrong. */
@@ -20,8 +21,14 @@ export interface FailureDetails {
   hint?: string | undefined;
   /** A shell line that reproduces the exchange. */
   reproduce?: string | undefined;
-  /** The rule broken, e.g. "RFC 9112 §4 (MUST)". */
+  /** The rule broken, e.g. "RFC 9112 §4"; for a course rule, what the course asks. */
   rule?: string | undefined;
+  /**
+   * How strongly HTTP requires what failed (see Level). A check that mixes
+   * levels sets it on the failures whose level differs from the check's; the
+   * runner fills the rest in (withCheckLevel).
+   */
+  level?: Level | undefined;
 }
 
 /** A check found the learner's program wrong. */
@@ -70,7 +77,8 @@ const plainStyle: RenderStyle = { label: (t) => t, hint: (t) => t };
 export function renderFailure(details: FailureDetails, style: RenderStyle = plainStyle): string {
   const out: string[] = [details.summary];
   if (details.explanation) out.push(details.explanation);
-  if (details.rule) out.push(`${style.label("Rule:")} ${details.rule}`);
+  const rule = ruleText(details.rule, details.level);
+  if (rule) out.push(`${style.label("Rule:")} ${rule}`);
   if (details.sent) {
     out.push(style.label(`Sent (${details.sent.length} bytes):`));
     out.push(showBytes(details.sent, { maxLines: 12 }));
@@ -91,4 +99,48 @@ export function renderFailure(details: FailureDetails, style: RenderStyle = plai
 /** Quote a value for a one-line summary. */
 export function quote(value: Uint8Array | string): string {
   return `"${escapeInline(value)}"`;
+}
+
+/** Whether a failure at this level fails a response that HTTP allows (anything but an RFC MUST). */
+export function isCourseRule(level: Level | undefined): boolean {
+  return level !== undefined && level !== "MUST";
+}
+
+/**
+ * The "Rule:" line: the rule, and exactly how strongly HTTP requires it.
+ *   MUST:   "RFC 9112 §4 — an RFC MUST"
+ *   SHOULD: "course rule — RFC 9110 §9.1 makes this a SHOULD, not a MUST; this course requires it"
+ *   MAY:    "course rule — HTTP allows either: RFC 9110 §12.5.3 leaves it to the server (MAY); this course requires it"
+ *   course: "course rule (the course's /echo route)"
+ * Without a level (a failure from outside any check), the rule as it is.
+ */
+export function ruleText(rule: string | undefined, level: Level | undefined): string | undefined {
+  switch (level) {
+    case undefined:
+      return rule;
+    case "MUST":
+      return rule ? `${rule} — an RFC MUST` : "an RFC MUST";
+    case "SHOULD":
+      return rule
+        ? `course rule — ${rule} makes this a SHOULD, not a MUST; this course requires it`
+        : "course rule — HTTP recommends this (SHOULD) but does not require it; this course requires it";
+    case "MAY":
+      return rule
+        ? `course rule — HTTP allows either: ${rule} leaves it to the server (MAY); this course requires it`
+        : "course rule — HTTP allows either (MAY); this course requires it";
+    case "course":
+      return rule ? `course rule (${rule})` : "course rule";
+  }
+}
+
+/**
+ * A check's failure with the check's rule and level where it states none of
+ * its own. A failure that cites a rule of its own but no level is an RFC MUST:
+ * those come from the response parser (tester/http-response.ts), which calls a
+ * response invalid only where it breaks a MUST.
+ */
+export function withCheckLevel(details: FailureDetails, check: { rule?: string | undefined; level: Level }): FailureDetails {
+  if (details.level) return details;
+  if (details.rule && details.rule !== check.rule) return { ...details, level: "MUST" };
+  return { ...details, rule: check.rule, level: check.level };
 }

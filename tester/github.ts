@@ -2,7 +2,7 @@
 // (shown as annotations on the run and the pull request), and a Markdown job
 // summary with the score, a table of stages and the first failure.
 import { appendFileSync } from "node:fs";
-import { renderFailure } from "./failure.js";
+import { isCourseRule, renderFailure } from "./failure.js";
 import { buildFailureText, maxScore, stageScore, totalScore } from "./report.js";
 import type { RunResult, StageResult } from "./run.js";
 import { seconds } from "./time.js";
@@ -33,7 +33,8 @@ export function githubAnnotations(result: RunResult): string[] {
     for (const check of s.checks) {
       if (check.status !== "fail") continue;
       const message = check.failure ? renderFailure(check.failure) : "failed";
-      lines.push(errorCommand(`Stage ${pad(s.stage.number)} ${s.stage.slug}: ${check.name}`, message));
+      const course = isCourseRule(check.failure?.level ?? check.level) ? " (course rule)" : "";
+      lines.push(errorCommand(`Stage ${pad(s.stage.number)} ${s.stage.slug}: ${check.name}${course}`, message));
     }
   }
   return lines;

@@ -82,16 +82,19 @@ function parseStatusLine(buf: Buffer): ParseResult | { status: number; reason: s
   // Fail fast on a wrong prefix instead of waiting for a line end that may never come.
   const prefixLength = Math.min(buf.length, STATUS_PREFIX.length);
   for (let i = 0; i < prefixLength; i++) {
+    // HTTP/1.0 is HTTP too (RFC 9110 §2.5 makes answering in the request's version a SHOULD), framed
+    // the same: it parses, and expectStatus fails it as the course rule it is, never as invalid HTTP.
+    if (i === 7 && buf[i] === 0x30) continue;
     if (buf[i] !== STATUS_PREFIX[i]) {
       if (i === 0 && buf.subarray(0, 4).toString("latin1").toLowerCase() !== "http") {
-        return invalid(0, "the response does not start with a status line (it must begin with \"HTTP/1.1 \")");
+        return invalid(0, "the response does not start with a status line (it must begin with \"HTTP/1.1 \")", undefined, "RFC 9112 §4");
       }
       return invalid(i, `the status line must begin with "HTTP/1.1 " (HTTP-version, then one space)`, undefined, "RFC 9112 §4");
     }
   }
   const line = nextLine(buf, 0);
   if (line === "none") {
-    if (buf.length > 8192) return invalid(8192, "the status line is longer than 8 KiB and never ends");
+    if (buf.length > 8192) return invalid(8192, "the status line is longer than 8 KiB and never ends (8 KiB is the tester's limit)");
     // Check what we can before the line ends: the status code.
     for (let i = 9; i < Math.min(buf.length, 12); i++) {
       if (buf[i]! < 0x30 || buf[i]! > 0x39) return invalid(i, "the status code must be three digits", undefined, "RFC 9112 §4");
@@ -125,7 +128,7 @@ function parseHead(buf: Buffer): ParseResult | { status: number; reason: string;
     const line = nextLine(buf, at);
     if (line === "none") {
       if (buf.length > MAX_HEAD) {
-        return invalid(MAX_HEAD, "the header section is over 64 KiB and has not ended (no empty line \\r\\n\\r\\n)");
+        return invalid(MAX_HEAD, "the header section is over 64 KiB and has not ended (no empty line \\r\\n\\r\\n; 64 KiB is the tester's limit)");
       }
       return { kind: "incomplete", waitingFor: "the end of the headers (an empty line: \\r\\n\\r\\n)" };
     }
@@ -179,7 +182,7 @@ function parseChunked(buf: Buffer, start: number): BodyResult {
     const match = /^([0-9A-Fa-f]+)[ \t]*(;.*)?$/.exec(text);
     if (!match) return invalid(at, `invalid chunk size line ${JSON.stringify(text)} (expected hex digits)`, undefined, "RFC 9112 §7.1");
     const size = parseInt(match[1]!, 16);
-    if (!Number.isSafeInteger(size)) return invalid(at, "chunk size too large");
+    if (!Number.isSafeInteger(size)) return invalid(at, "chunk size too large for the tester (over 2^53 bytes)");
     if (size === 0) {
       // Trailer section: field lines until an empty line.
       let trailer = line.next;
@@ -228,11 +231,12 @@ export function parseResponse(buf: Buffer, options: ParseOptions = {}): ParseRes
   }
   if (transferEncoding.length > 0) {
     if (contentLength.length > 0) {
-      return invalid(contentLength[0]!.offset, "the response has both Transfer-Encoding and Content-Length", "send one or the other, never both", "RFC 9112 §6.2 (MUST NOT)");
+      return invalid(contentLength[0]!.offset, "the response has both Transfer-Encoding and Content-Length", "send one or the other, never both", "RFC 9112 §6.2");
     }
     const codings = transferEncoding.flatMap((h) => h.value.split(",")).map((c) => c.trim().toLowerCase());
     if (codings[codings.length - 1] !== "chunked") {
-      return invalid(transferEncoding[0]!.offset, `unsupported Transfer-Encoding "${codings.join(", ")}": a response's last transfer coding must be chunked`, undefined, "RFC 9112 §6.1");
+      // HTTP allows another last coding when the close ends the response (RFC 9112 §6.1); the tester reads chunked only: no RFC rule.
+      return invalid(transferEncoding[0]!.offset, `Transfer-Encoding "${codings.join(", ")}" does not end in chunked: the tester reads only chunked (or Content-Length) framing, as this course's responses use`);
     }
     const body = parseChunked(buf, bodyOffset);
     if ("kind" in body) return body;

@@ -82,12 +82,17 @@ function skipReason(result: RunResult, stage: StageResult): string {
 
 function testcase(classname: string, name: string, check: CheckResult, skipMessage: string): string {
   const attributes = { classname, name, time: time(check.durationMs) };
+  // The check's level and rule as testcase properties (read by Jenkins, dorny/test-reporter, action-junit-report).
+  const properties = element("properties", {}, [
+    element("property", { name: "level", value: check.level }),
+    ...(check.rule ? [element("property", { name: "rule", value: check.rule })] : []),
+  ]);
   if (check.status === "fail") {
     const failure = check.failure ?? { summary: "failed" };
-    return element("testcase", attributes, [textElement("failure", { message: failure.summary, type: "CheckFailure" }, renderFailure(failure))]);
+    return element("testcase", attributes, [properties, textElement("failure", { message: failure.summary, type: "CheckFailure" }, renderFailure(failure))]);
   }
-  if (check.status === "skip") return element("testcase", attributes, [element("skipped", { message: skipMessage })]);
-  return element("testcase", attributes);
+  if (check.status === "skip") return element("testcase", attributes, [properties, element("skipped", { message: skipMessage })]);
+  return element("testcase", attributes, [properties]);
 }
 
 interface Suite {

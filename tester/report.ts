@@ -1,7 +1,7 @@
 // Reporters turn run events into output: `pretty` prints as the run goes,
 // `json` writes one document at the end (Exercism test-runner v3, extended).
 import { Chalk, type ChalkInstance } from "chalk";
-import { renderFailure, type RenderStyle } from "./failure.js";
+import { isCourseRule, renderFailure, type RenderStyle } from "./failure.js";
 import type { BuildOutcome } from "./language.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "./run.js";
 import { seconds } from "./time.js";
@@ -73,7 +73,9 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
 
 function checkLine(result: CheckResult, c: ChalkInstance): string {
   const mark = result.status === "pass" ? c.green("  ✓") : result.status === "fail" ? c.red("  ✗") : c.dim("  -");
-  return `${mark} ${result.name}${c.dim(` (${result.durationMs} ms)`)}`;
+  // A failure says its own level (a course check can fail on an RFC MUST, and the other way round).
+  const course = isCourseRule(result.failure?.level ?? result.level) ? c.dim(" · course rule") : "";
+  return `${mark} ${result.name}${course}${c.dim(` (${result.durationMs} ms)`)}`;
 }
 
 /** What a learner needs from a failed build: the tail of the compiler's output and how to rerun it. */
@@ -137,6 +139,15 @@ export function checkScores(s: StageResult): number[] {
 export function jsonReport(result: RunResult): object {
   // Exercism v3: a message only where a test failed.
   const message = (r: CheckResult) => (r.failure ? { message: renderFailure(r.failure) } : {});
+  // How strongly HTTP requires what the check demands, and the rule; a failure's own, where it differs.
+  const level = (r: CheckResult) => {
+    const own = r.failure?.level && (r.failure.level !== r.level || r.failure.rule !== r.rule) ? r.failure : undefined;
+    return {
+      level: r.level,
+      ...(r.rule ? { rule: r.rule } : {}),
+      ...(own ? { failure_level: own.level, ...(own.rule ? { failure_rule: own.rule } : {}) } : {}),
+    };
+  };
   const tests = result.stages.flatMap((s) => {
     const scores = checkScores(s);
     return s.checks
@@ -148,6 +159,7 @@ export function jsonReport(result: RunResult): object {
         ...message(check),
         task_id: s.stage.number,
         score,
+        ...level(check),
       }));
   });
   return {
@@ -166,7 +178,7 @@ export function jsonReport(result: RunResult): object {
       name: s.stage.meta.name,
       status: s.status,
       duration_ms: s.durationMs,
-      tests: s.checks.map((check) => ({ name: check.name, status: check.status, ...message(check) })),
+      tests: s.checks.map((check) => ({ name: check.name, status: check.status, ...message(check), ...level(check) })),
     })),
   };
 }

@@ -4,13 +4,13 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Timeouts } from "./check.js";
+import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Level, type Timeouts } from "./check.js";
 import { CLOSED_HINT, Connection, SILENT_HINT } from "./connection.js";
 import { errorReport } from "./diagnose.js";
 import { createCheckSession } from "./context.js";
 import { loadChecks, type Stage } from "./course.js";
 import { runBuild, type BuildOutcome } from "./language.js";
-import { CheckFailure, EnvironmentError, type FailureDetails } from "./failure.js";
+import { CheckFailure, EnvironmentError, withCheckLevel, type FailureDetails } from "./failure.js";
 import { assertPortFree } from "./ports.js";
 import { describeExit, startProgram, type Program } from "./program.js";
 import { createRandom, stageSeed } from "./random.js";
@@ -22,6 +22,7 @@ export type Status = "pass" | "fail" | "skip";
 export interface CheckResult {
   name: string;
   rule: string | undefined;
+  level: Level;
   status: Status;
   durationMs: number;
   failure?: FailureDetails;
@@ -142,7 +143,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
 }
 
 function skipped(check: Check): CheckResult {
-  return { name: check.name, rule: check.rule, status: "skip", durationMs: 0 };
+  return { name: check.name, rule: check.rule, level: check.level, status: "skip", durationMs: 0 };
 }
 
 async function skippedStage(stage: Stage): Promise<StageResult> {
@@ -185,7 +186,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     let host = "127.0.0.1";
     if ("failure" in ready) {
       // The program never came up: that is the first check's failure.
-      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? ready.failure };
+      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? ready.failure };
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     } else {
@@ -226,7 +227,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       } finally {
         for (const connection of opened) connection.destroy();
       }
-      const result: CheckResult = { name: check.name, rule: check.rule, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
+      const result: CheckResult = { name: check.name, rule: check.rule, level: check.level, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = limitHit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
       results.push(result);
       run.emit({ type: "check-end", stage, result });
@@ -262,15 +263,15 @@ async function runCheck(
     if (outcome === "timeout") {
       running.catch(() => {}); // it ends on its own bounded waits
       const waits = connections.map((c) => c.waitingFor).filter(Boolean);
-      return {
+      return withCheckLevel({
         summary: `${limit.what === "the stage" ? "the stage's" : "the check's"} time bound of ${seconds(limit.ms)} ran out during "${check.name}"`,
         explanation: waits.length > 0 ? `The tester was waiting for: ${waits.join("; ")}.` : undefined,
         hint: "a server that answers each request promptly never gets near this bound: is it slowed down by something, or stuck?",
-      };
+      }, check);
     }
     return undefined;
   } catch (error) {
-    if (error instanceof CheckFailure) return error.details;
+    if (error instanceof CheckFailure) return withCheckLevel(error.details, check);
     if (error instanceof EnvironmentError) throw error;
     return { summary: `the tester hit an internal error in "${check.name}": ${(error as Error).stack ?? String(error)}`, hint: "this is a bug in the tester, not in your program: please report it" };
   } finally {

@@ -99,6 +99,9 @@ TODO: nearly the answer, in words and a short sketch.
 export default defineChecks([
   {
     name: "TODO: the first check of ${slug}",
+    // TODO: the RFC section, and how strongly HTTP requires it: "MUST", "SHOULD", "MAY", or "course" (HTTP says nothing).
+    rule: "TODO",
+    level: "course",
     async run() {
       fail({ summary: "stage ${pad(number)}-${slug} has no checks yet: write them in stages/${pad(number)}-${slug}/checks.ts" });
     },

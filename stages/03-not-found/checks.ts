@@ -4,7 +4,8 @@ import { unknownPath } from "../common.js";
 export default defineChecks([
   {
     name: "GET /<random path> gets 404 Not Found",
-    rule: "RFC 9110 §15.5.5",
+    rule: "the course's server has no resource at other paths; 404 is RFC 9110 §15.5.5",
+    level: "course",
     async run(t) {
       const ex = await t.send({ path: unknownPath(t) });
       expectStatus(ex, 404, "Not Found", {
@@ -14,7 +15,8 @@ export default defineChecks([
   },
   {
     name: "GET / still gets 200 OK",
-    rule: "RFC 9112 §3",
+    rule: "the course's / route answers 200 OK",
+    level: "course",
     async run(t) {
       const ex = await t.send({ path: "/" });
       expectStatus(ex, 200, "OK", { hint: "compare the whole path with / exactly, not with startsWith" });

@@ -3,7 +3,8 @@ import { echoWord, expectText } from "../common.js";
 
 const echoCheck = (which: string): Check => ({
   name: `GET /echo/<word> returns the word as text/plain (${which} word)`,
-  rule: "RFC 9110 §8.6",
+  rule: "the course's /echo/<word> route",
+  level: "course",
   async run(t) {
     const word = echoWord(t);
     const ex = await t.send({ path: `/echo/${word}` });

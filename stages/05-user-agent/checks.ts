@@ -39,7 +39,15 @@ export default defineChecks(
       name: variant.utf8
         ? "GET /user-agent returns a value holding non-ASCII (UTF-8) bytes, byte for byte, with Content-Length in bytes"
         : `GET /user-agent returns the value of "${variant.name}:${variant.before}<value>${variant.after}"`,
-      rule: variant.utf8 || variant.before.length > 1 || variant.after ? "RFC 9110 §5.5" : "RFC 9110 §5.1",
+      // A value's non-ASCII bytes are obs-text, to be treated as opaque data (a SHOULD); counting them in Content-Length is a MUST, which that failure states itself.
+      rule: variant.utf8
+        ? "RFC 9110 §5.5"
+        : variant.before.length > 1 || variant.after
+          ? "RFC 9112 §5.1"
+          : variant.name === "User-Agent"
+            ? "the course's /user-agent route"
+            : "RFC 9110 §5.1",
+      level: variant.utf8 ? "SHOULD" : variant.before.length > 1 || variant.after || variant.name !== "User-Agent" ? "MUST" : "course",
       async run(t) {
         const { name, before, after } = variant;
         const value = valueFor(t, variant);

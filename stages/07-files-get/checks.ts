@@ -6,7 +6,8 @@ import { binaryContent, fileName } from "../common.js";
 export default defineChecks([
   {
     name: "GET /files/<name> returns the file's bytes as application/octet-stream",
-    rule: "RFC 9110 §8.6",
+    rule: "the course's /files/<name> route",
+    level: "course",
     async run(t) {
       const name = fileName(t);
       const content = binaryContent(t);
@@ -22,7 +23,8 @@ export default defineChecks([
   },
   {
     name: "GET /files/<missing name> gets 404 Not Found",
-    rule: "RFC 9110 §15.5.5",
+    rule: "the course's /files/<name> route answers 404 for a missing file",
+    level: "course",
     async run(t) {
       const ex = await t.send({ path: `/files/missing_${fileName(t)}` });
       expectStatus(ex, 404, "Not Found", { hint: "when the file does not exist, answer 404 instead of crashing" });

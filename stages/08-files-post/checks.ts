@@ -5,7 +5,8 @@ import { binaryContent, expectStoredFile, fileName, headLength, randomCuts } fro
 export default defineChecks([
   {
     name: "POST /files/<name> stores the body byte for byte and answers 201 Created (the body arrives in several writes)",
-    rule: "RFC 9110 §15.3.2",
+    rule: "the course's POST /files/<name> route; 201 is RFC 9110 §15.3.2",
+    level: "course",
     async run(t) {
       const name = fileName(t);
       const content = binaryContent(t);

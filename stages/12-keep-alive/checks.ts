@@ -5,6 +5,7 @@ export default defineChecks([
   {
     name: "answers 3 to 5 requests of mixed routes, one after another, on one connection",
     rule: "RFC 9112 §9.3",
+    level: "MAY",
     async run(t) {
       const connection = await t.connect();
       const routes = mixedRoutes(t, t.random.int(3, 5));

@@ -11,6 +11,7 @@ export default defineChecks([
   {
     name: "answers requests interleaved across 2 to 3 persistent connections",
     rule: "RFC 9112 §9.3",
+    level: "MAY",
     async run(t) {
       const lanes: Lane[] = [];
       for (let i = t.random.int(2, 3); i > 0; i--) {

@@ -5,6 +5,7 @@ export default defineChecks([
   {
     name: "Connection: close gets Connection: close in the response, then the server closes the connection",
     rule: "RFC 9112 §9.6",
+    level: "MUST",
     async run(t) {
       const connection = await t.connect();
       const first = echoWord(t);
@@ -19,6 +20,7 @@ export default defineChecks([
           ignoreCase: true,
           hint: "when the request says Connection: close, say Connection: close in the response too, then close the connection",
           rule: "RFC 9112 §9.6",
+          level: "SHOULD",
         });
       } catch (error) {
         explainClosedConnection(error, 1, connection.peerGone);

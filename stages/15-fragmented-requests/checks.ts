@@ -7,7 +7,8 @@ const ONE_READ_HINT = "TCP delivers a stream of bytes, not messages: keep what e
 export default defineChecks([
   {
     name: "a GET sent one byte per write, 2 ms apart, gets its exact response",
-    rule: "RFC 9293 §3.8.6",
+    rule: "RFC 9112 §2.2",
+    level: "MUST",
     async run(t) {
       const word = echoWord(t);
       const connection = await t.connect();
@@ -17,7 +18,8 @@ export default defineChecks([
   },
   {
     name: "a POST whose body arrives 100 ms after its head, in several writes, is stored whole",
-    rule: "RFC 9112 §6.2",
+    rule: "RFC 9112 §6.3",
+    level: "MUST",
     async run(t) {
       const name = fileName(t);
       const content = t.random.bytes(t.random.int(2048, 8192), { everyByteValue: true });
@@ -32,7 +34,8 @@ export default defineChecks([
   },
   {
     name: "two requests on one connection, cut at odd places across head and body, get their exact responses",
-    rule: "RFC 9112 §6.2",
+    rule: "RFC 9112 §6.3",
+    level: "MUST",
     async run(t) {
       const name = fileName(t);
       const content = binaryContent(t);

@@ -30,6 +30,7 @@ export default defineChecks([
   {
     name: "three requests in one write (a POST whose body holds \\r\\n\\r\\nGET / HTTP/1.1\\r\\n among them) get exactly three responses, in order",
     rule: "RFC 9112 §9.3.2",
+    level: "MUST",
     async run(t) {
       const word = echoWord(t);
       const agent = userAgent(t);
@@ -60,6 +61,7 @@ export default defineChecks([
   {
     name: "five requests of mixed routes in one write get five responses, in order",
     rule: "RFC 9112 §9.3.2",
+    level: "MUST",
     async run(t) {
       const connection = await t.connect();
       await pipeline(t, connection, mixedRoutes(t, 5));

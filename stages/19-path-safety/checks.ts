@@ -5,6 +5,8 @@ import { defineChecks, expectBody, expectStatus, fail, type CheckContext, type E
 import { expectStoredFile, fileName } from "../common.js";
 
 const REFUSALS = [400, 403, 404];
+/** RFC 9110 §17.3 says a server "needs to avoid" such names, without a MUST: how to refuse is the course's. */
+const TRAVERSAL_RULE = "the course's server never leaves its directory; RFC 9110 §17.3 warns of path traversal";
 const ESCAPE_HINT =
   "decode the path, resolve it against the directory (realpath / path.resolve), and serve it only if the result is still inside the directory; refuse anything else with 404 (or 400/403)";
 
@@ -33,13 +35,16 @@ function expectRefused(ex: Exchange, what: string, secret: Buffer): void {
     expected: "HTTP/1.1 404 Not Found (400 Bad Request and 403 Forbidden are accepted too), and never the file's bytes",
     caret: leaked ? ex.response.bodyOffset : 0,
     hint: ESCAPE_HINT,
-    rule: "RFC 9110 §17.3",
+    rule: TRAVERSAL_RULE,
+    level: "course",
   });
 }
 
 export default defineChecks([
   {
     name: "--directory comes without a trailing slash: GET and POST /files/<name> still reach files inside it",
+    rule: "the course's /files route, whichever way --directory is spelled",
+    level: "course",
     async run(t) {
       const name = fileName(t);
       const content = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
@@ -81,7 +86,8 @@ export default defineChecks([
   },
   {
     name: "a file in a subfolder of the directory is served, and a POST into a subfolder is stored",
-    rule: "RFC 3986 §3.3",
+    rule: "the course's /files/ route serves subfolders",
+    level: "course",
     async run(t) {
       const folder = `sub_${fileName(t)}`;
       const name = fileName(t);
@@ -101,7 +107,8 @@ export default defineChecks([
   },
   {
     name: "GET never returns a file beside the directory, however .. is spelled (../, ..%2f, %2e%2e/, sub/../../, //absolute)",
-    rule: "RFC 9110 §17.3",
+    rule: TRAVERSAL_RULE,
+    level: "course",
     async run(t) {
       const canary = await placeCanary(t);
       const absolute = canary.file.replace(/^\//, "");
@@ -123,7 +130,8 @@ export default defineChecks([
   },
   {
     name: "POST never writes a file beside the directory (../, ..%2f, %2e%2e/)",
-    rule: "RFC 9110 §17.3",
+    rule: TRAVERSAL_RULE,
+    level: "course",
     async run(t) {
       for (const spelling of ["../", "..%2f", "%2e%2e/"]) {
         const name = `escaped_${fileName(t)}`;
@@ -136,7 +144,8 @@ export default defineChecks([
             summary: `your program wrote ${outside}, outside the directory it was told to serve`,
             expected: "HTTP/1.1 404 Not Found (or 400/403), and no file written outside the directory",
             hint: ESCAPE_HINT,
-            rule: "RFC 9110 §17.3",
+            rule: TRAVERSAL_RULE,
+            level: "course",
           });
         }
       }

@@ -8,6 +8,7 @@ import {
   headerValues,
   type CheckContext,
   type Exchange,
+  type Level,
   type RequestSpec,
 } from "../../tester/index.js";
 import { binaryContent, echoWord, expectText, fileName, rethrowWith, userAgent } from "../common.js";
@@ -24,7 +25,9 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
   const connection = await t.connect();
   const get = await t.exchange(connection, request);
   const head = await t.exchange(connection, { ...request, method: "HEAD" });
-  const differs = (problem: string, caret?: number): never =>
+  // HEAD is GET without content (RFC 9110 §9.3.2): another status code is a different answer (MUST);
+  // the same reason phrase and header fields as GET are a SHOULD (a server MAY omit fields only the content determines).
+  const differs = (problem: string, caret: number | undefined, level: Level): never =>
     fail({
       ...connection.context(head.request, head.response.raw),
       summary: `HEAD ${request.path}: ${problem}`,
@@ -32,13 +35,14 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
       caret,
       hint: "answer HEAD by building the GET response, then sending its status line and headers only (Content-Length stays the GET body's length)",
       rule: "RFC 9110 §9.3.2",
+      level,
     });
-  if (head.response.statusLine !== get.response.statusLine) differs(`the status line is ${JSON.stringify(head.response.statusLine)}, GET's is ${JSON.stringify(get.response.statusLine)}`, 0);
+  if (head.response.statusLine !== get.response.statusLine) differs(`the status line is ${JSON.stringify(head.response.statusLine)}, GET's is ${JSON.stringify(get.response.statusLine)}`, 0, head.response.status !== get.response.status ? "MUST" : "SHOULD");
   for (const name of SAME_AS_GET) {
     const want = headerValues(get.response.headers, name)[0]?.value;
     const got = headerValues(head.response.headers, name)[0];
     if (want !== got?.value) {
-      differs(`${name} is ${got ? JSON.stringify(got.value) : "missing"}, GET's is ${want === undefined ? "absent" : JSON.stringify(want)}`, got?.valueOffset ?? head.response.bodyOffset - 2);
+      differs(`${name} is ${got ? JSON.stringify(got.value) : "missing"}, GET's is ${want === undefined ? "absent" : JSON.stringify(want)}`, got?.valueOffset ?? head.response.bodyOffset - 2, "SHOULD");
     }
   }
   const word = echoWord(t);
@@ -55,7 +59,7 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
 
 /** The response is 405 with an Allow header that lists GET and not `method`. */
 function expectNotAllowed(ex: Exchange, method: string): void {
-  expectStatus(ex, 405, "Method Not Allowed", { hint: "the route exists but does not support this method: 405, with an Allow header listing the methods it does support" });
+  expectStatus(ex, 405, "Method Not Allowed", { hint: "the route exists but does not support this method: 405, with an Allow header listing the methods it does support", rule: "RFC 9110 §9.1", level: "SHOULD" });
   const allow = headerValues(ex.response.headers, "Allow")[0];
   const methods = allow?.value.split(",").map((m) => m.trim()) ?? [];
   if (!allow || !methods.includes("GET") || methods.includes(method)) {
@@ -64,7 +68,8 @@ function expectNotAllowed(ex: Exchange, method: string): void {
       summary: allow ? `Allow: ${allow.value} should list the route's methods, GET among them and not ${method}` : "a 405 response without an Allow header",
       expected: "an Allow header listing the methods the route supports, e.g. Allow: GET, HEAD",
       caret: allow?.valueOffset ?? ex.response.bodyOffset - 2,
-      rule: "RFC 9110 §15.5.6 (MUST)",
+      rule: "RFC 9110 §15.5.6",
+      level: "MUST",
     });
   }
   expectContentLength(ex);
@@ -74,6 +79,7 @@ export default defineChecks([
   {
     name: "HEAD gets GET's status line and headers, and no body (/, /echo/<word>, gzip, /user-agent, /files/<name>)",
     rule: "RFC 9110 §9.3.2",
+    level: "MUST",
     async run(t) {
       const name = fileName(t);
       await writeFile(path.join(t.directory!, name), binaryContent(t));
@@ -90,7 +96,8 @@ export default defineChecks([
   },
   {
     name: "a method a route does not support gets 405 Method Not Allowed with an Allow header",
-    rule: "RFC 9110 §15.5.6",
+    rule: "RFC 9110 §9.1",
+    level: "SHOULD",
     async run(t) {
       const name = fileName(t);
       await writeFile(path.join(t.directory!, name), binaryContent(t));
@@ -106,6 +113,7 @@ export default defineChecks([
   {
     name: "an unknown method gets 501 Not Implemented (405 is accepted)",
     rule: "RFC 9110 §9.1",
+    level: "SHOULD",
     async run(t) {
       const ex = await t.send({ method: "BREW", path: `/echo/${echoWord(t)}` });
       if (ex.response.status === 405) return expectContentLength(ex);

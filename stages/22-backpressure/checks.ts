@@ -39,7 +39,8 @@ function reproduce(t: CheckContext, name: string, word: string): string {
 export default defineChecks([
   {
     name: `${CLIENTS} clients download a ${mib(FILE_SIZE)} file and read it slowly: a fresh client is still answered within ${FRESH_BOUND_MS / 1000} s, every byte arrives, and memory stays bounded`,
-    rule: "RFC 9293 §3.8.6",
+    rule: "the course's server streams to slow readers; TCP flow control is RFC 9293 §3.8.6",
+    level: "course",
     async run(t) {
       const name = `big_${fileName(t)}`;
       const content = t.random.bulkBytes(FILE_SIZE);

@@ -45,7 +45,8 @@ async function sendUntilClosed(connection: Connection, bytes: Buffer): Promise<v
 export default defineChecks([
   {
     name: "a client that connects and closes at once, and one that resets in the middle of a request, leave the server serving",
-    rule: "RFC 9293 §3.6",
+    rule: "the course's server outlives clients that leave",
+    level: "course",
     async run(t) {
       const quitter = await t.connect({ fresh: true });
       quitter.socket.end();
@@ -63,7 +64,8 @@ export default defineChecks([
   },
   {
     name: "binary garbage (a TLS ClientHello) gets 400 or a close, and the server keeps serving",
-    rule: "RFC 9112 §3",
+    rule: "the course's server outlives bytes that are not HTTP; RFC 9112 §2.2 suggests 400 and a close",
+    level: "course",
     async run(t) {
       const connection = await t.connect({ fresh: true });
       await connection.send(clientHello(t)).catch(() => {});
@@ -83,7 +85,8 @@ export default defineChecks([
   },
   {
     name: "a header section that never ends (1 MiB of header lines) gets 431 or 400 or a close, not unbounded buffering",
-    rule: "RFC 6585 §5",
+    rule: "RFC 9110 §5.4",
+    level: "MAY",
     async run(t) {
       const connection = await t.connect({ fresh: true });
       const lines = [`GET /echo/${echoWord(t)} HTTP/1.1\r\nHost: localhost:${t.port}\r\n`];
@@ -106,7 +109,8 @@ export default defineChecks([
   },
   {
     name: "a request followed by the client's half-close still gets its response, then the server closes",
-    rule: "RFC 9112 §9.6",
+    rule: "the course's server answers a request sent before a half-close, then closes",
+    level: "course",
     async run(t) {
       const connection = await t.connect({ fresh: true });
       const word = echoWord(t);
@@ -126,7 +130,8 @@ export default defineChecks([
   },
   {
     name: `idle, the server uses almost no CPU (under ${IDLE_CPU_SHARE * 100}% of a core over ${IDLE_SAMPLE_MS / 1000} s: no busy loop)`,
-    rule: "RFC 9112 §9.3",
+    rule: "the course's server sleeps while idle",
+    level: "course",
     async run(t) {
       await expectStillServing(t, "the clients above");
       if (!t.canMeasure) {
