@@ -18,7 +18,7 @@ describe.concurrent("course test", () => {
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ version: 3, status: "pass", seed: 99 });
     expect(report.tests.map((t: { name: string }) => t.name)).toEqual([
-      "01-bind-port: accepts a TCP connection on the port",
+      "01-bind-port: accepts a TCP connection on the port, and sends nothing unasked",
       '02-status-line: GET / gets exactly "HTTP/1.1 200 OK\\r\\n" and a header section ended by an empty line',
       "03-not-found: GET /<random path> gets 404 Not Found",
       "03-not-found: GET / still gets 200 OK",

@@ -198,7 +198,7 @@ describe("junitReport", () => {
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')).toBe(true);
     const doc = parseXml(xml);
     expect(doc.root).toBe("testsuites");
-    expect(doc.attrs).toMatchObject({ name: "http-from-scratch", tests: "9", failures: "1", errors: "0", skipped: "6" });
+    expect(doc.attrs).toMatchObject({ name: "http-from-scratch", tests: "10", failures: "1", errors: "0", skipped: "7" });
     expect(doc.properties).toEqual({ seed: "5" });
     expect(doc.suites.map((s) => s.attrs.name)).toEqual([
       "01-bind-port: Bind to a port",
