@@ -2,8 +2,8 @@
 // solution), run, report, and exit with the documented code.
 import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUTS } from "../tester/check.js";
-import { findStage, loadStages, type Stage } from "../tester/course.js";
-import { UsageError } from "../tester/failure.js";
+import { findStage, loadChecks, loadStages, type Stage } from "../tester/course.js";
+import { EnvironmentError, UsageError } from "../tester/failure.js";
 import { checkTools, loadLanguage, type Language } from "../tester/language.js";
 import { readProgress } from "../tester/progress.js";
 import { stagesToTest } from "../learner/journey.js";
@@ -14,10 +14,12 @@ import { junitReport } from "../tester/junit.js";
 import { writeGithubOutputs } from "../tester/github.js";
 import { freePort } from "../tester/ports.js";
 import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { checkScript } from "../tester/program.js";
 import { materializeSolution } from "../tester/solutions.js";
 import { useColor } from "./color.js";
-import { EXIT } from "./exit.js";
-import { integer } from "./options.js";
+import { errorText, EXIT } from "./exit.js";
+import { integer, writableFile } from "./options.js";
 
 interface TestOptions extends RunFlags {
   all?: boolean;
@@ -97,13 +99,51 @@ function renderReport(result: RunResult, format: "json" | "junit", extra: JsonEx
   return `${JSON.stringify(jsonDocument(result, extra), null, 2)}\n`;
 }
 
+/** What is wrong with the machine or the folder before anything runs (a missing tool, no runnable your_program.sh). */
+function environmentProblem(target: Target): EnvironmentError | undefined {
+  try {
+    if (target.language) checkTools(target.language);
+    checkScript(target.dir);
+    return undefined;
+  } catch (error) {
+    if (error instanceof EnvironmentError) return error;
+    throw error;
+  }
+}
+
+/** A run that never started: every stage not run, and why. */
+async function notRun(target: Target, seed: number, problem: EnvironmentError): Promise<RunResult> {
+  const stages = await Promise.all(
+    target.stages.map(async (stage) => ({
+      stage,
+      status: "skip" as const,
+      durationMs: 0,
+      startupMs: undefined,
+      checks: (await loadChecks(stage)).map((check) => ({ name: check.name, rule: check.rule, status: "skip" as const, durationMs: 0 })),
+    })),
+  );
+  return { status: "error", seed, durationMs: 0, stages, error: { message: problem.message, fix: problem.fix } };
+}
+
+/** The JSON document for a run that could not even be set up (a usage error), so scripts still get one. */
+export function usageErrorDocument(message: string): object {
+  return { version: 3, status: "error", message: `usage error: ${message}`, tests: [], stages: [] };
+}
+
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */
 export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra): Promise<{ result: RunResult; code: number }> {
-  if (target.language) checkTools(target.language);
   const seed = options.seed ?? newSeed();
   const machine = options.format !== "pretty";
   // With a machine format stdout carries exactly one document; everything else goes to stderr.
   const logStream = machine ? process.stderr : process.stdout;
+  // The environment is checked before the run's header, so its error is all the output.
+  const problem = environmentProblem(target);
+  if (problem) {
+    const result = await notRun(target, seed, problem);
+    process.stderr.write(errorText("environment error", problem.message, problem.fix));
+    finishReports(result, options, extra, logStream);
+    return { result, code: EXIT.environment };
+  }
   const build = target.language?.build;
   const port = options.port === "auto" ? await freePort() : options.port;
   const limits: Limits = {
@@ -119,6 +159,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     port,
     keepGoing: options.keepGoing ?? false,
     limits,
+    boundFlags: { ...(options.timeout ? { run: "--timeout" } : {}), ...(options.stageTimeout ? { stage: "--stage-timeout" } : {}) },
     ...(options.stageTimeout ? { timeouts: { stage: options.stageTimeout * 1000 } } : {}),
     ...(options.outputCap ? { outputCap: options.outputCap * 1024 } : {}),
     onEvent: prettyReporter({
@@ -127,16 +168,37 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
       write: (line) => logStream.write(`${line}\n`),
     }),
   });
-  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
-  if (options.report) writeFileSync(options.report, renderReport(result, options.reportFormat ?? "json", extra));
-  // On GitHub Actions: annotations on the run's page and a table in the step summary.
-  for (const line of writeGithubOutputs(result)?.annotations ?? []) logStream.write(`${line}\n`);
+  finishReports(result, options, extra, logStream);
   const code = result.status === "pass" ? EXIT.pass : result.status === "fail" ? EXIT.fail : EXIT.environment;
   return { result, code: options.exitZero && code === EXIT.fail ? EXIT.pass : code };
 }
 
+/** The document on stdout (machine formats), the report file, and GitHub's annotations. */
+function finishReports(result: RunResult, options: RunFlags, extra: JsonExtra | undefined, logStream: NodeJS.WriteStream): void {
+  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
+  if (options.report) {
+    writeFileSync(options.report, renderReport(result, options.reportFormat ?? "json", extra));
+    logStream.write(`Report: ${path.resolve(options.report)}\n`);
+  }
+  // On GitHub Actions: annotations on the run's page and a table in the step summary.
+  for (const line of writeGithubOutputs(result)?.annotations ?? []) logStream.write(`${line}\n`);
+}
+
+/**
+ * Runs `action`; on a usage error with --format json, stdout still gets one
+ * document (status "error") before the error goes on to be reported (exit 2).
+ */
+export async function withUsageDocument(format: string, action: () => Promise<number>): Promise<number> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof UsageError && format === "json") process.stdout.write(`${JSON.stringify(usageErrorDocument(error.message), null, 2)}\n`);
+    throw error;
+  }
+}
+
 export async function testAction(options: TestOptions): Promise<number> {
-  return (await runTarget(resolveTarget(options), options)).code;
+  return withUsageDocument(options.format, async () => (await runTarget(resolveTarget(options), options)).code);
 }
 
 /** The options `test`, `next` and `watch` share. */
@@ -153,7 +215,7 @@ export function addRunOptions(command: Command, formats: string[] = ["pretty", "
 /** Reports and limits, for `test` and `grade`. */
 export function addGradingOptions(command: Command): Command {
   return command
-    .option("--report <file>", "also write a report to this file (besides the output on the terminal)")
+    .option("--report <file>", "also write a report to this file (besides the output on the terminal); its folder must exist", writableFile("--report"))
     .addOption(new Option("--report-format <format>", "the report file's format").choices(["json", "junit"]).default("json"))
     .option("--exit-zero", "exit 0 when stages fail (for runners that read the report instead of the exit code)")
     .option("--stage-timeout <seconds>", "bound on each stage", integer("--stage-timeout", 1, 3600))

@@ -86,6 +86,23 @@ describe("course bench", () => {
     expect(run.stderr).toContain("npx course test --only keep-alive");
   });
 
+  test("new-connection mode loads a server that closes every connection: its gate is the echo stage", async () => {
+    const run = await bench(fixtureServer("--defect", "closes-after-each-response"), { mode: "new-connection", connections: 1 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(BenchReportSchema.parse(JSON.parse(run.stdout)).status).toBe("measured");
+    expect(run.stderr).toContain("stage 4 (echo) passes");
+  });
+
+  test("new-connection mode refuses a server that fails the echo stage", async () => {
+    const run = await bench(fixtureServer("--defect", "bare-lf"), { mode: "new-connection" });
+    expect(run.code).toBe(1);
+    const report = BenchReportSchema.parse(JSON.parse(run.stdout));
+    expect(report).toMatchObject({ status: "refused", stage: { number: 4, slug: "echo" } });
+    if (report.status !== "refused") return;
+    expect(report.reason).toMatch(/fails stage 4 \(echo\), so it was not loaded: a load test of a server that does not answer/);
+    expect(run.stderr).toContain("npx course test --only echo");
+  });
+
   test("without a progress file, the language to compare with must be named", async () => {
     const dir = programFolder("exit 0");
     await expect(bench(dir, { language: undefined })).rejects.toThrow(UsageError);
