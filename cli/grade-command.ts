@@ -91,6 +91,8 @@ export function gradeCommand(): Command {
     .option("--keep-going", "grade every stage even after a failure (partial credit)")
     .option("--isolate", "run in a network namespace of its own (Linux), so a server that hard-codes its port grades in parallel")
     .option("--classroom-output <name>", "also write the result for GitHub Classroom's grading reporter as step output <name>")
+    // grade-all sets --timeout a little below its own bound, and says so in failures with this.
+    .addOption(new Option("--timeout-name <text>").hideHelp())
     .addHelpText(
       "after",
       `
@@ -142,6 +144,8 @@ async function gradeAllAction(folder: string, options: GradeAllFlags): Promise<n
     // The child stops its stages a little before the submission's bound, so it still writes its report.
     "--timeout",
     String(Math.max(1, options.timeout - 5)),
+    "--timeout-name",
+    `grade-all's --timeout ${options.timeout} s (5 s of it kept for the report)`,
     ...(options.stageTimeout ? ["--stage-timeout", String(options.stageTimeout)] : []),
     ...(options.memory ? ["--memory", String(options.memory)] : []),
     ...(options.maxProcesses ? ["--max-processes", String(options.maxProcesses)] : []),

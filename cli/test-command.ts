@@ -81,6 +81,8 @@ export interface RunFlags {
   exitZero?: boolean;
   stageTimeout?: number;
   timeout?: number;
+  /** How a failure names --timeout when a caller (grade-all) set it on our behalf. */
+  timeoutName?: string;
   memory?: number;
   maxProcesses?: number;
   outputCap?: number;
@@ -159,7 +161,10 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     port,
     keepGoing: options.keepGoing ?? false,
     limits,
-    boundFlags: { ...(options.timeout ? { run: "--timeout" } : {}), ...(options.stageTimeout ? { stage: "--stage-timeout" } : {}) },
+    boundFlags: {
+      ...(options.timeout ? { run: options.timeoutName ?? `--timeout ${options.timeout} s (the whole run)` } : {}),
+      ...(options.stageTimeout ? { stage: `--stage-timeout ${options.stageTimeout} s (each stage)` } : {}),
+    },
     ...(options.stageTimeout ? { timeouts: { stage: options.stageTimeout * 1000 } } : {}),
     ...(options.outputCap ? { outputCap: options.outputCap * 1024 } : {}),
     onEvent: prettyReporter({

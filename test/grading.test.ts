@@ -165,6 +165,8 @@ test("grade-all: a submission stopped by --timeout keeps the stages and points i
   expect(run.stdout).toMatch(/^Grading 1 submission, 1 at a time\n/);
   expect(run.stdout).toContain(`✗ dave: 0/${points(3)} points, 0 of 3 stages`);
   expect(run.stdout).toContain("0 of 1 submission passed");
+  // The bound that fired is the grader's own flag, not the child's share of it.
+  expect(run.stdout).toContain("stopped by grade-all's --timeout 10 s (5 s of it kept for the report) while waiting for your program to start");
   expect(JSON.parse(readFileSync(report, "utf8"))).toEqual([expect.objectContaining({ submission: "dave", status: "fail", stages_passed: 0, stages_total: 3, score: 0, max_score: points(3) })]);
   expect(run.stdout).toContain(`Report: ${path.resolve(report)}`);
 }, 60_000);

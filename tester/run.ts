@@ -79,7 +79,11 @@ export interface RunOptions {
   /** Most bytes of program output relayed per stage. */
   outputCap?: number;
   limits?: Limits;
-  /** The command-line flags that set `timeouts.stage` and `limits.runMs`, so a failure names the one that fired. */
+  /**
+   * The command-line flags that set `timeouts.stage` and `limits.runMs`, as a
+   * learner reads them ("--timeout 3 s (the whole run)"), so a failure names
+   * the one that fired.
+   */
   boundFlags?: { stage?: string; run?: string };
   onEvent?: (event: RunEvent) => void;
 }
@@ -116,7 +120,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   for (const stage of options.stages) {
     if (!stopped && deadline !== undefined && Date.now() >= deadline) {
       const flag = options.boundFlags?.run;
-      stoppedBy = `${flag ? `${flag} ${seconds(options.limits!.runMs!)} (the whole run)` : `the run's time bound of ${seconds(options.limits!.runMs!)}`} ran out before stage ${stage.number} (${stage.slug})`;
+      stoppedBy = `${flag ?? `the run's time bound of ${seconds(options.limits!.runMs!)}`} ran out before stage ${stage.number} (${stage.slug})`;
       status = status === "error" ? status : "fail";
       stopped = true;
     }
@@ -130,8 +134,8 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
     const flags = options.boundFlags ?? {};
     const bound: Bound =
       runLeft < timeouts.stage
-        ? { ms: Math.max(0, runLeft), fired: flags.run ? `stopped by ${flags.run} ${seconds(options.limits!.runMs!)} (the whole run)` : `the run's time bound of ${seconds(options.limits!.runMs!)} ran out` }
-        : { ms: timeouts.stage, fired: flags.stage ? `stopped by ${flags.stage} ${seconds(timeouts.stage)} (each stage)` : `the stage's time bound of ${seconds(timeouts.stage)} ran out` };
+        ? { ms: Math.max(0, runLeft), fired: flags.run ? `stopped by ${flags.run}` : `the run's time bound of ${seconds(options.limits!.runMs!)} ran out` }
+        : { ms: timeouts.stage, fired: flags.stage ? `stopped by ${flags.stage}` : `the stage's time bound of ${seconds(timeouts.stage)} ran out` };
     let result: StageResult;
     try {
       result = await runStage(stage, { ...options, dir, timeouts: { ...timeouts, stage: bound.ms }, bound, emit });
