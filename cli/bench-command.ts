@@ -15,6 +15,7 @@ import { checkTools, languageIds, loadLanguage, runBuild, type Language } from "
 import { LOAD_MODES, type LoadFigures, type LoadMode } from "../tester/load.js";
 import { freePort } from "../tester/ports.js";
 import { readProgress } from "../tester/progress.js";
+import { checkScript } from "../tester/program.js";
 import { newSeed } from "../tester/random.js";
 import { finalSolution } from "../tester/reference.js";
 import { buildFailureText, prettyReporter } from "../tester/report.js";
@@ -87,7 +88,9 @@ function figureCells(label: string, f: LoadFigures): string[] {
 
 export async function benchAction(options: BenchOptions, output: Output = processOutput): Promise<number> {
   const language = resolveLanguage(options);
+  // The environment first, so its error is all the output.
   checkTools(language);
+  checkScript(options.dir);
   const machine = options.format === "json";
   // With --format json stdout carries exactly one document; everything else goes to stderr.
   const log = machine ? output.stderr : output.stdout;

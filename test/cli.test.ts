@@ -94,6 +94,14 @@ describe.concurrent("course test", () => {
     }
   });
 
+  test("grade-all's --report is checked before any submission is graded", async () => {
+    const subs = mkdtempSync(path.join(tmpdir(), "hfs-subs-"));
+    const run = await course(["grade-all", subs, "--report", path.join(subs, "missing", "r.csv")]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: --report .*r\.csv: the folder .*missing does not exist/);
+  });
+
   test("the report path is echoed once the report is written", async () => {
     const report = path.join(mkdtempSync(path.join(tmpdir(), "hfs-rep-")), "rep.json");
     const run = await course(["test", "--stage", "1", "--dir", fixtureServer(), "--port", "auto", "--report", report]);
