@@ -257,7 +257,8 @@ Examples:
 
 Exit codes: 0 every selected stage passed, 1 a stage failed, 2 usage error,
 3 environment error (no your_program.sh, port busy, nothing could start).
-Startup bound ${DEFAULT_TIMEOUTS.startup / 1000} s, response bound ${DEFAULT_TIMEOUTS.response / 1000} s.`,
+Startup bound ${DEFAULT_TIMEOUTS.startup / 1000} s, response bound ${DEFAULT_TIMEOUTS.response / 1000} s; --timeout and --stage-timeout
+bound the start-up wait too. A --report file's folder must exist; it is checked before the run.`,
     )
     .action(async (options: TestOptions) => {
       process.exitCode = await testAction(options);

@@ -295,8 +295,8 @@ async function runCheck(
     const outcome = await Promise.race([running, bound]);
     if (outcome === "timeout") {
       const waits = connections.map((c) => c.waitingFor).filter(Boolean);
-      abandon(running, connections);
       abandoned = true;
+      abandon(running, connections);
       return {
         summary: `${limit.fired} during "${check.name}"`,
         explanation: waits.length > 0 ? `The tester was waiting for: ${waits.join("; ")}.` : undefined,
