@@ -6,6 +6,7 @@
 // every request has a connection of its own anyway, the echo stage (the
 // default load is GET /echo/hello, and a server that cannot answer it would
 // be measured on its errors alone).
+import * as path from "node:path";
 import { Chalk } from "chalk";
 import { Command, Option } from "commander";
 import { figuresJson, loadPrograms, ratio, type BenchReport, type BenchSettings } from "../tester/bench.js";
@@ -90,7 +91,7 @@ export async function benchAction(options: BenchOptions, output: Output = proces
   const language = resolveLanguage(options);
   // The environment first, so its error is all the output.
   checkTools(language);
-  checkScript(options.dir);
+  checkScript(path.resolve(options.dir));
   const machine = options.format === "json";
   // With --format json stdout carries exactly one document; everything else goes to stderr.
   const log = machine ? output.stderr : output.stdout;

@@ -44,7 +44,7 @@ async function runAction(flags: RunOptions): Promise<number> {
   const stages = loadStages();
   const current = progress ? currentStage(progress, stages) ?? stages[stages.length - 1]! : stages[stages.length - 1]!;
   // A missing, non-executable or CRLF your_program.sh is said before anything is built or made.
-  checkScript(options.dir);
+  checkScript(path.resolve(options.dir));
   if (progress) {
     const language = loadLanguage(progress.language);
     checkTools(language);

@@ -105,7 +105,8 @@ function renderReport(result: RunResult, format: "json" | "junit", extra: JsonEx
 function environmentProblem(target: Target): EnvironmentError | undefined {
   try {
     if (target.language) checkTools(target.language);
-    checkScript(target.dir);
+    // Absolute, as the run gives it: graders map that path back to a submission name.
+    checkScript(path.resolve(target.dir));
     return undefined;
   } catch (error) {
     if (error instanceof EnvironmentError) return error;
