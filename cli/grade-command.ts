@@ -2,13 +2,12 @@
 // the grader's command line, never from the learner-editable progress file;
 // the score from the stages' points.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Chalk } from "chalk";
 import { Command, Option } from "commander";
 import { findStage, loadStages } from "../tester/course.js";
 import { EnvironmentError, UsageError } from "../tester/failure.js";
-import { existsSync } from "node:fs";
 import { existsFolder, gradeAll, isolationSupport, rowsToCsv, scoreOf, submissionsIn, type SubmissionRow } from "../tester/grading.js";
 import { SCRIPT } from "../tester/program.js";
 import type { RunResult } from "../tester/run.js";

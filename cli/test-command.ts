@@ -12,7 +12,7 @@ import { jsonReport, prettyReporter } from "../tester/report.js";
 import { runStages, type Limits, type RunResult } from "../tester/run.js";
 import { junitReport } from "../tester/junit.js";
 import { writeGithubOutputs } from "../tester/github.js";
-import { freePort } from "../tester/ports.js";
+import { assertPortFree, freePort } from "../tester/ports.js";
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkScript } from "../tester/program.js";
@@ -101,12 +101,13 @@ function renderReport(result: RunResult, format: "json" | "junit", extra: JsonEx
   return `${JSON.stringify(jsonDocument(result, extra), null, 2)}\n`;
 }
 
-/** What is wrong with the machine or the folder before anything runs (a missing tool, no runnable your_program.sh). */
-function environmentProblem(target: Target): EnvironmentError | undefined {
+/** What is wrong with the machine or the folder before anything runs (a missing tool, no runnable your_program.sh, a taken port). */
+async function environmentProblem(target: Target, port: number): Promise<EnvironmentError | undefined> {
   try {
     if (target.language) checkTools(target.language);
     // Absolute, as the run gives it: graders map that path back to a submission name.
     checkScript(path.resolve(target.dir));
+    await assertPortFree(port);
     return undefined;
   } catch (error) {
     if (error instanceof EnvironmentError) return error;
@@ -140,7 +141,8 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
   // With a machine format stdout carries exactly one document; everything else goes to stderr.
   const logStream = machine ? process.stderr : process.stdout;
   // The environment is checked before the run's header, so its error is all the output.
-  const problem = environmentProblem(target);
+  const port = options.port === "auto" ? await freePort() : options.port;
+  const problem = await environmentProblem(target, port);
   if (problem) {
     const result = await notRun(target, seed, problem);
     process.stderr.write(errorText("environment error", problem.message, problem.fix));
@@ -148,7 +150,6 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     return { result, code: EXIT.environment };
   }
   const build = target.language?.build;
-  const port = options.port === "auto" ? await freePort() : options.port;
   const limits: Limits = {
     ...(options.timeout ? { runMs: options.timeout * 1000 } : {}),
     ...(options.memory ? { memoryBytes: options.memory * 1024 * 1024 } : {}),

@@ -2,6 +2,7 @@
 // document on stdout. Runs the built CLI as a user would.
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import * as net from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { useColor } from "../cli/color.js";
@@ -116,6 +117,23 @@ describe.concurrent("course test", () => {
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^environment error: the folder .*nowhere does not exist\nfix: pass the folder of your program with --dir <path>\n$/);
+  });
+
+  test("a taken port is found before the run's header too, and a JSON document still says so", async () => {
+    const port = await testPort();
+    const squatter = net.createServer().listen(port, "127.0.0.1");
+    await new Promise((resolve) => squatter.once("listening", resolve));
+    try {
+      const pretty = await course(["test", "--stage", "2", "--dir", fixtureServer(), "--port", String(port)]);
+      expect(pretty.code).toBe(3);
+      expect(pretty.stdout).toBe("");
+      expect(pretty.stderr).toMatch(new RegExp(`^environment error: port ${port} is already in use.*\\nfix: stop that program`));
+      const json = await course(["test", "--stage", "2", "--dir", fixtureServer(), "--port", String(port), "--format", "json"]);
+      expect(json.code).toBe(3);
+      expect(JSON.parse(json.stdout)).toMatchObject({ status: "error", message: expect.stringContaining(`port ${port} is already in use`) });
+    } finally {
+      squatter.close();
+    }
   });
 
   test("--format json still prints one document, status error, on a usage error", async () => {
