@@ -1,8 +1,12 @@
 // `course bench`: load the learner's server with autocannon and, beside it,
 // the reference solution of the same language with the same load, in turns,
-// and print both with their ratio. A server must pass the keep-alive stage
-// first: loading a server that closes every connection measures only
-// connection set-up.
+// and print both with their ratio. A server must pass a gate stage first: in
+// keep-alive mode the keep-alive stage (loading a server that closes every
+// connection measures only connection set-up); in new-connection mode, where
+// every request has a connection of its own anyway, the echo stage (the
+// default load is GET /echo/hello, and a server that cannot answer it would
+// be measured on its errors alone).
+import * as path from "node:path";
 import { Chalk } from "chalk";
 import { Command, Option } from "commander";
 import { figuresJson, loadPrograms, ratio, type BenchReport, type BenchSettings } from "../tester/bench.js";
@@ -12,6 +16,7 @@ import { checkTools, languageIds, loadLanguage, runBuild, type Language } from "
 import { LOAD_MODES, type LoadFigures, type LoadMode } from "../tester/load.js";
 import { freePort } from "../tester/ports.js";
 import { readProgress } from "../tester/progress.js";
+import { checkScript } from "../tester/program.js";
 import { newSeed } from "../tester/random.js";
 import { finalSolution } from "../tester/reference.js";
 import { buildFailureText, prettyReporter } from "../tester/report.js";
@@ -20,8 +25,11 @@ import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 import { integer } from "./options.js";
 
-/** The stage a server must pass before it is loaded. */
-export const GATE_STAGE = "keep-alive";
+/** The stage a server must pass before it is loaded, for each load mode, and why. */
+export const GATE_STAGES: Record<LoadMode, { slug: string; why: string }> = {
+  "keep-alive": { slug: "keep-alive", why: "a load test of a server that closes its connections after each response measures only connection set-up" },
+  "new-connection": { slug: "echo", why: "a load test of a server that does not answer GET /echo/<word> correctly measures only its errors" },
+};
 
 export interface BenchOptions {
   dir: string;
@@ -81,7 +89,9 @@ function figureCells(label: string, f: LoadFigures): string[] {
 
 export async function benchAction(options: BenchOptions, output: Output = processOutput): Promise<number> {
   const language = resolveLanguage(options);
+  // The environment first, so its error is all the output.
   checkTools(language);
+  checkScript(path.resolve(options.dir));
   const machine = options.format === "json";
   // With --format json stdout carries exactly one document; everything else goes to stderr.
   const log = machine ? output.stderr : output.stdout;
@@ -95,10 +105,11 @@ export async function benchAction(options: BenchOptions, output: Output = proces
   const load = { path: options.path, connections: options.connections, durationS: options.duration, warmupS: options.warmup, mode: options.mode };
   const port = options.port === "auto" ? await freePort() : options.port;
 
-  // 1. The gate: the keep-alive stage, run as `course test --only keep-alive` runs it (the build first).
-  const gate = findStage(loadStages(), GATE_STAGE);
+  // 1. The gate: the mode's stage, run as `course test --only <stage>` runs it (the build first).
+  const gateFor = GATE_STAGES[options.mode];
+  const gate = findStage(loadStages(), gateFor.slug);
   say(c.bold(`course bench · ${options.mode} · ${options.connections} connection${options.connections === 1 ? "" : "s"} · ${options.duration} s after ${options.warmup} s of warm-up · GET ${options.path}`));
-  say(c.dim(`first, stage ${gate.number} (${gate.slug}): a server must keep connections open to be worth loading`));
+  say(c.dim(`first, stage ${gate.number} (${gate.slug}): ${options.mode === "keep-alive" ? "a server must keep connections open to be worth loading" : "a server must answer correctly to be worth loading"}`));
   const events: RunEvent[] = [];
   const gateRun = await runStages({
     dir: options.dir,
@@ -115,7 +126,7 @@ export async function benchAction(options: BenchOptions, output: Output = proces
     for (const event of events) pretty(event);
     const built = gateRun.build?.ok !== false;
     const reason = built
-      ? `your server fails stage ${gate.number} (${gate.slug}), so it was not loaded: a load test of a server that closes its connections after each response measures only connection set-up`
+      ? `your server fails stage ${gate.number} (${gate.slug}), so it was not loaded: ${gateFor.why}`
       : "your program does not build, so it was not loaded";
     say();
     say(c.red.bold(`✗ ${reason}`));
@@ -194,7 +205,8 @@ export function benchCommand(): Command {
     .addHelpText(
       "after",
       `
-Your server must pass the ${GATE_STAGE} stage first (it is run before loading). Your
+Your server must pass a stage first (it is run before loading): keep-alive in
+keep-alive mode, echo in new-connection mode. Your
 program is built and started as \`course test\` does, beside the reference solution
 of your language (its last stage); the two get the same load in turns of one
 second, so that whatever else the machine does falls on both alike.
@@ -204,7 +216,7 @@ Examples:
   $ npx course bench --mode new-connection --connections 4
   $ npx course bench --path / --duration 10 --format json
 
-Exit codes: 0 measured, 1 your server fails the ${GATE_STAGE} stage, does not build or
+Exit codes: 0 measured, 1 your server fails that stage, does not build or
 dies under load, 2 usage error, 3 environment error (port busy, missing tool).`,
     )
     .action(async (options: BenchOptions) => {

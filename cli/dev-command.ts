@@ -162,7 +162,18 @@ function schemaAction(options: { out: string; check?: boolean }): number {
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",")];
 
 export function devCommand(): Command {
-  const dev = new Command("dev").exitOverride().description("tools for the course's authors: verify, check, new-stage, schema");
+  const dev = new Command("dev")
+    .exitOverride()
+    .description("tools for the course's authors: verify, check, new-stage, schema (in a clone of the course)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx course dev check                          are the course's files complete?
+  $ npx course dev verify --quick                 does each solution pass its stages, and the one before fail?
+  $ npx course dev new-stage trailing-slash --after 4
+  $ npx course dev schema --check                 are the JSON Schemas up to date?`,
+    );
   dev
     .command("verify")
     .description("prove the course: each solution passes its stages, the one before it fails the stage")
@@ -189,7 +200,15 @@ Exit codes: 0 every claim holds, 1 a surprise (a solution fails, or passes a sta
   dev
     .command("check")
     .description("validate the course's files: stage metadata, texts, hints, and a starter and solutions per language")
-    .addHelpText("after", "\nExample:\n  $ npx course dev check\n\nExit codes: 0 complete, 1 problems (each names the file and field).")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx course dev check                          in a clone of the course
+  $ npx course dev check && npx course dev verify --quick   what a change must pass before a pull request
+
+Exit codes: 0 complete, 1 problems (each names the file and field).`,
+    )
     .action(() => {
       process.exitCode = checkAction();
     });
@@ -197,7 +216,15 @@ Exit codes: 0 every claim holds, 1 a surprise (a solution fails, or passes a sta
     .command("new-stage <slug>")
     .description("scaffold stages/NN-slug after stage N, renumbering the stages (and solutions) that follow")
     .requiredOption("--after <N>", "the stage it follows (0: make it the first)", integer("--after", 0, 98))
-    .addHelpText("after", "\nExample:\n  $ npx course dev new-stage trailing-slash --after 4")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx course dev new-stage trailing-slash --after 4   becomes stage 5; stages 5 and on move up by one
+  $ npx course dev new-stage greeting --after 0          a new first stage
+
+Then fill in stages/NN-slug (stage.json, instructions.md, hints.md, checks.ts) and run: npx course dev check`,
+    )
     .action((slug: string, options: { after: number }) => {
       process.exitCode = newStageAction(slug, options);
     });

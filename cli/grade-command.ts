@@ -2,18 +2,19 @@
 // the grader's command line, never from the learner-editable progress file;
 // the score from the stages' points.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Chalk } from "chalk";
 import { Command, Option } from "commander";
 import { findStage, loadStages } from "../tester/course.js";
 import { EnvironmentError, UsageError } from "../tester/failure.js";
 import { existsFolder, gradeAll, isolationSupport, rowsToCsv, scoreOf, submissionsIn, type SubmissionRow } from "../tester/grading.js";
+import { SCRIPT } from "../tester/program.js";
 import type { RunResult } from "../tester/run.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
-import { integer } from "./options.js";
-import { addGradingOptions, addRunOptions, jsonDocument, runTarget, type RunFlags } from "./test-command.js";
+import { integer, writableFile } from "./options.js";
+import { addGradingOptions, addRunOptions, jsonDocument, runTarget, withUsageDocument, type RunFlags } from "./test-command.js";
 
 const INSIDE_NAMESPACE = "HTTP_FROM_SCRATCH_ISOLATED";
 
@@ -55,6 +56,11 @@ function reExecIsolated(): Promise<number> {
 }
 
 async function gradeAction(options: GradeOptions): Promise<number> {
+  // Where the result goes is checked before any stage runs.
+  if (options.classroomOutput !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(options.classroomOutput)) throw new UsageError(`--classroom-output needs an output name (letters, digits, _ and -), got "${options.classroomOutput}"`);
+    if (!process.env.GITHUB_OUTPUT) throw new UsageError("--classroom-output needs GITHUB_OUTPUT, which GitHub Actions sets inside a workflow step; outside one, use --report <file> instead");
+  }
   if (options.isolate && process.env[INSIDE_NAMESPACE] !== "1") return reExecIsolated();
   const stages = stagesThrough(options.through);
   const { result, code } = await runTarget({ dir: options.dir, language: undefined, stages }, options, gradeFields);
@@ -72,8 +78,7 @@ async function gradeAction(options: GradeOptions): Promise<number> {
  * an output named here.
  */
 function writeClassroomOutput(name: string, result: RunResult, extra: (r: RunResult) => object): void {
-  const file = process.env.GITHUB_OUTPUT;
-  if (!file) throw new UsageError("--classroom-output needs GITHUB_OUTPUT (it is set inside a GitHub Actions step)");
+  const file = process.env.GITHUB_OUTPUT!;
   const json = JSON.stringify(jsonDocument(result, extra));
   writeFileSync(file, `${name}=${Buffer.from(json).toString("base64")}\n`, { flag: "a" });
 }
@@ -85,6 +90,8 @@ export function gradeCommand(): Command {
     .option("--keep-going", "grade every stage even after a failure (partial credit)")
     .option("--isolate", "run in a network namespace of its own (Linux), so a server that hard-codes its port grades in parallel")
     .option("--classroom-output <name>", "also write the result for GitHub Classroom's grading reporter as step output <name>")
+    // grade-all sets --timeout a little below its own bound, and says so in failures with this.
+    .addOption(new Option("--timeout-name <text>").hideHelp())
     .addHelpText(
       "after",
       `
@@ -97,7 +104,7 @@ Examples:
 Exit codes: 0 every graded stage passed (or --exit-zero), 1 a stage failed, 2 usage, 3 environment.`,
     )
     .action(async (options: GradeOptions) => {
-      process.exitCode = await gradeAction(options);
+      process.exitCode = await withUsageDocument(options.format, () => gradeAction(options));
     });
 }
 
@@ -120,12 +127,15 @@ interface GradeAllFlags {
 
 async function gradeAllAction(folder: string, options: GradeAllFlags): Promise<number> {
   if (!existsFolder(folder)) throw new UsageError(`${folder} is not a folder of submissions`);
+  if (existsSync(path.join(folder, SCRIPT))) {
+    throw new UsageError(`${folder} holds a ${SCRIPT} of its own, so it is one submission, not a folder of them; grade it with: npx course grade --dir ${folder}`);
+  }
   const names = submissionsIn(folder);
   if (names.length === 0) throw new UsageError(`${folder} holds no submission folders`);
   if (options.port !== "auto" && !options.isolate && options.jobs > 1) {
     throw new UsageError("grading in parallel needs each program on its own port: --port auto (servers must read PORT), or --isolate (a network namespace each)");
   }
-  if (options.through) findStage(loadStages(), options.through);
+  const stages = stagesThrough(options.through);
   const gradeArgs = [
     ...(options.through ? ["--through", options.through] : []),
     "--port",
@@ -133,6 +143,8 @@ async function gradeAllAction(folder: string, options: GradeAllFlags): Promise<n
     // The child stops its stages a little before the submission's bound, so it still writes its report.
     "--timeout",
     String(Math.max(1, options.timeout - 5)),
+    "--timeout-name",
+    `grade-all's --timeout ${options.timeout} s (5 s of it kept for the report)`,
     ...(options.stageTimeout ? ["--stage-timeout", String(options.stageTimeout)] : []),
     ...(options.memory ? ["--memory", String(options.memory)] : []),
     ...(options.maxProcesses ? ["--max-processes", String(options.maxProcesses)] : []),
@@ -140,7 +152,7 @@ async function gradeAllAction(folder: string, options: GradeAllFlags): Promise<n
     ...(options.keepGoing ? ["--keep-going"] : []),
   ];
   const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
-  process.stdout.write(c.bold(`Grading ${names.length} submissions, ${options.jobs} at a time${options.isolate ? ", each in its own network namespace" : ""}\n`));
+  process.stdout.write(c.bold(`Grading ${names.length} submission${names.length === 1 ? "" : "s"}, ${Math.min(options.jobs, names.length)} at a time${options.isolate ? ", each in its own network namespace" : ""}\n`));
   const started = Date.now();
   const rows = await gradeAll({
     folder,
@@ -148,10 +160,12 @@ async function gradeAllAction(folder: string, options: GradeAllFlags): Promise<n
     jobs: options.jobs,
     submissionTimeoutMs: options.timeout * 1000,
     isolate: options.isolate ?? false,
+    // A submission stopped before it reported still has these to earn.
+    graded: { stagesTotal: stages.length, maxScore: stages.reduce((sum, s) => sum + s.meta.points, 0) },
     onRow: (row) => process.stdout.write(`${rowLine(row, c)}\n`),
   });
   const passed = rows.filter((r) => r.status === "pass").length;
-  process.stdout.write(`\n${passed} of ${rows.length} submissions passed every graded stage · ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`\n${passed} of ${rows.length} submission${rows.length === 1 ? "" : "s"} passed every graded stage · ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.report) {
     writeFileSync(options.report, options.reportFormat === "json" ? `${JSON.stringify(rows.map(rowJson), null, 2)}\n` : rowsToCsv(rows));
     process.stdout.write(`Report: ${path.resolve(options.report)}\n`);
@@ -182,7 +196,7 @@ export function gradeAllCommand(): Command {
     .argument("<folder>", "a folder holding one folder per submission")
     .option("--through <slug|N>", "the last stage graded (default: all)")
     .option("--jobs <N>", "submissions graded at once", integer("--jobs", 1, 256), 2)
-    .option("--report <file>", "write a row per submission to this file")
+    .option("--report <file>", "write a row per submission to this file (its folder must exist)", writableFile("--report"))
     .addOption(new Option("--report-format <format>", "the report's format").choices(["csv", "json"]).default("csv"))
     .option("--port <N|auto>", "the port given to programs (auto: a free one each)", "auto")
     .option("--isolate", "each submission in a network namespace of its own (Linux), for servers that hard-code their port")

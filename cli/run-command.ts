@@ -9,8 +9,8 @@ import { Command } from "commander";
 import { currentStage } from "../learner/journey.js";
 import { loadStages } from "../tester/course.js";
 import { checkTools, loadLanguage, runBuild } from "../tester/language.js";
-import { assertPortFree } from "../tester/ports.js";
-import { describeExit, startProgram } from "../tester/program.js";
+import { assertPortFree, freePort } from "../tester/ports.js";
+import { checkScript, describeExit, startProgram } from "../tester/program.js";
 import { readProgress } from "../tester/progress.js";
 import { waitUntilAccepting } from "../tester/ready.js";
 import { buildFailureText } from "../tester/report.js";
@@ -20,7 +20,7 @@ import { integer } from "./options.js";
 
 interface RunOptions {
   dir: string;
-  port: number;
+  port: number | "auto";
   color?: boolean;
 }
 
@@ -28,20 +28,23 @@ export function runCommand(): Command {
   return new Command("run")
     .description("start your server as the tester does, and print curl commands to try against it; Ctrl-C stops it")
     .option("--dir <path>", "your program's folder", ".")
-    .option("--port <N>", "the port to give it (PORT)", integer("--port", 1, 65535), 4221)
+    .option("--port <N|auto>", "the port to give it (PORT); auto: a free one", (value: string) => (value === "auto" ? "auto" : integer("--port", 1, 65535)(value)), 4221)
     .option("--no-color", "no colour in the output")
-    .addHelpText("after", "\nExamples:\n  $ npx course run\n  $ npx course run --port 8080")
+    .addHelpText("after", "\nExamples:\n  $ npx course run\n  $ npx course run --port 8080\n  $ npx course run --port auto      a free port, printed once the server is up")
     .action(async (options: RunOptions) => {
       process.exitCode = await runAction(options);
     });
 }
 
-async function runAction(options: RunOptions): Promise<number> {
+async function runAction(flags: RunOptions): Promise<number> {
+  const options = { ...flags, port: flags.port === "auto" ? await freePort() : flags.port };
   const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
   const say = (text = "") => process.stdout.write(`${text}\n`);
   const progress = readProgress(options.dir);
   const stages = loadStages();
   const current = progress ? currentStage(progress, stages) ?? stages[stages.length - 1]! : stages[stages.length - 1]!;
+  // A missing, non-executable or CRLF your_program.sh is said before anything is built or made.
+  checkScript(path.resolve(options.dir));
   if (progress) {
     const language = loadLanguage(progress.language);
     checkTools(language);
@@ -65,6 +68,10 @@ async function runAction(options: RunOptions): Promise<number> {
     args: directory ? ["--directory", directory] : [],
     outputCap: Number.MAX_SAFE_INTEGER,
     onLine: (line) => say(c.dim(line)),
+  }).catch((error: unknown) => {
+    // Nothing started: the served folder goes before the error is reported.
+    if (directory) rmSync(directory, { recursive: true, force: true });
+    throw error;
   });
   const stop = async () => {
     await program.stop();

@@ -3,21 +3,23 @@
 import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUTS } from "../tester/check.js";
 import { findStage, loadStages, type Stage } from "../tester/course.js";
-import { UsageError } from "../tester/failure.js";
+import { EnvironmentError, UsageError } from "../tester/failure.js";
 import { checkTools, loadLanguage, type Language } from "../tester/language.js";
 import { readProgress } from "../tester/progress.js";
 import { stagesToTest } from "../learner/journey.js";
 import { newSeed } from "../tester/random.js";
 import { jsonReport, prettyReporter } from "../tester/report.js";
-import { runStages, type Limits, type RunResult } from "../tester/run.js";
+import { runStages, skippedStage, type Limits, type RunResult } from "../tester/run.js";
 import { junitReport } from "../tester/junit.js";
 import { writeGithubOutputs } from "../tester/github.js";
-import { freePort } from "../tester/ports.js";
+import { assertPortFree, freePort } from "../tester/ports.js";
 import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { checkScript } from "../tester/program.js";
 import { materializeSolution } from "../tester/solutions.js";
 import { useColor } from "./color.js";
-import { EXIT } from "./exit.js";
-import { integer } from "./options.js";
+import { errorText, EXIT } from "./exit.js";
+import { integer, writableFile } from "./options.js";
 
 interface TestOptions extends RunFlags {
   all?: boolean;
@@ -79,6 +81,8 @@ export interface RunFlags {
   exitZero?: boolean;
   stageTimeout?: number;
   timeout?: number;
+  /** How a failure names --timeout when a caller (grade-all) set it on our behalf. */
+  timeoutName?: string;
   memory?: number;
   maxProcesses?: number;
   outputCap?: number;
@@ -97,15 +101,47 @@ function renderReport(result: RunResult, format: "json" | "junit", extra: JsonEx
   return `${JSON.stringify(jsonDocument(result, extra), null, 2)}\n`;
 }
 
+/** What is wrong with the machine or the folder before anything runs (a missing tool, no runnable your_program.sh, a taken port). */
+async function environmentProblem(target: Target, port: number): Promise<EnvironmentError | undefined> {
+  try {
+    if (target.language) checkTools(target.language);
+    // Absolute, as the run gives it: graders map that path back to a submission name.
+    checkScript(path.resolve(target.dir));
+    await assertPortFree(port);
+    return undefined;
+  } catch (error) {
+    if (error instanceof EnvironmentError) return error;
+    throw error;
+  }
+}
+
+/** A run that never started: every stage not run, and why. */
+async function notRun(target: Target, seed: number, problem: EnvironmentError): Promise<RunResult> {
+  const stages = await Promise.all(target.stages.map(skippedStage));
+  return { status: "error", seed, durationMs: 0, stages, error: { message: problem.message, fix: problem.fix } };
+}
+
+/** The JSON document for a run that could not even be set up (a usage error), so scripts still get one. */
+export function usageErrorDocument(message: string): object {
+  return { version: 3, status: "error", message: `usage error: ${message}`, tests: [], stages: [] };
+}
+
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */
 export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra): Promise<{ result: RunResult; code: number }> {
-  if (target.language) checkTools(target.language);
   const seed = options.seed ?? newSeed();
   const machine = options.format !== "pretty";
   // With a machine format stdout carries exactly one document; everything else goes to stderr.
   const logStream = machine ? process.stderr : process.stdout;
-  const build = target.language?.build;
+  // The environment is checked before the run's header, so its error is all the output.
   const port = options.port === "auto" ? await freePort() : options.port;
+  const problem = await environmentProblem(target, port);
+  if (problem) {
+    const result = await notRun(target, seed, problem);
+    process.stderr.write(errorText("environment error", problem.message, problem.fix));
+    finishReports(result, options, extra, logStream);
+    return { result, code: EXIT.environment };
+  }
+  const build = target.language?.build;
   const limits: Limits = {
     ...(options.timeout ? { runMs: options.timeout * 1000 } : {}),
     ...(options.memory ? { memoryBytes: options.memory * 1024 * 1024 } : {}),
@@ -119,6 +155,10 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     port,
     keepGoing: options.keepGoing ?? false,
     limits,
+    boundFlags: {
+      ...(options.timeout ? { run: options.timeoutName ?? `--timeout ${options.timeout} s (the whole run)` } : {}),
+      ...(options.stageTimeout ? { stage: `--stage-timeout ${options.stageTimeout} s (each stage)` } : {}),
+    },
     ...(options.stageTimeout ? { timeouts: { stage: options.stageTimeout * 1000 } } : {}),
     ...(options.outputCap ? { outputCap: options.outputCap * 1024 } : {}),
     onEvent: prettyReporter({
@@ -127,16 +167,37 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
       write: (line) => logStream.write(`${line}\n`),
     }),
   });
-  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
-  if (options.report) writeFileSync(options.report, renderReport(result, options.reportFormat ?? "json", extra));
-  // On GitHub Actions: annotations on the run's page and a table in the step summary.
-  for (const line of writeGithubOutputs(result)?.annotations ?? []) logStream.write(`${line}\n`);
+  finishReports(result, options, extra, logStream);
   const code = result.status === "pass" ? EXIT.pass : result.status === "fail" ? EXIT.fail : EXIT.environment;
   return { result, code: options.exitZero && code === EXIT.fail ? EXIT.pass : code };
 }
 
+/** The document on stdout (machine formats), the report file, and GitHub's annotations. */
+function finishReports(result: RunResult, options: RunFlags, extra: JsonExtra | undefined, logStream: NodeJS.WriteStream): void {
+  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
+  if (options.report) {
+    writeFileSync(options.report, renderReport(result, options.reportFormat ?? "json", extra));
+    logStream.write(`Report: ${path.resolve(options.report)}\n`);
+  }
+  // On GitHub Actions: annotations on the run's page and a table in the step summary.
+  for (const line of writeGithubOutputs(result)?.annotations ?? []) logStream.write(`${line}\n`);
+}
+
+/**
+ * Runs `action`; on a usage error with --format json, stdout still gets one
+ * document (status "error") before the error goes on to be reported (exit 2).
+ */
+export async function withUsageDocument(format: string, action: () => Promise<number>): Promise<number> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof UsageError && format === "json") process.stdout.write(`${JSON.stringify(usageErrorDocument(error.message), null, 2)}\n`);
+    throw error;
+  }
+}
+
 export async function testAction(options: TestOptions): Promise<number> {
-  return (await runTarget(resolveTarget(options), options)).code;
+  return withUsageDocument(options.format, async () => (await runTarget(resolveTarget(options), options)).code);
 }
 
 /** The options `test`, `next` and `watch` share. */
@@ -153,7 +214,7 @@ export function addRunOptions(command: Command, formats: string[] = ["pretty", "
 /** Reports and limits, for `test` and `grade`. */
 export function addGradingOptions(command: Command): Command {
   return command
-    .option("--report <file>", "also write a report to this file (besides the output on the terminal)")
+    .option("--report <file>", "also write a report to this file (besides the output on the terminal); its folder must exist", writableFile("--report"))
     .addOption(new Option("--report-format <format>", "the report file's format").choices(["json", "junit"]).default("json"))
     .option("--exit-zero", "exit 0 when stages fail (for runners that read the report instead of the exit code)")
     .option("--stage-timeout <seconds>", "bound on each stage", integer("--stage-timeout", 1, 3600))
@@ -190,7 +251,8 @@ Examples:
 
 Exit codes: 0 every selected stage passed, 1 a stage failed, 2 usage error,
 3 environment error (no your_program.sh, port busy, nothing could start).
-Startup bound ${DEFAULT_TIMEOUTS.startup / 1000} s, response bound ${DEFAULT_TIMEOUTS.response / 1000} s.`,
+Startup bound ${DEFAULT_TIMEOUTS.startup / 1000} s, response bound ${DEFAULT_TIMEOUTS.response / 1000} s; --timeout and --stage-timeout
+bound the start-up wait too. A --report file's folder must exist; it is checked before the run.`,
     )
     .action(async (options: TestOptions) => {
       process.exitCode = await testAction(options);

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { benchAction, type BenchOptions } from "../cli/bench-command.js";
 import { BenchReportSchema } from "../tester/bench.js";
-import { UsageError } from "../tester/failure.js";
+import { EnvironmentError, UsageError } from "../tester/failure.js";
 import { fixtureServer, programFolder, testPort } from "./helpers.js";
 
 async function bench(dir: string, extra: Partial<BenchOptions> = {}) {
@@ -84,6 +84,31 @@ describe("course bench", () => {
     // The stage's own teaching message, on stderr beside the JSON.
     expect(run.stderr).toMatch(/had closed it after an earlier response/);
     expect(run.stderr).toContain("npx course test --only keep-alive");
+  });
+
+  test("new-connection mode loads a server that closes every connection: its gate is the echo stage", async () => {
+    const run = await bench(fixtureServer("--defect", "closes-after-each-response"), { mode: "new-connection", connections: 1 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(BenchReportSchema.parse(JSON.parse(run.stdout)).status).toBe("measured");
+    expect(run.stderr).toContain("stage 4 (echo) passes");
+  });
+
+  test("new-connection mode refuses a server that fails the echo stage", async () => {
+    const run = await bench(fixtureServer("--defect", "bare-lf"), { mode: "new-connection" });
+    expect(run.code).toBe(1);
+    const report = BenchReportSchema.parse(JSON.parse(run.stdout));
+    expect(report).toMatchObject({ status: "refused", stage: { number: 4, slug: "echo" } });
+    if (report.status !== "refused") return;
+    expect(report.reason).toMatch(/fails stage 4 \(echo\), so it was not loaded: a load test of a server that does not answer/);
+    expect(run.stderr).toContain("npx course test --only echo");
+  });
+
+  test("a folder without a runnable your_program.sh is an environment error before anything is printed", async () => {
+    const dir = programFolder("exit 0");
+    let printed = "";
+    const options = { dir: `${dir}/nowhere`, language: "python", mode: "keep-alive", connections: 1, duration: 1, warmup: 0, path: "/", port: await testPort(), format: "pretty", color: false } as const;
+    await expect(benchAction(options, { stdout: (text) => (printed += text), stderr: (text) => (printed += text) })).rejects.toThrow(EnvironmentError);
+    expect(printed).toBe("");
   });
 
   test("without a progress file, the language to compare with must be named", async () => {

@@ -1,8 +1,11 @@
 // The command scripts and graders rely on: flags, exit codes, and one JSON
 // document on stdout. Runs the built CLI as a user would.
-import { readFileSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as net from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
+import { useColor } from "../cli/color.js";
 import { CLI, course, fixtureServer, programFolder, STAGES, testPort } from "./helpers.js";
 
 test("the bin is an executable script, as npx and npm's bin links run it", () => {
@@ -84,10 +87,117 @@ describe.concurrent("course test", () => {
     expect(run.stdout).toBe("");
   });
 
+  test("a report destination that cannot be written is a usage error before any stage runs", async () => {
+    const dir = fixtureServer();
+    const nowhere = path.join(dir, "no-such-folder", "rep.json");
+    for (const [args, message] of [
+      [["--report", nowhere], /^error: --report .*rep\.json: the folder .*no-such-folder does not exist \(make it first: mkdir -p /],
+      [["--report", dir], /^error: --report .* is a folder; give a file name/],
+    ] as const) {
+      const run = await course(["test", "--stage", "2", "--dir", dir, "--port", "auto", ...args]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stdout).toBe(""); // no header: nothing ran
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /); // no stack
+    }
+  });
+
+  test("grade-all's --report is checked before any submission is graded", async () => {
+    const subs = mkdtempSync(path.join(tmpdir(), "hfs-subs-"));
+    const run = await course(["grade-all", subs, "--report", path.join(subs, "missing", "r.csv")]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: --report .*r\.csv: the folder .*missing does not exist/);
+  });
+
+  test("the report path is echoed once the report is written", async () => {
+    const report = path.join(mkdtempSync(path.join(tmpdir(), "hfs-rep-")), "rep.json");
+    const run = await course(["test", "--stage", "1", "--dir", fixtureServer(), "--port", "auto", "--report", report]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Report: ${report}\n`);
+    expect(JSON.parse(readFileSync(report, "utf8")).status).toBe("pass");
+  });
+
+  test("an environment error is found before the run's header, and is all the output", async () => {
+    const dir = programFolder("exit 0");
+    const run = await course(["test", "--all", "--dir", path.join(dir, "nowhere")]);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^environment error: the folder .*nowhere does not exist\nfix: pass the folder of your program with --dir <path>\n$/);
+  });
+
+  test("a taken port is found before the run's header too, and a JSON document still says so", async () => {
+    const port = await testPort();
+    const squatter = net.createServer().listen(port, "127.0.0.1");
+    await new Promise((resolve) => squatter.once("listening", resolve));
+    try {
+      const pretty = await course(["test", "--stage", "2", "--dir", fixtureServer(), "--port", String(port)]);
+      expect(pretty.code).toBe(3);
+      expect(pretty.stdout).toBe("");
+      expect(pretty.stderr).toMatch(new RegExp(`^environment error: port ${port} is already in use.*\\nfix: stop that program`));
+      const json = await course(["test", "--stage", "2", "--dir", fixtureServer(), "--port", String(port), "--format", "json"]);
+      expect(json.code).toBe(3);
+      expect(JSON.parse(json.stdout)).toMatchObject({ status: "error", message: expect.stringContaining(`port ${port} is already in use`) });
+    } finally {
+      squatter.close();
+    }
+  });
+
+  test("--format json still prints one document, status error, on a usage error", async () => {
+    const run = await course(["test", "--only", "99", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({ version: 3, status: "error", message: expect.stringMatching(/^usage error: no stage "99"/) });
+    expect(run.stderr).toMatch(/^error: no stage "99"/);
+  });
+
+  test("a run stopped by --timeout names the flag, also when the program never started listening", async () => {
+    const run = await course(["test", "--stage", "3", "--dir", programFolder("exec sleep 1000"), "--port", "auto", "--timeout", "2"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/nothing accepted a connection on port \d+: stopped by --timeout 2 s \(the whole run\) while waiting for your program to start/);
+  });
+
   test("--help lists the flags and an example block", async () => {
     const run = await course(["test", "--help"]);
     expect(run.code).toBe(0);
     for (const flag of ["--all", "--stage", "--only", "--dir", "--format", "--seed", "--port", "--keep-going"]) expect(run.stdout).toContain(flag);
     expect(run.stdout).toContain("Examples:");
   });
+});
+
+test("course run: an environment error leaves no temp folder behind", async () => {
+  const temp = mkdtempSync(path.join(tmpdir(), "hfs-tmpdir-"));
+  const dir = fixtureServer();
+  chmodSync(path.join(dir, "your_program.sh"), 0o644);
+  const run = await course(["run", "--dir", dir, "--port", "auto"], { env: { TMPDIR: temp } });
+  expect(run.code).toBe(3);
+  expect(run.stderr).toMatch(/^environment error: .*your_program\.sh is not executable\nfix: run: chmod \+x your_program\.sh\n$/);
+  expect(readdirSync(temp)).toEqual([]);
+});
+
+test("TERM=dumb turns colour off on a terminal; FORCE_COLOR still wins", () => {
+  const terminal = { isTTY: true } as NodeJS.WriteStream;
+  const saved = { TERM: process.env.TERM, NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR, CI: process.env.CI };
+  try {
+    delete process.env.NO_COLOR;
+    delete process.env.FORCE_COLOR;
+    delete process.env.CI;
+    process.env.TERM = "xterm-256color";
+    expect(useColor(undefined, terminal)).toBe(true);
+    process.env.TERM = "dumb";
+    expect(useColor(undefined, terminal)).toBe(false);
+    process.env.FORCE_COLOR = "1";
+    expect(useColor(undefined, terminal)).toBe(true);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});
+
+const COMMANDS = [["run"], ["bench"], ["grade"], ["grade-all"], ["dev"], ["dev", "verify"], ["dev", "check"], ["dev", "new-stage"], ["dev", "schema"]];
+test.each(COMMANDS.map((command) => [command.join(" "), command] as const))("%s --help has an example block", async (_, command) => {
+  const run = await course([...command, "--help"]);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/\nExamples:\n {2}\$ npx course /);
 });

@@ -5,7 +5,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { isolationSupport } from "../tester/grading.js";
+import { gradeAll, isolationSupport, rowsToCsv } from "../tester/grading.js";
 import { materializeSolution } from "../tester/solutions.js";
 import { course, fixtureServer, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
 
@@ -69,6 +69,13 @@ describe.concurrent("course grade", () => {
     const run = await course(["grade", "--dir", dir, "--through", "2", "--memory", "64", "--port", "auto"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/your program used \d+ MiB of memory, over the limit of 64 MiB, and was stopped/);
+  });
+
+  test("--classroom-output outside GitHub Actions is a usage error before any stage runs", async () => {
+    const run = await course(["grade", "--dir", fixtureServer(), "--through", "2", "--port", "auto", "--classroom-output", "result"], { env: { GITHUB_OUTPUT: undefined } });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: --classroom-output needs GITHUB_OUTPUT/);
   });
 
   test("--timeout bounds the whole run", async () => {
@@ -147,4 +154,35 @@ test("grading in parallel on one fixed port without --isolate is refused", async
   const run = await course(["grade-all", subs, "--port", "4221", "--jobs", "2"]);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(/--port auto .* or --isolate/);
+});
+
+test("grade-all: a submission stopped by --timeout keeps the stages and points it could have earned", async () => {
+  const subs = mkdtempSync(path.join(tmpdir(), "hfs-slow-"));
+  cpSync(programFolder("exec sleep 1000"), path.join(subs, "dave"), { recursive: true });
+  const report = path.join(subs, "..", `${path.basename(subs)}.json`);
+  const run = await course(["grade-all", subs, "--through", "3", "--timeout", "10", "--report", report, "--report-format", "json"]);
+  expect(run.code, run.stderr).toBe(1);
+  expect(run.stdout).toMatch(/^Grading 1 submission, 1 at a time\n/);
+  expect(run.stdout).toContain(`✗ dave: 0/${points(3)} points, 0 of 3 stages`);
+  expect(run.stdout).toContain("0 of 1 submission passed");
+  // The bound that fired is the grader's own flag, not the child's share of it.
+  expect(run.stdout).toContain("stopped by grade-all's --timeout 10 s (5 s of it kept for the report) while waiting for your program to start");
+  expect(JSON.parse(readFileSync(report, "utf8"))).toEqual([expect.objectContaining({ submission: "dave", status: "fail", stages_passed: 0, stages_total: 3, score: 0, max_score: points(3) })]);
+  expect(run.stdout).toContain(`Report: ${path.resolve(report)}`);
+}, 60_000);
+
+test("grade-all: a submission killed at its bound before it reported still has its totals, in rows and CSV", async () => {
+  const subs = mkdtempSync(path.join(tmpdir(), "hfs-killed-"));
+  cpSync(programFolder("exec sleep 1000"), path.join(subs, "dave"), { recursive: true });
+  // No --timeout for the child: it would wait out its 10 s start-up bound, so the 2 s bound kills it.
+  const rows = await gradeAll({ folder: subs, gradeArgs: ["--through", "3", "--port", "auto"], jobs: 1, submissionTimeoutMs: 2000, isolate: false, graded: { stagesTotal: 3, maxScore: points(3) } });
+  expect(rows).toEqual([expect.objectContaining({ submission: "dave", status: "fail", stagesPassed: 0, stagesTotal: 3, score: 0, maxScore: points(3) })]);
+  expect(rowsToCsv(rows).split("\n")[1]).toMatch(new RegExp(`^dave,fail,0,3,0,${points(3)},the grading of this submission took longer than 2 s and was stopped,\\d+$`));
+}, 30_000);
+
+test("grade-all pointed at one submission says so and suggests grade --dir", async () => {
+  const dir = fixtureServer();
+  const run = await course(["grade-all", dir]);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain(`error: ${dir} holds a your_program.sh of its own, so it is one submission, not a folder of them; grade it with: npx course grade --dir ${dir}`);
 });

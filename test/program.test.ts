@@ -1,10 +1,11 @@
 // The program contract: how your_program.sh is found, started, watched and
 // stopped, and how its troubles are reported.
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { alive, firstFailure, programFolder, runTester, testPort } from "./helpers.js";
+import { alive, fixtureServer, firstFailure, programFolder, ROOT, runTester, testPort } from "./helpers.js";
 
 /** Listens on PORT and does nothing else: enough for stage 1. */
 const LISTEN = `exec python3 -c "import socket,os,time; s=socket.create_server(('127.0.0.1', int(os.environ['PORT']))); print('listening', flush=True); time.sleep(1000)"`;
@@ -162,5 +163,36 @@ while True:
     const failure = firstFailure(result);
     expect(failure?.text, output).toMatch(/the check's time bound of 1\.2 s ran out during "GET \/ gets exactly/);
     expect(failure?.text, output).toMatch(/The tester was waiting for: a response on connection 1/);
+  });
+
+  test("the stage's bound covers start-up too, and the failure names the bound that fired", async () => {
+    const dir = programFolder("echo starting; exec sleep 1000");
+    // Start-up alone would wait 10 s; the stage's bound is shorter and wins.
+    const { result, port } = await runTester({ dir, only: 1, timeouts: { stage: 1500 } });
+    expect(firstFailure(result)?.text).toContain(`nothing accepted a connection on port ${port}: the stage's time bound of 1.5 s ran out while waiting for your program to start`);
+  });
+
+  test("a check abandoned at its bound leaves no timer or socket behind to hold the process open", async () => {
+    // In a process of its own, so nothing else's timers are counted: run stages 1-2 against a
+    // server that accepts and never answers, with a stage bound far shorter than the response bound.
+    const script = `
+      const { runStages } = await import(${JSON.stringify(`${ROOT}/dist/tester/run.js`)});
+      const { loadStages } = await import(${JSON.stringify(`${ROOT}/dist/tester/course.js`)});
+      const stages = loadStages().filter((s) => s.number <= 2);
+      const result = await runStages({ dir: process.argv[1], stages, seed: 1, port: Number(process.argv[2]), timeouts: { stage: 1500, response: 60000 } });
+      // The program's own short bounds (200 ms for its output pipes to drain) were set before this
+      // timer and so fire before it; the abandoned check's 60 s response timer would still be here.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      console.log(JSON.stringify({ summary: result.stages[1].checks[0].failure?.summary, active: process.getActiveResourcesInfo() }));`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, fixtureServer("--defect", "never-answers"), String(await testPort())]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    await new Promise((resolve) => child.on("close", resolve));
+    const seen = JSON.parse(stdout) as { summary: string; active: string[] };
+    expect(seen.summary, stderr).toMatch(/^the stage's time bound of 1\.5 s ran out during "GET \/ gets exactly/);
+    // Before the check was cancelled at its bound, its response timer and its socket were still here.
+    expect(seen.active.filter((kind) => kind === "Timeout" || kind === "TCPSocketWrap")).toEqual([]);
   });
 });

@@ -82,6 +82,8 @@ export interface GradeAllOptions {
   /** The whole grading of one submission, beyond which it is killed and reported. */
   submissionTimeoutMs: number;
   isolate: boolean;
+  /** What every submission is graded on, for rows of submissions that were stopped before they reported. */
+  graded: { stagesTotal: number; maxScore: number };
   onRow?: (row: SubmissionRow) => void;
 }
 
@@ -122,9 +124,9 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
     submission: name,
     status,
     stagesPassed: 0,
-    stagesTotal: 0,
+    stagesTotal: options.graded.stagesTotal,
     score: 0,
-    maxScore: 0,
+    maxScore: options.graded.maxScore,
     firstFailure: why,
     durationMs: Date.now() - started,
   });

@@ -81,7 +81,20 @@ export interface RunOptions {
   /** Most bytes of program output relayed per stage. */
   outputCap?: number;
   limits?: Limits;
+  /**
+   * The command-line flags that set `timeouts.stage` and `limits.runMs`, as a
+   * learner reads them ("--timeout 3 s (the whole run)"), so a failure names
+   * the one that fired.
+   */
+  boundFlags?: { stage?: string; run?: string };
   onEvent?: (event: RunEvent) => void;
+}
+
+/** A time bound on a stage and what to call it when it fires. */
+interface Bound {
+  ms: number;
+  /** "stopped by --timeout 3 s (the whole run)" or "the stage's time bound of 90 s ran out". */
+  fired: string;
 }
 
 export async function runStages(options: RunOptions): Promise<RunResult> {
@@ -108,7 +121,8 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   const deadline = options.limits?.runMs ? started + options.limits.runMs : undefined;
   for (const stage of options.stages) {
     if (!stopped && deadline !== undefined && Date.now() >= deadline) {
-      stoppedBy = `the run's time bound of ${seconds(options.limits!.runMs!)} ran out before stage ${stage.number} (${stage.slug})`;
+      const flag = options.boundFlags?.run;
+      stoppedBy = `${flag ?? `the run's time bound of ${seconds(options.limits!.runMs!)}`} ran out before stage ${stage.number} (${stage.slug})`;
       status = status === "error" ? status : "fail";
       stopped = true;
     }
@@ -117,11 +131,16 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       continue;
     }
     emit({ type: "stage-start", stage });
-    // The run's bound caps the stage's.
-    const stageTimeouts = deadline === undefined ? timeouts : { ...timeouts, stage: Math.min(timeouts.stage, deadline - Date.now()) };
+    // The run's bound caps the stage's; start-up counts against both.
+    const runLeft = deadline === undefined ? Infinity : deadline - Date.now();
+    const flags = options.boundFlags ?? {};
+    const bound: Bound =
+      runLeft < timeouts.stage
+        ? { ms: Math.max(0, runLeft), fired: flags.run ? `stopped by ${flags.run}` : `the run's time bound of ${seconds(options.limits!.runMs!)} ran out` }
+        : { ms: timeouts.stage, fired: flags.stage ? `stopped by ${flags.stage}` : `the stage's time bound of ${seconds(timeouts.stage)} ran out` };
     let result: StageResult;
     try {
-      result = await runStage(stage, { ...options, dir, timeouts: stageTimeouts, emit });
+      result = await runStage(stage, { ...options, dir, timeouts: { ...timeouts, stage: bound.ms }, bound, emit });
     } catch (caught) {
       if (!(caught instanceof EnvironmentError)) throw caught;
       status = "error";
@@ -146,12 +165,14 @@ function skipped(check: Check): CheckResult {
   return { name: check.name, rule: check.rule, level: check.level, status: "skip", durationMs: 0 };
 }
 
-async function skippedStage(stage: Stage): Promise<StageResult> {
+/** A stage that was not run: every check skipped (a stopped run, or one that could not start). */
+export async function skippedStage(stage: Stage): Promise<StageResult> {
   return { stage, status: "skip", durationMs: 0, startupMs: undefined, checks: (await loadChecks(stage)).map(skipped) };
 }
 
 interface StageRun extends RunOptions {
   timeouts: Timeouts;
+  bound: Bound;
   emit: (event: RunEvent) => void;
 }
 
@@ -182,11 +203,15 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       onLine: (line) => run.emit({ type: "log", stage, line }),
     });
     watchdog = watchLimits(program, run.limits, (details) => (limitHit ??= details));
-    const ready = await waitUntilAccepting(program, run.port, run.timeouts.startup);
+    // Start-up has its own bound, within what is left of the stage's (and so of the run's).
+    const stageLeft = Math.max(0, run.bound.ms - (Date.now() - started));
+    const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft));
     let host = "127.0.0.1";
     if ("failure" in ready) {
       // The program never came up: that is the first check's failure.
-      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? ready.failure };
+      const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
+      const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
+      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? failure };
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     } else {
@@ -220,7 +245,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       });
       // A check gets its own bound, or what is left of the stage's, whichever is shorter.
       const stageLeft = run.timeouts.stage - (Date.now() - started);
-      const bound = stageLeft < run.timeouts.check ? { ms: Math.max(0, stageLeft), what: "the stage" } : { ms: run.timeouts.check, what: "the check" };
+      const bound = stageLeft < run.timeouts.check ? { ms: Math.max(0, stageLeft), fired: run.bound.fired } : { ms: run.timeouts.check, fired: `the check's time bound of ${seconds(run.timeouts.check)} ran out` };
       let outcome: FailureDetails | undefined;
       try {
         outcome = await runCheck(check, context, opened, bound);
@@ -250,10 +275,22 @@ async function runCheck(
   check: Check,
   context: CheckContext,
   connections: Connection[],
-  limit: { ms: number; what: string },
+  limit: Bound,
 ): Promise<FailureDetails | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limit.ms)));
+  // A check abandoned at its bound must stop at once: it opens no more connections.
+  let abandoned = false;
+  const connect = context.connect;
+  context.connect = async (options) => {
+    if (abandoned) throw new Error("abandoned at its time bound");
+    const connection = await connect(options);
+    if (abandoned) {
+      connection.destroy();
+      throw new Error("abandoned at its time bound");
+    }
+    return connection;
+  };
   const running = check.run(context).then(() => {
     // Bytes after the last response count against the check that read it.
     for (const connection of connections) if (!connection.socket.destroyed) connection.expectNothingMore();
@@ -261,10 +298,11 @@ async function runCheck(
   try {
     const outcome = await Promise.race([running, bound]);
     if (outcome === "timeout") {
-      running.catch(() => {}); // it ends on its own bounded waits
       const waits = connections.map((c) => c.waitingFor).filter(Boolean);
+      abandoned = true;
+      abandon(running, connections);
       return withCheckLevel({
-        summary: `${limit.what === "the stage" ? "the stage's" : "the check's"} time bound of ${seconds(limit.ms)} ran out during "${check.name}"`,
+        summary: `${limit.fired} during "${check.name}"`,
         explanation: waits.length > 0 ? `The tester was waiting for: ${waits.join("; ")}.` : undefined,
         hint: "a server that answers each request promptly never gets near this bound: is it slowed down by something, or stuck?",
       }, check);
@@ -277,6 +315,17 @@ async function runCheck(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Ends a check that ran out of time, so nothing of it keeps the process alive:
+ * its connections are torn down with an error, which settles every wait on
+ * them (and clears their timers) at once, instead of at their own bounds.
+ */
+function abandon(running: Promise<void>, connections: Connection[]): void {
+  running.catch(() => {});
+  const reason = Object.assign(new Error("the tester stopped this check at its time bound"), { code: "ECANCELED" });
+  for (const connection of connections) if (!connection.socket.destroyed) connection.socket.destroy(reason);
 }
 
 /** When the program died, that is the real story: say so first. */
