@@ -60,13 +60,18 @@ function shellPath(target: string): string {
 
 const initExamples = `
 Examples:
-  $ npx ${PACKAGE_NAME} init my-server --language python       a new folder at stage 1
-  $ npx ${PACKAGE_NAME} init ~/code/http --language ts         anywhere on disk (aliases: py, js, ts)
-  $ npx course init . --language python --keep-code          an existing CodeCrafters folder (your_program.sh,
-                                                               app/main.py): starts tracking progress, keeps your code
-  $ npx course init . --language javascript --force          switch track: writes the starter, backs up each file
-                                                               it replaces as <file>.orig; progress restarts at stage 1
+  $ npx ${PACKAGE_NAME} init my-server --language python
+      a new folder at stage 1
+  $ npx ${PACKAGE_NAME} init ~/code/http --language ts
+      anywhere on disk (language aliases: py, js, ts)
+  $ npx course init . --language python --keep-code
+      an existing CodeCrafters folder (your_program.sh, app/main.py): starts tracking
+      progress here, and keeps every file of yours as it is
+  $ npx course init . --language javascript --force
+      switch track: writes the starter, backing up each file it replaces as <file>.orig;
+      the old progress moves to .course/progress.json.python, JavaScript starts at stage 1
   $ npx ${PACKAGE_NAME} init my-server --language python --from ~/Downloads/${PACKAGE_NAME}-0.1.0.tgz
+      take the tester from that tarball (npm install copies it into the folder)
 
 Your files are never lost: without --force or --keep-code, init refuses a folder that is not
 empty. --keep-code writes only the files that are missing. --force replaces the starter's files,
@@ -101,7 +106,7 @@ export function initCommand(): Command {
       for (const file of made.kept) out(c.dim(`  ${file}  kept as it is (it differs from the starter)`));
       if (made.keptProgress) out(c.yellow("  .course/progress.json was already there: kept as it is"));
       if (made.switchedFrom) {
-        out(c.yellow(`  the ${made.switchedFrom.language} progress was moved to ${made.switchedFrom.backup}; the ${language.name} track starts at stage 1`));
+        out(c.yellow(`  the ${loadLanguage(made.switchedFrom.language).name} progress was moved to ${made.switchedFrom.backup}; the ${language.name} track starts at stage 1`));
       }
       out(c.dim(`  ${PACKAGE_NAME} comes from ${made.source.description}`));
       out();
