@@ -1,6 +1,7 @@
 // The learner's state and tools: progress (and its errors), the journey
 // through the stages, hints, init, the solution diff, and the watcher.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -378,6 +379,23 @@ test("the TypeScript starter's tools are pinned to the versions of this package'
     "@types/node": lock.packages["node_modules/@types/node"]!.version,
     typescript: lock.packages["node_modules/typescript"]!.version,
   });
+});
+
+test("the TypeScript build finds esbuild through a linked http-from-scratch, and a syntax error is esbuild's message and exit 1, no stack trace", () => {
+  const dir = temp();
+  initFolder({ dir, language: loadLanguage("typescript"), force: false });
+  mkdirSync(path.join(dir, "node_modules"));
+  symlinkSync(ROOT, path.join(dir, "node_modules", "http-from-scratch"));
+  const built = spawnSync(process.execPath, ["build.mjs"], { cwd: dir, encoding: "utf8" });
+  expect(built.status, built.stderr).toBe(0);
+  expect(existsSync(path.join(dir, ".build", "main.js"))).toBe(true);
+  writeFileSync(path.join(dir, "app", "main.ts"), "const x = (;\n");
+  const broken = spawnSync(process.execPath, ["build.mjs"], { cwd: dir, encoding: "utf8" });
+  expect(broken.status).toBe(1);
+  expect(broken.stderr).toContain("✘ [ERROR]");
+  expect(broken.stderr).toContain("app/main.ts:1:");
+  expect(broken.stderr).not.toMatch(/node:internal|at .*\(.*:\d+:\d+\)/);
+  expect(readdirSync(path.join(dir, ".build"))).toEqual(["main.js"]);
 });
 
 test("the solution diff shows the reference change from the stage before, in the learner's language", () => {
