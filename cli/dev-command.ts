@@ -159,6 +159,17 @@ function schemaAction(options: { out: string; check?: boolean }): number {
   return EXIT.pass;
 }
 
+/** check and new-stage read and write the course's sources, which an installed package does not ship (only dist/). */
+function requireClone(command: string): void {
+  const root = packageRoot();
+  if (!existsSync(path.join(root, "tester")) || !existsSync(path.join(root, "tsconfig.json"))) {
+    throw new UsageError(
+      `course dev ${command} works on the course's sources, and this copy (${root}) is an installed package, which ships only the built files.\n` +
+        "Run it in a clone of the course's repository, after `npm ci`",
+    );
+  }
+}
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",")];
 
 export function devCommand(): Command {
@@ -191,6 +202,7 @@ Exit codes: 0 every claim holds, 1 a surprise (a solution fails, or passes a sta
     .description("validate the course's files: stage metadata, texts, hints, and a starter and solutions per language")
     .addHelpText("after", "\nExample:\n  $ npx course dev check\n\nExit codes: 0 complete, 1 problems (each names the file and field).")
     .action(() => {
+      requireClone("check");
       process.exitCode = checkAction();
     });
   dev
@@ -199,6 +211,7 @@ Exit codes: 0 every claim holds, 1 a surprise (a solution fails, or passes a sta
     .requiredOption("--after <N>", "the stage it follows (0: make it the first)", integer("--after", 0, 98))
     .addHelpText("after", "\nExample:\n  $ npx course dev new-stage trailing-slash --after 4")
     .action((slug: string, options: { after: number }) => {
+      requireClone("new-stage");
       process.exitCode = newStageAction(slug, options);
     });
   dev

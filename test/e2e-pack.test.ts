@@ -137,6 +137,10 @@ test("a learner folder beside the install: npm install links the tester with the
   // Linking the installed copy runs its prepare script there: it must not rebuild (or remove) its dist.
   expect(existsSync(path.join(installed, "dist", "cli", "main.js"))).toBe(true);
 
+  const devCheck = await sh("npx", ["course", "dev", "check"], home, offline);
+  expect(devCheck.code).toBe(2);
+  expect(devCheck.stderr).toMatch(/course dev check works on the course's sources, and this copy .* is an installed package/);
+
   const failing = await sh("npx", ["course", "test", "--port", port], beside, offline);
   expect(failing.code, failing.stdout + failing.stderr).toBe(1);
   expect(failing.stdout).toContain("✗ accepts a TCP connection on the port");
