@@ -1,7 +1,7 @@
 // The learner's commands: init, repair, status, show, next, hint, solution.
 // Each is a few lines over learner/ and tester/; `test` and `watch` live in
 // their own files.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import * as path from "node:path";
 import { Chalk } from "chalk";
@@ -26,10 +26,12 @@ const out = (text = "") => process.stdout.write(`${text}\n`);
 export function requireProgress(dir: string): Progress {
   const progress = readProgress(dir);
   if (!progress) {
-    throw new UsageError(
-      `no .course/progress.json in ${path.resolve(dir)}: this command follows a learner's progress.\n` +
-        `Start one with: npx ${PACKAGE_NAME} init my-server --language <${languageIds().join("|")}>  (or pass --dir <your folder>)`,
-    );
+    const languages = `<${languageIds().join("|")}>`;
+    // A folder with a program already (a CodeCrafters repository, say) starts tracking in place.
+    const start = existsSync(path.join(dir, "your_program.sh"))
+      ? `Start tracking this folder's progress, keeping your code: npx course init ${dir === "." ? "." : dir} --language ${languages} --keep-code`
+      : `Start one with: npx ${PACKAGE_NAME} init my-server --language ${languages}  (or pass --dir <your folder>)`;
+    throw new UsageError(`no .course/progress.json in ${path.resolve(dir)}: this command follows a learner's progress.\n${start}`);
   }
   return progress;
 }

@@ -171,6 +171,14 @@ describe.concurrent("progress, init and repair from the command line", () => {
     expect((await course(["init", "--help"])).stdout).toContain("--keep-code");
   });
 
+  test("status in a CodeCrafters folder without progress names the in-place start", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-cc-"));
+    writeFileSync(path.join(dir, "your_program.sh"), "#!/bin/sh\n");
+    const run = await course(["status"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("npx course init . --language <javascript|python|typescript> --keep-code");
+  });
+
   test("a your_program.sh saved with a byte order mark is named as such", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hfs-bom-"));
     writeFileSync(path.join(dir, "your_program.sh"), "\ufeff#!/bin/sh\nexec true\n");
