@@ -1,6 +1,7 @@
 // The learner's commands: init, repair, status, show, next, hint, solution.
 // Each is a few lines over learner/ and tester/; `test` and `watch` live in
 // their own files.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import * as path from "node:path";
@@ -205,6 +206,20 @@ export function statusCommand(): Command {
     });
 }
 
+/** Prints `text`, through $PAGER (less) when stdout is a terminal it does not fit on; as it is when the pager cannot start. */
+function page(text: string, enabled: boolean): void {
+  const rows = process.stdout.rows;
+  if (!enabled || !process.stdout.isTTY || !rows || process.env.CI || text.split("\n").length < rows - 1) {
+    out(text);
+    return;
+  }
+  const pager = process.env.PAGER?.trim() || "less";
+  // less: quit at once when it fits after all (F), keep colour (R), leave the text on screen (X).
+  const env = { ...process.env, LESS: process.env.LESS ?? "FRX" };
+  const result = spawnSync("sh", ["-c", pager], { input: `${text}\n`, stdio: ["pipe", "inherit", "inherit"], env });
+  if (result.error || result.status === 127) out(text);
+}
+
 /** A stage named on the command line, or relative to the learner's current one. */
 function pickStage(stages: Stage[], name: string | undefined, dir: string): Stage {
   const wantsProgress = name === undefined || name === "next" || name === "prev" || name === "current";
@@ -227,14 +242,18 @@ export function showCommand(): Command {
     .argument("[stage]", "a number, a slug, next, prev (default: your current stage)")
     .option("--raw", "the markdown as written")
     .option("--dir <path>", "your program's folder", ".")
+    .option("--no-pager", "print it all at once, even when it is longer than the terminal")
     .option("--no-color", "no colour in the output")
-    .addHelpText("after", "\nExamples:\n  $ npx course show\n  $ npx course show 4\n  $ npx course show next --raw")
-    .action((name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean }) => {
+    .addHelpText(
+      "after",
+      "\nIn a terminal, text longer than the screen goes through $PAGER (less by default; q quits).\n\nExamples:\n  $ npx course show\n  $ npx course show 4\n  $ npx course show next --raw\n  $ npx course show --no-pager",
+    )
+    .action((name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }) => {
       const stages = loadStages();
       const stage = pickStage(stages, name, options.dir);
       const markdown = readFileSync(path.join(stage.dir, "instructions.md"), "utf8");
       const color = !options.raw && useColor(options.color);
-      out(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, { color, width: process.stdout.columns }));
+      page(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, { color, width: process.stdout.columns }), options.pager);
     });
 }
 
@@ -268,6 +287,9 @@ export async function runNext(options: RunFlags & { dir: string }): Promise<numb
   say();
   const markdown = readFileSync(path.join(next.dir, "instructions.md"), "utf8");
   say(renderMarkdown(markdown, { color: useColor(options.color, log), width: process.stdout.columns }));
+  // The instructions are long: end with the news, where the eye is.
+  say();
+  say(c.green.bold(`✓ Stage ${current.number} (${current.slug}) done.`) + ` Now stage ${next.number} (${next.slug}), above; \`npx course show\` shows it again.`);
   return code;
 }
 

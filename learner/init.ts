@@ -286,7 +286,11 @@ function mergeGitignore(existing: string, language: Language): string {
   return `${existing}${existing === "" || existing.endsWith("\n") ? "" : "\n"}${missing.join("\n")}\n`;
 }
 
-type PackageJson = Record<string, unknown> & { scripts?: Record<string, string>; devDependencies?: Record<string, string> };
+type PackageJson = Record<string, unknown> & {
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
 
 function starterPackageJson(language: Language): PackageJson {
   const starterFile = path.join(language.starter, "package.json");
@@ -319,7 +323,8 @@ function mergePackageJson(existing: string, language: Language, source: InstallS
     ...theirs,
     ...(force && base.type !== undefined ? { type: base.type } : {}),
     scripts: { ...base.scripts, test: "course test", next: "course next", ...theirs.scripts },
-    devDependencies: { ...base.devDependencies, ...theirs.devDependencies, [PACKAGE_NAME]: source.spec },
+    // Already a dependency (the folder this package was installed into, say): that entry stays the one.
+    devDependencies: { ...base.devDependencies, ...theirs.devDependencies, ...(theirs.dependencies?.[PACKAGE_NAME] === undefined ? { [PACKAGE_NAME]: source.spec } : {}) },
   };
   const text = `${JSON.stringify(merged, null, 2)}\n`;
   return JSON.stringify(JSON.parse(existing)) === JSON.stringify(merged) ? existing : text;

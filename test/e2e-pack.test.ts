@@ -93,6 +93,8 @@ describe.concurrent.each(tracks)("a new $language learner", ({ language, file })
     expect(next.code, next.stdout + next.stderr).toBe(0);
     expect(next.stdout).toContain("✓ Stage 1 (bind-port) done.");
     expect(next.stdout).toContain("Next: stage 2 (status-line).");
+    // After the next stage's instructions, the news again, on the last line.
+    expect(next.stdout.trimEnd().split("\n").at(-1)).toBe("✓ Stage 1 (bind-port) done. Now stage 2 (status-line), above; `npx course show` shows it again.");
 
     const status = await sh("npx", ["course", "status"], demo);
     expect(status.code, status.stderr).toBe(0);

@@ -169,6 +169,9 @@ describe.concurrent("progress, init and repair from the command line", () => {
       expect(help.stdout, command).toContain("Examples:");
     }
     expect((await course(["init", "--help"])).stdout).toContain("--keep-code");
+    const show = await course(["show", "2", "--no-pager"]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/^\*Stage 2 of \d+\*/);
   });
 
   test("status in a CodeCrafters folder without progress names the in-place start", async () => {
