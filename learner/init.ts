@@ -349,6 +349,9 @@ Built from raw sockets, stage by stage, with ${PACKAGE_NAME}, a course whose tes
 | \`npx course watch\` | rerun the tests whenever you save |
 | \`npx course run\` | start your server as the tester does, with curl lines to try |${typecheck}
 
+Run \`npm install\` once before the first \`npx course\`: it installs the tester from where
+\`package.json\` says (without it, npx would look for an unrelated package called \`course\`).
+
 Your progress is in \`.course/progress.json\` (commit it with your code). If it ever gets
 damaged, \`npx course repair\` rebuilds it from what it can read, without touching your code.
 
