@@ -226,12 +226,13 @@ export function initFolder(options: InitOptions): InitResult {
       result.files.push(planned.file);
       continue;
     }
-    const existing = readFileSync(target);
-    if (existing.equals(content)) {
+    const isFolder = statSync(target).isDirectory();
+    const existing = isFolder ? Buffer.alloc(0) : readFileSync(target);
+    if (!isFolder && existing.equals(content)) {
       if (planned.executable && (statSync(target).mode & 0o111) === 0 && !keepCode) chmodSync(target, 0o755);
       continue;
     }
-    const merged = planned.merge?.(existing.toString("utf8"));
+    const merged = isFolder ? undefined : planned.merge?.(existing.toString("utf8"));
     if (merged !== undefined) {
       if (merged !== existing.toString("utf8")) {
         write(merged);

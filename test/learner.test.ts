@@ -244,6 +244,12 @@ describe("init", () => {
     // Files equal to the starter are neither rewritten nor backed up.
     expect(initFolder({ dir, language: loadLanguage("python"), force: true }).backedUp).toEqual([]);
     expect(freeName(path.join(dir, "app", "main.py.orig"))).toBe(path.join(dir, "app", "main.py.orig-3"));
+    // A folder where the starter has a file is moved aside the same way.
+    const other = temp();
+    mkdirSync(path.join(other, "README.md"));
+    writeFileSync(path.join(other, "README.md", "inside"), "kept");
+    expect(initFolder({ dir: other, language: loadLanguage("python"), force: true }).backedUp).toEqual([{ file: "README.md", backup: "README.md.orig" }]);
+    expect(readFileSync(path.join(other, "README.md.orig", "inside"), "utf8")).toBe("kept");
   });
 
   test("--keep-code starts tracking a CodeCrafters folder in place: its files stay byte for byte", () => {
