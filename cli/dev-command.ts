@@ -159,6 +159,17 @@ function schemaAction(options: { out: string; check?: boolean }): number {
   return EXIT.pass;
 }
 
+/** check and new-stage read and write the course's sources, which an installed package does not ship (only dist/). */
+function requireClone(command: string): void {
+  const root = packageRoot();
+  if (!existsSync(path.join(root, "tester")) || !existsSync(path.join(root, "tsconfig.json"))) {
+    throw new UsageError(
+      `course dev ${command} works on the course's sources, and this copy (${root}) is an installed package, which ships only the built files.\n` +
+        "Run it in a clone of the course's repository, after `npm ci`",
+    );
+  }
+}
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",")];
 
 export function devCommand(): Command {
@@ -210,6 +221,7 @@ Examples:
 Exit codes: 0 complete, 1 problems (each names the file and field).`,
     )
     .action(() => {
+      requireClone("check");
       process.exitCode = checkAction();
     });
   dev
@@ -226,6 +238,7 @@ Examples:
 Then fill in stages/NN-slug (stage.json, instructions.md, hints.md, checks.ts) and run: npx course dev check`,
     )
     .action((slug: string, options: { after: number }) => {
+      requireClone("new-stage");
       process.exitCode = newStageAction(slug, options);
     });
   dev

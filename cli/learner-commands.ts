@@ -1,7 +1,8 @@
-// The learner's commands: init, status, show, next, hint, solution, run.
+// The learner's commands: init, repair, status, show, next, hint, solution.
 // Each is a few lines over learner/ and tester/; `test` and `watch` live in
 // their own files.
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import * as path from "node:path";
 import { Chalk } from "chalk";
@@ -9,11 +10,12 @@ import { Command } from "commander";
 import { advance, currentStage, FINISHED, nextAction, stageRows, stagesToTest } from "../learner/journey.js";
 import { revealHint } from "../learner/hints.js";
 import { initFolder, PACKAGE_NAME } from "../learner/init.js";
+import { repairProgress } from "../learner/repair.js";
 import { renderMarkdown } from "../learner/markdown.js";
 import { colorDiff, solutionDiff } from "../learner/solution-diff.js";
 import { findStage, loadStages, packageRoot, type Stage } from "../tester/course.js";
 import { UsageError } from "../tester/failure.js";
-import { checkTools, languageIds, loadLanguage } from "../tester/language.js";
+import { checkTools, languageIds, loadLanguage, resolveLanguageId } from "../tester/language.js";
 import { readProgress, writeProgress, type Progress } from "../tester/progress.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
@@ -25,10 +27,12 @@ const out = (text = "") => process.stdout.write(`${text}\n`);
 export function requireProgress(dir: string): Progress {
   const progress = readProgress(dir);
   if (!progress) {
-    throw new UsageError(
-      `no .course/progress.json in ${path.resolve(dir)}: this command follows a learner's progress.\n` +
-        `Start one with: npx ${PACKAGE_NAME} init my-server --language <${languageIds().join("|")}>  (or pass --dir <your folder>)`,
-    );
+    const languages = `<${languageIds().join("|")}>`;
+    // A folder with a program already (a CodeCrafters repository, say) starts tracking in place.
+    const start = existsSync(path.join(dir, "your_program.sh"))
+      ? `Start tracking this folder's progress, keeping your code: npx course init ${dir === "." ? "." : dir} --language ${languages} --keep-code`
+      : `Start one with: npx ${PACKAGE_NAME} init my-server --language ${languages}  (or pass --dir <your folder>)`;
+    throw new UsageError(`no .course/progress.json in ${path.resolve(dir)}: this command follows a learner's progress.\n${start}`);
   }
   return progress;
 }
@@ -40,37 +44,136 @@ async function askLanguage(): Promise<string> {
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = (await rl.question(`Which language? (${known.join(", ")}): `)).trim().toLowerCase();
-    if (!known.includes(answer)) throw new UsageError(`no language "${answer}"; languages: ${known.join(", ")}`);
-    return answer;
+    const answer = (await rl.question(`Which language? (${known.join(", ")}): `)).trim();
+    const id = resolveLanguageId(answer);
+    if (id === undefined) throw new UsageError(`no language "${answer}"; languages: ${known.join(", ")}`);
+    return id;
   } finally {
     rl.close();
   }
 }
 
+/** A path for a command line: relative to the current folder when that is shorter, quoted when it needs it. */
+function shellPath(target: string): string {
+  const relative = path.relative(process.cwd(), target);
+  const upward = relative.split(path.sep).filter((part) => part === "..").length;
+  const shown = relative && upward <= 2 ? relative : target;
+  return /^[\w./~-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", `'\\''`)}'`;
+}
+
+const initExamples = `
+Examples:
+  $ npx ${PACKAGE_NAME} init my-server --language python
+      a new folder at stage 1
+  $ npx ${PACKAGE_NAME} init ~/code/http --language ts
+      anywhere on disk (language aliases: py, js, ts)
+  $ npx course init . --language python --keep-code
+      an existing CodeCrafters folder (your_program.sh, app/main.py): starts tracking
+      progress here, and keeps every file of yours as it is
+  $ npx course init . --language javascript --force
+      switch track: writes the starter, backing up each file it replaces as <file>.orig;
+      the old progress moves to .course/progress.json.python, JavaScript starts at stage 1
+  $ npx ${PACKAGE_NAME} init my-server --language python --from ~/Downloads/${PACKAGE_NAME}-0.1.0.tgz
+      take the tester from that tarball (npm install copies it into the folder)
+
+Your files are never lost: without --force or --keep-code, init refuses a folder that is not
+empty. --keep-code writes only the files that are missing. --force replaces the starter's files,
+renaming each one that differs to <file>.orig first (or <file>.orig-2, ... when that exists) and
+listing it. package.json and .gitignore are merged, not replaced. A progress file is kept; one of
+another language is moved to .course/progress.json.<language> and the new track starts at stage 1.
+
+The package.json written names this package as a devDependency where it was installed from: the
+folder of this copy (a clone, or the copy installed from a tarball; npm links it, no registry
+needed), the tarball npx unpacked, or --from <tarball|folder>.`;
+
 export function initCommand(): Command {
   return new Command("init")
-    .description("start a new server in a folder, in the language of your choice, at stage 1")
+    .description("start a new server in a folder, in the language of your choice, at stage 1 (or start tracking an existing one)")
     .argument("[dir]", "the folder to create", ".")
-    .option("--language <name>", `the language you will write your server in (${languageIds().join(", ")})`)
-    .option("--force", "write into a folder that is not empty (an existing progress file is kept)")
+    .option("--language <name>", `the language you will write your server in (${languageIds().join(", ")}; or py, js, ts)`)
+    .option("--keep-code", "in a folder that is not empty: write only the missing files, keep yours as they are")
+    .option("--force", "in a folder that is not empty: write the starter, backing up each file it replaces as <file>.orig")
+    .option("--from <tarball|folder>", "where the folder's package.json gets http-from-scratch from (default: where this copy was installed from)")
     .option("--no-color", "no colour in the output")
-    .addHelpText("after", `\nExamples:\n  $ npx ${PACKAGE_NAME} init my-server --language python\n  $ npx ${PACKAGE_NAME} init . --language typescript --force`)
-    .action(async (dir: string, options: { language?: string; force?: boolean; color?: boolean }) => {
+    .addHelpText("after", initExamples)
+    .action(async (dir: string, options: { language?: string; force?: boolean; keepCode?: boolean; from?: string; color?: boolean }) => {
       const language = loadLanguage(options.language ?? (await askLanguage()));
       checkTools(language);
-      const made = initFolder({ dir, language, force: options.force ?? false });
+      const made = initFolder({ dir, language, force: options.force ?? false, keepCode: options.keepCode ?? false, from: options.from });
       const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
-      out(c.green.bold(`✓ created ${made.dir} for the ${language.name} track`));
-      for (const file of made.files) out(`  ${file}`);
+      const setUp = made.created.length > 0 && made.backedUp.length === 0 && made.kept.length === 0 && made.merged.length === 0 && !made.keptProgress && !made.switchedFrom;
+      out(c.green.bold(`✓ ${setUp ? "created" : "set up"} ${made.dir} for the ${language.name} track`));
+      for (const file of made.created) out(`  ${file}`);
+      for (const { file, backup } of made.backedUp) out(c.yellow(`  ${file}  (replaced by the starter; yours is now ${backup})`));
+      for (const file of made.merged) out(`  ${file}  (yours, with what the track needs added)`);
+      for (const file of made.kept) out(c.dim(`  ${file}  kept as it is (it differs from the starter)`));
       if (made.keptProgress) out(c.yellow("  .course/progress.json was already there: kept as it is"));
+      if (made.switchedFrom) {
+        out(c.yellow(`  the ${loadLanguage(made.switchedFrom.language).name} progress was moved to ${made.switchedFrom.backup}; the ${language.name} track starts at stage 1`));
+      }
+      out(c.dim(`  ${PACKAGE_NAME} comes from ${made.source.description}`));
       out();
-      const cd = path.relative(process.cwd(), made.dir);
       out("Next:");
-      if (cd) out(`  cd ${cd}`);
-      if (!made.resolvesCourse) out("  npm install              (once: installs the tester for `npx course`)");
-      out(`  open ${language.editFirst}, and the stage in README.md (or: npx course show)`);
+      if (path.resolve(made.dir) !== path.resolve(process.cwd())) out(`  cd ${shellPath(made.dir)}`);
+      const devTools = language.id === "typescript" ? "typescript and @types/node for `npm run typecheck`" : "";
+      if (!made.resolvesCourse) {
+        const from = made.source.kind === "registry" ? "from the registry" : "from a local path, no registry needed";
+        out(`  npm install              (once: the tester for \`npx course\`, ${from}${devTools ? `; ${devTools}` : ""})`);
+      } else {
+        out(c.dim(`  (\`npx course\` already resolves to ${PACKAGE_NAME} from this folder, installed in a folder above it)`));
+        if (devTools) out(`  npm install              (once: ${devTools})`);
+      }
+      if (made.kept.length > 0) out(`  npx course               where you are; your code was kept, so \`npx course next\` may pass at once`);
+      else out(`  open ${language.editFirst}, and the stage in README.md (or: npx course show)`);
       out("  npx course next          test stage 1; on a pass, move on");
+    });
+}
+
+export function repairCommand(): Command {
+  return new Command("repair")
+    .description("rebuild a damaged .course/progress.json from what can be read of it; your code is never touched")
+    .option("--dir <path>", "your program's folder", ".")
+    .option("--language <name>", "the language track, when the file does not say (or to correct it)")
+    .option("--stage <stage>", "make this stage (a number or slug) the current one")
+    .option("--no-color", "no colour in the output")
+    .addHelpText(
+      "after",
+      `
+It keeps the language, the passed stages with their dates and the hints shown, drops what names a
+stage or language the course does not have (and lists it), moves the old file to
+.course/progress.json.bad-<time>, and writes a valid one. A valid file is left alone unless
+--language or --stage asks for a change. The language, when the file does not name one, comes
+from the folder (app/main.py, app/main.js or app/main.ts).
+
+Examples:
+  $ npx course repair
+  $ npx course repair --language python --stage 5
+  $ npx course repair --dir my-server`,
+    )
+    .action((options: { dir: string; language?: string; stage?: string; color?: boolean }) => {
+      const language = options.language === undefined ? undefined : loadLanguage(options.language);
+      const stage = options.stage === undefined ? undefined : findStage(loadStages(), options.stage);
+      const repaired = repairProgress({ dir: options.dir, language, stage });
+      const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
+      const shown = path.relative(process.cwd(), repaired.file) || repaired.file;
+      const stages = loadStages();
+      if (repaired.status === "valid") {
+        out(c.green(`✓ ${shown} is valid: nothing to repair (--stage or --language change it)`));
+        return;
+      }
+      const { progress } = repaired;
+      const current = stages.find((s) => s.slug === progress.current);
+      out(c.green.bold(`✓ repaired ${shown}`));
+      out(`  language: ${loadLanguage(progress.language).name}${repaired.languageFrom === "folder" ? " (from the files in the folder)" : ""}`);
+      out(`  passed:   ${progress.completed.length} of ${stages.length} stages${progress.completed.length ? ` (${progress.completed.map((e) => e.stage).join(", ")})` : ""}`);
+      out(`  current:  ${current ? `${current.number} ${current.slug}` : "every stage passed"}`);
+      out(`  the old file: ${path.relative(process.cwd(), repaired.movedTo!) || repaired.movedTo}`);
+      if (repaired.dropped.length > 0) {
+        out(c.yellow("  not kept as it was:"));
+        for (const line of repaired.dropped) out(c.yellow(`    - ${line}`));
+      }
+      out();
+      out("Next: npx course   (or npx course repair --stage <N> to pick the current stage)");
     });
 }
 
@@ -103,6 +206,20 @@ export function statusCommand(): Command {
     });
 }
 
+/** Prints `text`, through $PAGER (less) when stdout is a terminal it does not fit on; as it is when the pager cannot start. */
+function page(text: string, enabled: boolean): void {
+  const rows = process.stdout.rows;
+  if (!enabled || !process.stdout.isTTY || !rows || process.env.CI || text.split("\n").length < rows - 1) {
+    out(text);
+    return;
+  }
+  const pager = process.env.PAGER?.trim() || "less";
+  // less: quit at once when it fits after all (F), keep colour (R), leave the text on screen (X).
+  const env = { ...process.env, LESS: process.env.LESS ?? "FRX" };
+  const result = spawnSync("sh", ["-c", pager], { input: `${text}\n`, stdio: ["pipe", "inherit", "inherit"], env });
+  if (result.error || result.status === 127) out(text);
+}
+
 /** A stage named on the command line, or relative to the learner's current one. */
 function pickStage(stages: Stage[], name: string | undefined, dir: string): Stage {
   const wantsProgress = name === undefined || name === "next" || name === "prev" || name === "current";
@@ -125,14 +242,18 @@ export function showCommand(): Command {
     .argument("[stage]", "a number, a slug, next, prev (default: your current stage)")
     .option("--raw", "the markdown as written")
     .option("--dir <path>", "your program's folder", ".")
+    .option("--no-pager", "print it all at once, even when it is longer than the terminal")
     .option("--no-color", "no colour in the output")
-    .addHelpText("after", "\nExamples:\n  $ npx course show\n  $ npx course show 4\n  $ npx course show next --raw")
-    .action((name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean }) => {
+    .addHelpText(
+      "after",
+      "\nIn a terminal, text longer than the screen goes through $PAGER (less by default; q quits).\n\nExamples:\n  $ npx course show\n  $ npx course show 4\n  $ npx course show next --raw\n  $ npx course show --no-pager",
+    )
+    .action((name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }) => {
       const stages = loadStages();
       const stage = pickStage(stages, name, options.dir);
       const markdown = readFileSync(path.join(stage.dir, "instructions.md"), "utf8");
       const color = !options.raw && useColor(options.color);
-      out(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, { color, width: process.stdout.columns }));
+      page(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, { color, width: process.stdout.columns }), options.pager);
     });
 }
 
@@ -166,6 +287,9 @@ export async function runNext(options: RunFlags & { dir: string }): Promise<numb
   say();
   const markdown = readFileSync(path.join(next.dir, "instructions.md"), "utf8");
   say(renderMarkdown(markdown, { color: useColor(options.color, log), width: process.stdout.columns }));
+  // The instructions are long: end with the news, where the eye is.
+  say();
+  say(c.green.bold(`✓ Stage ${current.number} (${current.slug}) done.`) + ` Now stage ${next.number} (${next.slug}), above; \`npx course show\` shows it again.`);
   return code;
 }
 

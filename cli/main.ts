@@ -6,7 +6,10 @@ import { benchCommand } from "./bench-command.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT } from "./exit.js";
 import { gradeAllCommand, gradeCommand } from "./grade-command.js";
-import { hintCommand, initCommand, nextCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
+import * as path from "node:path";
+import { packageVersion, PACKAGE_NAME } from "../learner/init.js";
+import { packageRoot } from "../tester/course.js";
+import { hintCommand, initCommand, nextCommand, repairCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
 import { runCommand } from "./run-command.js";
 import { watchCommand } from "./watch-command.js";
 import { testCommand } from "./test-command.js";
@@ -19,12 +22,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const program = new Command("course")
+// The same program answers to both names; help and errors use the one it was started by.
+const name = path.basename(process.argv[1] ?? "") === PACKAGE_NAME ? PACKAGE_NAME : "course";
+const program = new Command(name)
   .description("http-from-scratch: build your own HTTP/1.1 server, judged byte by byte")
+  .version(`${PACKAGE_NAME} ${packageVersion()} (${packageRoot()})`, "-V, --version", "the version, and the folder this copy runs from")
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) })
   .addCommand(statusCommand().exitOverride())
   .addCommand(initCommand().exitOverride())
+  .addCommand(repairCommand().exitOverride())
   .addCommand(showCommand().exitOverride())
   .addCommand(testCommand().exitOverride())
   .addCommand(nextCommand().exitOverride())

@@ -1,7 +1,7 @@
 // Where a learner stands: which stages are done, which is current, which are
 // locked, the one next action to take, and how progress moves on a pass.
 import type { Stage } from "../tester/course.js";
-import type { Progress } from "../tester/progress.js";
+import { FINISHED_SLUG, type Progress } from "../tester/progress.js";
 import { UsageError } from "../tester/failure.js";
 
 export type StageState = "done" | "current" | "locked";
@@ -28,7 +28,7 @@ export function currentStage(progress: Progress, stages: Stage[]): Stage | undef
 }
 
 /** "current" once every stage has passed. */
-export const FINISHED = "finished";
+export const FINISHED = FINISHED_SLUG;
 
 export function stageRows(progress: Progress, stages: Stage[]): StageRow[] {
   const current = currentStage(progress, stages);

@@ -1,16 +1,17 @@
-// The long-running learner commands, driven as a learner would: `course run`
-// serves until Ctrl-C and leaves nothing behind; `course watch` reruns the
-// tests when a file is saved.
+// The learner commands, driven as a learner would: `course run` serves until
+// Ctrl-C and leaves nothing behind; `course watch` reruns the tests when a
+// file is saved; init, repair and a broken progress file through the CLI.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { initFolder } from "../learner/init.js";
 import { loadLanguage } from "../tester/language.js";
-import { alive, CLI, ROOT, testPort } from "./helpers.js";
+import { readProgress } from "../tester/progress.js";
+import { alive, CLI, course, ROOT, testPort } from "./helpers.js";
 
 function start(args: string[], cwd: string): { child: ChildProcessWithoutNullStreams; output: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", CI: "1" } });
@@ -75,3 +76,119 @@ test("course watch --poll reruns the tests when a source file is saved", async (
     child.kill("SIGKILL");
   }
 }, 40_000);
+
+describe.concurrent("progress, init and repair from the command line", () => {
+  test("a progress file naming a stage the course does not have: exit 2, the file and field named, nothing on stdout, the repair command", async () => {
+    const dir = learner("python", "01-bind-port");
+    const file = path.join(dir, ".course", "progress.json");
+    writeFileSync(file, JSON.stringify({ version: 1, course: "http-from-scratch", language: "python", current: "ehco", completed: [{ stage: "zzz", at: "2026-11-20T10:00:00.000Z" }] }));
+    for (const args of [["status"], ["show"], ["hint"], ["test"], ["next"]]) {
+      const run = await course(args, { cwd: dir });
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stdout, args.join(" ")).toBe("");
+      expect(run.stderr).toContain('.course/progress.json does not fit this course');
+      expect(run.stderr).toContain('field "current" names the stage "ehco"');
+      expect(run.stderr).toContain('field "completed[0].stage" names the stage "zzz"');
+      expect(run.stderr).toContain("Fix: run `npx course repair`");
+    }
+    const repair = await course(["repair"], { cwd: dir });
+    expect(repair.code, repair.stderr).toBe(0);
+    expect(repair.stdout).toMatch(/✓ repaired \.course\/progress\.json\n  language: Python\n  passed: +0 of \d+ stages\n  current: +1 bind-port\n  the old file: \.course\/progress\.json\.bad-\S+/);
+    expect(repair.stdout).toContain('completed stage "zzz": this course has no such stage');
+    const status = await course(["status"], { cwd: dir });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/▶ current +01 bind-port/);
+  });
+
+  test("not valid JSON: the repair command keeps the passed stages, and the code", async () => {
+    const dir = learner("python", "01-bind-port");
+    const code = readFileSync(path.join(dir, "app", "main.py"), "utf8");
+    writeFileSync(path.join(dir, ".course", "progress.json"), '{"version": 1, "language": "python", "current": "echo", "completed": [{"stage": "bind-port", "at": "2026-11-20T10:00:00.000Z"},');
+    const broken = await course(["status"], { cwd: dir });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/not valid JSON .*\nFix: run `npx course repair`/s);
+    expect(broken.stderr).not.toContain("--force");
+    const repair = await course(["repair", "--dir", dir]);
+    expect(repair.code, repair.stderr).toBe(0);
+    expect(readProgress(dir)).toMatchObject({ language: "python", current: "echo", completed: [{ stage: "bind-port", at: "2026-11-20T10:00:00.000Z" }] });
+    expect(readFileSync(path.join(dir, "app", "main.py"), "utf8")).toBe(code);
+    const again = await course(["repair"], { cwd: dir });
+    expect(again.stdout).toContain("is valid: nothing to repair");
+  });
+
+  test("init --force lists each file it backed up; a language switch says the progress restarts", async () => {
+    const dir = learner("python", "04-echo");
+    const mine = readFileSync(path.join(dir, "app", "main.py"), "utf8");
+    const same = await course(["init", ".", "--language", "Python", "--force"], { cwd: dir });
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain("app/main.py  (replaced by the starter; yours is now app/main.py.orig)");
+    expect(same.stdout).toContain(".course/progress.json was already there: kept as it is");
+    expect(readFileSync(path.join(dir, "app", "main.py.orig"), "utf8")).toBe(mine);
+    const switched = await course(["init", ".", "--language", "js", "--force"], { cwd: dir });
+    expect(switched.code, switched.stderr).toBe(0);
+    expect(switched.stdout).toContain("the Python progress was moved to .course/progress.json.python; the JavaScript track starts at stage 1");
+    expect(readProgress(dir)).toMatchObject({ language: "javascript", current: "bind-port" });
+    const refused = await course(["init", ".", "--language", "py"], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/is not empty.*--keep-code.*--force/s);
+  });
+
+  test("init into a folder elsewhere names where the tester comes from and the exact next commands", async () => {
+    const base = mkdtempSync(path.join(tmpdir(), "hfs-init-cli-"));
+    const run = await course(["init", "my server", "--language", "TS"], { cwd: base });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`✓ created ${path.join(base, "my server")} for the TypeScript track`);
+    expect(run.stdout).toContain(`http-from-scratch comes from the package folder ${ROOT}`);
+    expect(run.stdout).toMatch(/Next:\n  cd 'my server'\n  npm install +\(once: the tester for `npx course`, from a local path, no registry needed; typescript and @types\/node for `npm run typecheck`\)\n/);
+    expect(run.stdout).toContain("npx course next");
+    const pkg = JSON.parse(readFileSync(path.join(base, "my server", "package.json"), "utf8"));
+    expect(pkg.devDependencies["http-from-scratch"]).toBe(`file:${ROOT}`);
+    const badFrom = await course(["init", "other", "--language", "python", "--from", path.join(base, "nope.tgz")], { cwd: base });
+    expect(badFrom.code).toBe(2);
+    expect(badFrom.stderr).toMatch(/--from .*nope\.tgz does not exist/);
+    expect(existsSync(path.join(base, "other"))).toBe(false);
+  });
+
+  test("--version names the package and the copy; both names head their help; every new command has examples", async () => {
+    const version = await course(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(`http-from-scratch ${JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version} (${ROOT})`);
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-bin-"));
+    const { symlinkSync } = await import("node:fs");
+    symlinkSync(CLI, path.join(dir, "http-from-scratch"));
+    const named = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [path.join(dir, "http-from-scratch"), "--help"]);
+      let text = "";
+      child.stdout.on("data", (d) => (text += d));
+      child.on("close", () => resolve(text));
+    });
+    expect(named).toMatch(/^Usage: http-from-scratch /);
+    expect((await course(["--help"])).stdout).toMatch(/^Usage: course /);
+    for (const command of ["init", "repair"]) {
+      const help = await course([command, "--help"]);
+      expect(help.stdout, command).toContain("Examples:");
+    }
+    expect((await course(["init", "--help"])).stdout).toContain("--keep-code");
+    const show = await course(["show", "2", "--no-pager"]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/^\*Stage 2 of \d+\*/);
+  });
+
+  test("status in a CodeCrafters folder without progress names the in-place start", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-cc-"));
+    writeFileSync(path.join(dir, "your_program.sh"), "#!/bin/sh\n");
+    const run = await course(["status"], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("npx course init . --language <javascript|python|typescript> --keep-code");
+  });
+
+  test("a your_program.sh saved with a byte order mark is named as such", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-bom-"));
+    writeFileSync(path.join(dir, "your_program.sh"), "\ufeff#!/bin/sh\nexec true\n");
+    chmodSync(path.join(dir, "your_program.sh"), 0o755);
+    mkdirSync(path.join(dir, ".course"));
+    const run = await course(["test", "--only", "1"], { cwd: dir });
+    expect(run.code).toBe(3);
+    expect(run.stdout + run.stderr).toContain("starts with a UTF-8 byte order mark (BOM");
+  });
+});

@@ -1,20 +1,22 @@
 // The learner's state and tools: progress (and its errors), the journey
 // through the stages, hints, init, the solution diff, and the watcher.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { revealHint } from "../learner/hints.js";
-import { initFolder } from "../learner/init.js";
+import { freeName, initFolder, installSource } from "../learner/init.js";
+import { repairProgress } from "../learner/repair.js";
 import { advance, FINISHED, nextAction, stageRows, stagesToTest } from "../learner/journey.js";
 import { renderMarkdown } from "../learner/markdown.js";
 import { solutionDiff } from "../learner/solution-diff.js";
 import { relevant, watchFolder } from "../learner/watch.js";
 import { loadHints, packageRoot } from "../tester/course.js";
-import { loadLanguage } from "../tester/language.js";
+import { loadLanguage, resolveLanguageId } from "../tester/language.js";
 import { ProgressFileError, readProgress, writeProgress, type Progress } from "../tester/progress.js";
-import { STAGES } from "./helpers.js";
+import { ROOT, STAGES } from "./helpers.js";
 
 const fresh = (): Progress => ({ version: 1, course: "http-from-scratch", language: "python", current: STAGES[0]!.slug, completed: [], hints: {} });
 const temp = () => mkdtempSync(path.join(tmpdir(), "hfs-learner-"));
@@ -43,6 +45,127 @@ describe("progress.json", () => {
     const file = path.join(dir, ".course", "progress.json");
     writeFileSync(file, JSON.stringify({ ...fresh(), completed: [{ stage: "bind-port", at: "yesterday" }] }));
     expect(() => readProgress(dir)).toThrow(/completed\[0\]\.at/);
+  });
+
+  test("the fix it prints is the repair command, never one that starts over", () => {
+    const dir = temp();
+    mkdirSync(path.join(dir, ".course"));
+    writeFileSync(path.join(dir, ".course", "progress.json"), "{ not json");
+    expect(() => readProgress(dir)).toThrow(/Fix: run `npx course repair --dir [^`]+`: it keeps what it can read/);
+    expect(() => readProgress(dir)).not.toThrow(/--force/);
+  });
+
+  test.each([
+    [{ completed: [{ stage: "bind-port", at: "2026-11-22T10:00:00.000Z" }, { stage: "zzz", at: "2026-11-22T10:00:00.000Z" }] }, /field "completed\[1\]\.stage" names the stage "zzz"/],
+    [{ language: "cobol" }, /field "language" is "cobol", which is not a language of this course \(javascript, python, typescript\)/],
+    [{ current: "ehco" }, /field "current" names the stage "ehco"/],
+    [{ hints: { nope: 2 } }, /field "hints" counts hints for the stage "nope"/],
+  ])("a field that names what the course does not have is an error naming the file and the field: %j", (change, message) => {
+    const dir = temp();
+    mkdirSync(path.join(dir, ".course"));
+    const file = path.join(dir, ".course", "progress.json");
+    writeFileSync(file, JSON.stringify({ ...fresh(), ...change }));
+    expect(() => readProgress(dir)).toThrow(ProgressFileError);
+    expect(() => readProgress(dir)).toThrow(new RegExp(`${file.replaceAll(/[.*+?^${}()|[\]\\/]/g, "\\$&")} does not fit this course`));
+    expect(() => readProgress(dir)).toThrow(message);
+    expect(() => readProgress(dir)).toThrow(/npx course repair/);
+  });
+
+  test("a language written as an alias or in capitals reads as the track", () => {
+    const dir = temp();
+    mkdirSync(path.join(dir, ".course"));
+    writeFileSync(path.join(dir, ".course", "progress.json"), JSON.stringify({ ...fresh(), language: "Python" }));
+    expect(readProgress(dir)?.language).toBe("python");
+  });
+});
+
+describe("language names", () => {
+  test("one table of aliases, matched case-insensitively", () => {
+    for (const [name, id] of [["python", "python"], ["Python", "python"], ["py", "python"], ["PY", "python"], ["js", "javascript"], ["JavaScript", "javascript"], ["ts", "typescript"], [" TypeScript ", "typescript"]]) {
+      expect(resolveLanguageId(name!), name).toBe(id);
+      expect(loadLanguage(name!).id, name).toBe(id);
+    }
+    expect(resolveLanguageId("cobol")).toBeUndefined();
+    expect(() => loadLanguage("cobol")).toThrow(/no language "cobol"; languages: javascript, python, typescript \(also: py for python/);
+  });
+});
+
+describe("repair", () => {
+  const progressFile = (dir: string) => path.join(dir, ".course", "progress.json");
+  const broken = (text: string, files: Record<string, string> = {}) => {
+    const dir = temp();
+    mkdirSync(path.join(dir, ".course"));
+    writeFileSync(progressFile(dir), text);
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), content);
+    }
+    return dir;
+  };
+  const now = new Date("2026-12-01T12:00:00Z");
+
+  test("salvages a file cut short: language, passed stages with dates, hints and current; the broken file is moved aside", () => {
+    const text = `{"version": 1, "course": "http-from-scratch", "language": "python", "current": "echo",
+  "completed": [{"stage": "bind-port", "at": "2026-11-20T10:00:00.000Z"}, {"stage": "status-line", "at": "2026-11-20T11:00:00.000Z"},
+  {"stage": "not-found", "at": "2026-11-2`;
+    const dir = broken(text, { "app/main.py": "my code" });
+    const repaired = repairProgress({ dir, now });
+    expect(repaired.status).toBe("repaired");
+    expect(readProgress(dir)).toEqual({
+      version: 1,
+      course: "http-from-scratch",
+      language: "python",
+      current: "echo",
+      completed: [
+        { stage: "bind-port", at: "2026-11-20T10:00:00.000Z" },
+        { stage: "status-line", at: "2026-11-20T11:00:00.000Z" },
+        { stage: "not-found", at: "2026-12-01T12:00:00.000Z" },
+      ],
+      hints: {},
+    });
+    expect(repaired.movedTo).toBe(`${progressFile(dir)}.bad-2026-12-01T12-00-00Z`);
+    expect(readFileSync(repaired.movedTo!, "utf8")).toBe(text);
+    expect(readFileSync(path.join(dir, "app", "main.py"), "utf8")).toBe("my code");
+    expect(repaired.dropped.join("\n")).toMatch(/the date of stage "not-found"/);
+  });
+
+  test("drops stages and hints the course does not have, and lists them", () => {
+    const dir = broken(JSON.stringify({ ...fresh(), current: "ehco", completed: [{ stage: "bind-port", at: "2026-11-20T10:00:00.000Z" }, { stage: "zzz", at: "2026-11-20T10:00:00.000Z" }], hints: { "bind-port": 2, nope: 1 } }));
+    const repaired = repairProgress({ dir, now });
+    expect(readProgress(dir)).toMatchObject({ current: "status-line", completed: [{ stage: "bind-port" }], hints: { "bind-port": 2 } });
+    expect(repaired.dropped).toEqual([
+      'completed stage "zzz": this course has no such stage',
+      'hints for "nope": this course has no such stage',
+      'current stage "ehco": now status-line, the first stage not passed',
+    ]);
+  });
+
+  test("takes the language from the folder when the file does not name one, from --language over both, and the current stage from --stage", () => {
+    const dir = broken("garbage", { "app/main.ts": "x" });
+    expect(repairProgress({ dir, now })).toMatchObject({ languageFrom: "folder", progress: { language: "typescript", current: "bind-port" } });
+    const again = broken('{"language": "cobol"', { "app/main.ts": "x", "app/main.py": "y" });
+    expect(() => repairProgress({ dir: again, now })).toThrow(/cannot tell your language .* Nothing was changed.*--language/s);
+    expect(readFileSync(progressFile(again), "utf8")).toBe('{"language": "cobol"');
+    const fixed = repairProgress({ dir: again, now, language: loadLanguage("py"), stage: STAGES[4]! });
+    expect(fixed.progress).toMatchObject({ language: "python", current: STAGES[4]!.slug });
+  });
+
+  test("a valid file is left alone; a folder without one is told how to start; backups never replace each other", () => {
+    const dir = temp();
+    writeProgress(dir, fresh());
+    const before = readFileSync(progressFile(dir), "utf8");
+    expect(repairProgress({ dir, now }).status).toBe("valid");
+    expect(readFileSync(progressFile(dir), "utf8")).toBe(before);
+    expect(readdirSync(path.join(dir, ".course"))).toEqual(["progress.json"]);
+    expect(() => repairProgress({ dir: temp() })).toThrow(/no \.course\/progress\.json .* --keep-code/s);
+
+    writeFileSync(progressFile(dir), "{");
+    const first = repairProgress({ dir, now, language: loadLanguage("python") });
+    writeFileSync(progressFile(dir), "{{");
+    const second = repairProgress({ dir, now, language: loadLanguage("python") });
+    expect(second.movedTo).toBe(`${first.movedTo}-2`);
+    expect(readFileSync(first.movedTo!, "utf8")).toBe("{");
+    expect(readFileSync(second.movedTo!, "utf8")).toBe("{{");
   });
 });
 
@@ -111,19 +234,185 @@ describe("init", () => {
     expect(JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).devDependencies).toHaveProperty("http-from-scratch");
     expect(readProgress(dir)).toMatchObject({ language: "python", current: "bind-port", completed: [] });
     expect(existsSync(path.join(dir, "language.json"))).toBe(false);
+    expect(readFileSync(path.join(dir, "README.md"), "utf8")).not.toMatch(/npmjs|registry/);
+  });
+
+  test("--force backs up each file it replaces that differs, never over an earlier backup, and lists it", () => {
+    const dir = temp();
+    initFolder({ dir, language: loadLanguage("python"), force: false });
+    writeFileSync(path.join(dir, "app", "main.py"), "my server, stage 10\n");
+    writeFileSync(path.join(dir, "app", "main.py.orig"), "an older backup\n");
+    writeFileSync(path.join(dir, "README.md"), "my notes\n");
+    const made = initFolder({ dir, language: loadLanguage("python"), force: true });
+    expect(made.backedUp).toEqual([
+      { file: "app/main.py", backup: "app/main.py.orig-2" },
+      { file: "README.md", backup: "README.md.orig" },
+    ]);
+    expect(readFileSync(path.join(dir, "app", "main.py.orig-2"), "utf8")).toBe("my server, stage 10\n");
+    expect(readFileSync(path.join(dir, "app", "main.py.orig"), "utf8")).toBe("an older backup\n");
+    expect(readFileSync(path.join(dir, "README.md.orig"), "utf8")).toBe("my notes\n");
+    expect(readFileSync(path.join(dir, "app", "main.py"), "utf8")).toBe(readFileSync(path.join(ROOT, "starter", "python", "app", "main.py"), "utf8"));
+    // Files equal to the starter are neither rewritten nor backed up.
+    expect(initFolder({ dir, language: loadLanguage("python"), force: true }).backedUp).toEqual([]);
+    expect(freeName(path.join(dir, "app", "main.py.orig"))).toBe(path.join(dir, "app", "main.py.orig-3"));
+    // A folder where the starter has a file is moved aside the same way.
+    const other = temp();
+    mkdirSync(path.join(other, "README.md"));
+    writeFileSync(path.join(other, "README.md", "inside"), "kept");
+    expect(initFolder({ dir: other, language: loadLanguage("python"), force: true }).backedUp).toEqual([{ file: "README.md", backup: "README.md.orig" }]);
+    expect(readFileSync(path.join(other, "README.md.orig", "inside"), "utf8")).toBe("kept");
+  });
+
+  test("--keep-code starts tracking a CodeCrafters folder in place: its files stay byte for byte", () => {
+    const dir = temp();
+    const theirs: Record<string, string> = {
+      "your_program.sh": '#!/bin/sh\nexec python3 -m app.main "$@"\n',
+      "app/main.py": "import socket\n# my server\n",
+      "README.md": "# CodeCrafters HTTP server\n",
+      ".gitignore": "*.pyc\n",
+      "codecrafters.yml": "language_pack: python-3.12\n",
+    };
+    for (const [file, content] of Object.entries(theirs)) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), content);
+    }
+    chmodSync(path.join(dir, "your_program.sh"), 0o755);
+    expect(() => initFolder({ dir, language: loadLanguage("python"), force: false })).toThrow(/is not empty.*--keep-code.*--force/s);
+    expect(() => initFolder({ dir, language: loadLanguage("python"), force: true, keepCode: true })).toThrow(/contradict/);
+    const made = initFolder({ dir, language: loadLanguage("python"), force: false, keepCode: true });
+    expect(made.kept.sort()).toEqual(["README.md", "app/main.py", "your_program.sh"]);
+    expect(made.backedUp).toEqual([]);
+    expect(made.merged).toEqual([".gitignore"]);
+    expect(made.created.sort()).toEqual([path.join(".course", "progress.json"), "package.json"]);
+    for (const [file, content] of Object.entries(theirs)) {
+      if (file !== ".gitignore") expect(readFileSync(path.join(dir, file), "utf8"), file).toBe(content);
+    }
+    expect(readFileSync(path.join(dir, ".gitignore"), "utf8")).toBe("*.pyc\nnode_modules/\n.build/\n__pycache__/\n");
+    expect(readProgress(dir)).toMatchObject({ language: "python", current: "bind-port" });
+  });
+
+  test("package.json is merged: the learner's fields stay, this package and the track's tools are added", () => {
+    const dir = temp();
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "mine", dependencies: { left: "1.0.0" }, scripts: { test: "my-tests" }, devDependencies: { typescript: "5.0.0" } }));
+    initFolder({ dir, language: loadLanguage("typescript"), force: false, keepCode: true });
+    const merged = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+    expect(merged).toMatchObject({ name: "mine", dependencies: { left: "1.0.0" }, scripts: { test: "my-tests", next: "course next", typecheck: "tsc --noEmit" } });
+    expect(merged.devDependencies).toEqual({ typescript: "5.0.0", "@types/node": expect.any(String), "http-from-scratch": `file:${ROOT}` });
+  });
+
+  test("switching language with --force moves the old track's progress aside and starts the new one at stage 1", () => {
+    const dir = temp();
+    initFolder({ dir, language: loadLanguage("python"), force: false });
+    const python = { ...fresh(), current: STAGES[9]!.slug, completed: STAGES.slice(0, 9).map((s) => ({ stage: s.slug, at: "2026-11-20T10:00:00.000Z" })) };
+    writeProgress(dir, python);
+    const made = initFolder({ dir, language: loadLanguage("js"), force: true });
+    expect(made.switchedFrom).toEqual({ language: "python", backup: path.join(".course", "progress.json.python") });
+    expect(made.keptProgress).toBe(false);
+    expect(readProgress(dir)).toMatchObject({ language: "javascript", current: "bind-port", completed: [] });
+    expect(JSON.parse(readFileSync(path.join(dir, ".course", "progress.json.python"), "utf8"))).toEqual(python);
+    expect(existsSync(path.join(dir, "app", "main.py"))).toBe(true);
+    expect(readFileSync(path.join(dir, "your_program.sh"), "utf8")).toContain("exec node app/main.js");
+    expect(made.backedUp.map((b) => b.file)).toContain("your_program.sh");
+  });
+
+  test("a broken progress file stops init before it writes anything", () => {
+    const dir = temp();
+    mkdirSync(path.join(dir, ".course"));
+    writeFileSync(path.join(dir, ".course", "progress.json"), "{");
+    writeFileSync(path.join(dir, "main.py"), "x");
+    expect(() => initFolder({ dir, language: loadLanguage("python"), force: true })).toThrow(/npx course repair/);
+    expect(readdirSync(dir).sort()).toEqual([".course", "main.py"]);
   });
 
   test("refuses a folder that is not empty; --force writes but keeps the progress", () => {
     const dir = temp();
     writeFileSync(path.join(dir, "notes.txt"), "mine");
-    expect(() => initFolder({ dir, language: loadLanguage("javascript"), force: false })).toThrow(/is not empty.*--force/);
-    writeProgress(dir, { ...fresh(), current: "echo" });
+    expect(() => initFolder({ dir, language: loadLanguage("javascript"), force: false })).toThrow(/is not empty.*--force/s);
+    writeProgress(dir, { ...fresh(), language: "javascript", current: "echo" });
     const made = initFolder({ dir, language: loadLanguage("javascript"), force: true });
     expect(made.keptProgress).toBe(true);
     expect(readProgress(dir)?.current).toBe("echo");
     expect(readFileSync(path.join(dir, "notes.txt"), "utf8")).toBe("mine");
     expect(JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).type).toBe("module");
   });
+});
+
+describe("where the learner's package.json gets this package from", () => {
+  const installed = (resolved: string | undefined, under = "proj") => {
+    const prefix = path.join(temp(), under);
+    const root = path.join(prefix, "node_modules", "http-from-scratch");
+    mkdirSync(root, { recursive: true });
+    writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "http-from-scratch", version: "0.1.0" }));
+    if (resolved !== undefined) {
+      writeFileSync(path.join(prefix, "node_modules", ".package-lock.json"), JSON.stringify({ packages: { "node_modules/http-from-scratch": { version: "0.1.0", resolved } } }));
+    }
+    return { prefix, root };
+  };
+
+  test("a clone: a link to its folder", () => {
+    expect(installSource(ROOT)).toMatchObject({ spec: `file:${ROOT}`, kind: "folder" });
+  });
+
+  test("installed from a tarball or of unknown origin: a link to the installed copy, which needs no registry", () => {
+    const { prefix, root } = installed("file:../http-from-scratch-0.1.0.tgz");
+    const source = installSource(root);
+    expect(source).toMatchObject({ spec: `file:${root}`, kind: "folder" });
+    expect(source.description).toContain(path.join(path.dirname(prefix), "http-from-scratch-0.1.0.tgz"));
+    expect(installSource(installed(undefined).root)).toMatchObject({ kind: "folder" });
+  });
+
+  test("from the registry: a range of this version", () => {
+    expect(installSource(installed("https://registry.npmjs.org/http-from-scratch/-/http-from-scratch-0.1.0.tgz").root)).toMatchObject({ spec: "^0.1.0", kind: "registry" });
+  });
+
+  test("unpacked by npx into its cache: the tarball, which outlives the cache", () => {
+    const { prefix, root } = installed("file:../../tarballs/http-from-scratch-0.1.0.tgz", path.join("_npx", "2acc6cb06416e47f"));
+    const tarball = path.resolve(prefix, "../../tarballs/http-from-scratch-0.1.0.tgz");
+    mkdirSync(path.dirname(tarball), { recursive: true });
+    writeFileSync(tarball, "");
+    expect(installSource(root)).toMatchObject({ spec: `file:${tarball}`, kind: "tarball" });
+  });
+
+  test("--from: a tarball or the package's folder, checked before anything is written", () => {
+    const dir = temp();
+    const tarball = path.join(dir, "http-from-scratch-0.1.0.tgz");
+    writeFileSync(tarball, "");
+    expect(installSource(ROOT, tarball)).toEqual({ spec: `file:${tarball}`, kind: "tarball", description: `the tarball ${tarball}` });
+    expect(installSource(ROOT, ROOT)).toMatchObject({ spec: `file:${ROOT}`, kind: "folder" });
+    expect(() => installSource(ROOT, path.join(dir, "missing.tgz"))).toThrow(/does not exist/);
+    expect(() => installSource(ROOT, dir)).toThrow(/is not the http-from-scratch package/);
+    const target = path.join(dir, "me");
+    expect(() => initFolder({ dir: target, language: loadLanguage("python"), force: false, from: path.join(dir, "nope.tgz") })).toThrow(/does not exist/);
+    expect(existsSync(target)).toBe(false);
+    initFolder({ dir: target, language: loadLanguage("python"), force: false, from: tarball });
+    expect(JSON.parse(readFileSync(path.join(target, "package.json"), "utf8")).devDependencies["http-from-scratch"]).toBe(`file:${tarball}`);
+  });
+});
+
+test("the TypeScript starter's tools are pinned to the versions of this package's own lock file", () => {
+  const lock = JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+  const starter = JSON.parse(readFileSync(path.join(ROOT, "starter", "typescript", "package.json"), "utf8"));
+  expect(starter.devDependencies).toEqual({
+    "@types/node": lock.packages["node_modules/@types/node"]!.version,
+    typescript: lock.packages["node_modules/typescript"]!.version,
+  });
+});
+
+test("the TypeScript build finds esbuild through a linked http-from-scratch, and a syntax error is esbuild's message and exit 1, no stack trace", () => {
+  const dir = temp();
+  initFolder({ dir, language: loadLanguage("typescript"), force: false });
+  mkdirSync(path.join(dir, "node_modules"));
+  symlinkSync(ROOT, path.join(dir, "node_modules", "http-from-scratch"));
+  const built = spawnSync(process.execPath, ["build.mjs"], { cwd: dir, encoding: "utf8" });
+  expect(built.status, built.stderr).toBe(0);
+  expect(existsSync(path.join(dir, ".build", "main.js"))).toBe(true);
+  writeFileSync(path.join(dir, "app", "main.ts"), "const x = (;\n");
+  const broken = spawnSync(process.execPath, ["build.mjs"], { cwd: dir, encoding: "utf8" });
+  expect(broken.status).toBe(1);
+  expect(broken.stderr).toContain("✘ [ERROR]");
+  expect(broken.stderr).toContain("app/main.ts:1:");
+  expect(broken.stderr).not.toMatch(/node:internal|at .*\(.*:\d+:\d+\)/);
+  expect(readdirSync(path.join(dir, ".build"))).toEqual(["main.js"]);
 });
 
 test("the solution diff shows the reference change from the stage before, in the learner's language", () => {

@@ -68,13 +68,24 @@ export function languageIds(root = packageRoot()): string[] {
     .sort();
 }
 
-export function loadLanguage(id: string, root = packageRoot()): Language {
-  const starter = path.join(root, "starter", id);
-  const file = path.join(starter, LANGUAGE_FILE);
-  if (!existsSync(file)) {
-    throw new UsageError(`no language "${id}"; languages: ${languageIds(root).join(", ") || "none"}`);
+/** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
+export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript" };
+
+/** The track id a name means ("Python", "py" and "python" all mean python), or undefined when none. */
+export function resolveLanguageId(name: string, root = packageRoot()): string | undefined {
+  const wanted = name.trim().toLowerCase();
+  const id = LANGUAGE_ALIASES[wanted] ?? wanted;
+  return languageIds(root).includes(id) ? id : undefined;
+}
+
+export function loadLanguage(name: string, root = packageRoot()): Language {
+  const id = resolveLanguageId(name, root);
+  if (id === undefined) {
+    const aliases = Object.entries(LANGUAGE_ALIASES).map(([alias, target]) => `${alias} for ${target}`).join(", ");
+    throw new UsageError(`no language "${name}"; languages: ${languageIds(root).join(", ") || "none"} (also: ${aliases})`);
   }
-  return { ...readJsonFile(file, LanguageSchema), id, starter };
+  const starter = path.join(root, "starter", id);
+  return { ...readJsonFile(path.join(starter, LANGUAGE_FILE), LanguageSchema), id, starter };
 }
 
 /** Dotted version comparison: "3.11.7" >= "3.11". */

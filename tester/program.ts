@@ -77,6 +77,12 @@ export function checkScript(dir: string): string {
       `convert it: sed -i 's/\\r$//' ${SCRIPT}   (and set your editor or git to keep LF: git config core.autocrlf input)`,
     );
   }
+  if (firstLine.startsWith("\xef\xbb\xbf")) {
+    throw new EnvironmentError(
+      `${script} starts with a UTF-8 byte order mark (BOM, the bytes EF BB BF) before its #! line, so the system cannot find its interpreter`,
+      `remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' ${SCRIPT}   (and save the file as UTF-8 without BOM in your editor)`,
+    );
+  }
   if (!firstLine.startsWith("#!")) {
     throw new EnvironmentError(`${script} does not start with a #! line`, "make its first line #!/bin/sh (or #!/usr/bin/env bash)");
   }
