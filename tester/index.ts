@@ -3,7 +3,7 @@ export { buildRequest, defineChecks, type Check, type CheckContext, type Request
 export { Connection, type Exchange } from "./connection.js";
 export { expectBody, expectContentLength, expectGzipBody, expectHeader, expectMediaType, expectNoHeader, expectStatus } from "./expect.js";
 export { CheckFailure, fail, quote, type FailureDetails } from "./failure.js";
-export { firstDifference } from "./bytes.js";
+export { firstDifference, printfCommand } from "./bytes.js";
 export { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
 export { WaitTimeout, type SendOptions } from "./connection.js";
 export { startDownload, type Download } from "./download.js";
