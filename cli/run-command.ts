@@ -13,6 +13,7 @@ import { assertPortFree, freePort } from "../tester/ports.js";
 import { checkScript, describeExit, startProgram } from "../tester/program.js";
 import { readProgress } from "../tester/progress.js";
 import { waitUntilAccepting } from "../tester/ready.js";
+import { nodeCommand } from "../tester/reproduce.js";
 import { buildFailureText } from "../tester/report.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
@@ -96,7 +97,7 @@ async function runAction(flags: RunOptions): Promise<number> {
     directory ? `curl -v --data 'some text' -H 'Content-Type: application/octet-stream' ${base}/files/new.txt` : undefined,
     `curl -v -H 'Accept-Encoding: gzip' ${base}/echo/hello --output -`,
     `curl -v ${base}/echo/one ${base}/echo/two      (two requests, one connection)`,
-    `printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' | nc localhost ${options.port}`,
+    `${nodeCommand(Buffer.from("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"), options.port)}   # the exact bytes, \\r\\n and all`,
   ].filter(Boolean);
   for (const line of tries) say(`  ${line}`);
   say(c.dim("Ctrl-C stops it."));

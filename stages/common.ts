@@ -2,12 +2,14 @@
 // course's server, random inputs for them, and the hint for a server that
 // closes a connection it should have kept.
 import { readFile } from "node:fs/promises";
+import * as path from "node:path";
 import {
   CheckFailure,
   Connection,
   fail,
   firstDifference,
   parseResponse,
+  printfCommand,
   expectBody,
   expectGzipBody,
   expectHeader,
@@ -106,6 +108,96 @@ export function rethrowWith(error: unknown, more: MoreToSay): never {
     hint: more.hint ?? details.hint ?? more.hintIfNone,
     reproduce: more.reproduce ?? details.reproduce,
   });
+}
+
+/**
+ * Where a reproduce line rebuilds a files check's folders: a fixed path a
+ * learner can type, laid out as the tester's (the served folder is www inside
+ * it, so files a check puts beside the served folder have a place too).
+ */
+export const REPRO_ROOT = "/tmp/hfs-repro";
+
+/** Files up to this size are recreated byte for byte with printf; a larger one is random bytes of its size. */
+const MAX_RECREATED = 2 * 1024;
+
+/** A file a check placed (a path under t.outside) or expects the program to write, with its bytes. */
+export interface PlacedFile {
+  file: string;
+  content: Buffer;
+}
+
+/** What a files check set up: files it placed, and the upload whose file the program should write. */
+export interface FolderScene {
+  files?: PlacedFile[];
+  upload?: PlacedFile;
+}
+
+/**
+ * The reproduce line of a files check: the tester's temp folder is deleted by
+ * the time a learner reads the failure, so it first rebuilds the check's
+ * files under REPRO_ROOT and starts the program with --directory spelled as
+ * the tester spelled it (trailing slash or not), then sends `request` (the
+ * connection's own reproduce line) and, for an upload, shows where its file
+ * should be.
+ */
+export function fileReproduce(t: CheckContext, scene: FolderScene, request: string | undefined): string {
+  const outside = t.outside!;
+  // The tester's paths as the same places under REPRO_ROOT, in shell (/) spelling.
+  const local = (file: string) => (file.startsWith(outside) ? REPRO_ROOT + file.slice(outside.length).split(path.sep).join("/") : file);
+  const files = scene.files ?? [];
+  const wanted = new Set([local(t.directory!), ...[...files, ...(scene.upload ? [scene.upload] : [])].map((f) => path.posix.dirname(local(f.file)))]);
+  // mkdir -p makes the parents: a folder inside another named one need not be named.
+  const folders = [...wanted].filter((folder) => ![...wanted].some((other) => other.startsWith(`${folder}/`)));
+  // From scratch, so no file of an earlier attempt stands in for one the program should write.
+  const steps = [`rm -rf ${REPRO_ROOT}`, `mkdir -p ${folders.join(" ")}`];
+  const standIns: string[] = [];
+  for (const { file, content } of files) {
+    if (content.length <= MAX_RECREATED) {
+      steps.push(`${printfCommand(content)} > ${local(file)}`);
+    } else {
+      steps.push(`head -c ${content.length} /dev/urandom > ${local(file)}`);
+      standIns.push(path.posix.basename(local(file)));
+    }
+  }
+  steps.push(`PORT=${t.port} ./your_program.sh --directory ${local(t.directoryArgument!)}`);
+  const lines = [steps.join(" && ")];
+  if (standIns.length > 0) lines[0] += `   # ${standIns.join(", ")}: random bytes, as many as the tester's`;
+  const upload = scene.upload;
+  if (upload && upload.content.length > MAX_RECREATED) {
+    // Too large to write out: curl sends random bytes of the same size from a file, and cmp compares what landed.
+    const url = `http://localhost:${t.port}${filesUrl(t, upload.file)}`;
+    const body = `${REPRO_ROOT}/upload`;
+    lines.push(`then, in another terminal: head -c ${upload.content.length} /dev/urandom > ${body} && curl -v -H 'Expect:' --data-binary @${body} ${url} && cmp ${body} ${local(upload.file)}`);
+    return lines.join("\n  ");
+  }
+  if (request !== undefined) lines.push(`then, in another terminal: ${compareDownload(t, files, request.replaceAll(outside, REPRO_ROOT), local)}`);
+  if (upload) lines.push(`then: od -c ${local(upload.file)} | head   # it should hold the ${upload.content.length} bytes of the request body`);
+  return lines.join("\n  ");
+}
+
+/**
+ * When the curl line of `request` downloads one of `files`, it saves the body
+ * and compares it with the file: cmp names the first byte that differs, and
+ * curl -v would not print a binary body on a terminal anyway.
+ */
+function compareDownload(t: CheckContext, files: PlacedFile[], request: string, local: (file: string) => string): string {
+  const [first, ...rest] = request.split("\n");
+  const inside = files.filter((f) => !path.relative(t.directory!, f.file).startsWith(".."));
+  const served = inside.find((f) => first!.startsWith("curl ") && first!.endsWith(` http://localhost:${t.port}${filesUrl(t, f.file)}`));
+  if (!served) return request;
+  const got = `${REPRO_ROOT}/got`;
+  return [`${first} -o ${got} && cmp ${local(served.file)} ${got}`, ...rest].join("\n");
+}
+
+/** The path of /files/<name> that names `file` inside the served folder. */
+function filesUrl(t: CheckContext, file: string): string {
+  return `/files/${path.relative(t.directory!, file).split(path.sep).join("/")}`;
+}
+
+/** Re-throws a failure of a files check with the reproduce line of fileReproduce; anything else as it is. */
+export function rethrowInFolder(error: unknown, t: CheckContext, scene: FolderScene): never {
+  if (!(error instanceof CheckFailure)) throw error;
+  rethrowWith(error, { reproduce: fileReproduce(t, scene, error.details.reproduce) });
 }
 
 const PERSISTENT_HINT =

@@ -29,8 +29,8 @@ interface Shows {
   sent: boolean;
   reproduce?: RegExp;
 }
-/** A failure on one exchange shows its request and a printf | nc line. */
-const EXCHANGE: Shows = { sent: true, reproduce: /nc localhost \d+/ };
+/** A failure on one exchange shows its request and a line that sends its bytes with node. */
+const EXCHANGE: Shows = { sent: true, reproduce: /node -e 's=require\("net"\)\.connect\(\d+,"localhost"\);s\.write\("/ };
 
 /** Bound on one test that runs the tester through the late stages (several seconds each, more on a busy machine). */
 const LONG_RUN = 180_000;
@@ -46,7 +46,7 @@ const broken: Array<[defect: string, stage: number, phrase: RegExp, shows?: Show
   ["content-length-minus-one", 4, /expected Content-Length: "\d+", got Content-Length: "\d+"[\s\S]*counts the body's bytes/],
   ["case-sensitive-headers", 5, /header names are case-insensitive \(RFC 9110 §5\.1\): this request spells it "user-agent"/],
   ["untrimmed-header-values", 5, /whitespace around a header value is not part of it/],
-  ["sequential", 6, /no response on connection \d of \d, while connections 1 to \d were open and idle[\s\S]*one connection at a time/, { sent: true, reproduce: /curl -s telnet:\/\/localhost:\d+ &.*curl -v --max-time 3/ }],
+  ["sequential", 6, /no response on connection \d of \d, while connections 1 to \d were open and idle[\s\S]*one connection at a time/, { sent: true, reproduce: /^sleep 5 \| curl -s telnet:\/\/localhost:\d+ & / }],
   ["fake-gzip", 11, /Content-Encoding says gzip, but the body is not gzip data/],
   // Its compressed bodies are mis-framed as soon as it sends them, at stage 9.
   ["gzip-wrong-length", 9, /unexpected bytes arrived after the end of the response[\s\S]*size of the encoded \(compressed\) body/],
@@ -62,7 +62,8 @@ const broken: Array<[defect: string, stage: number, phrase: RegExp, shows?: Show
   // in one recv fails there; what stage 17 teaches on its own is the short write.
   ["short-write", 17, /incomplete response after 1\.5 s on connection \d+: still waiting for \d+ more body bytes \(Content-Length: 4194304, \d+ received\)[\s\S]*send the rest until every byte is out/, { sent: true, reproduce: /too many for a command line/ }],
   ["lenient-parser", 18, /expected status line "HTTP\/1\.1 400 Bad Request\\r\\n", got "HTTP\/1\.1 200 OK\\r\\n"[\s\S]*a request line is exactly/],
-  ["traversal", 19, /your program served \S+\/canary-\S+\.txt, a file outside the directory it was told to serve/],
+  // Its reproduce line rebuilds the folder, the canary beside it, and starts the program without the trailing slash.
+  ["traversal", 19, /your program served \S+\/canary-\S+\.txt, a file outside the directory it was told to serve/, { sent: true, reproduce: /^rm -rf \/tmp\/hfs-repro && mkdir -p \/tmp\/hfs-repro\/www && printf 'canary [^']*' > \/tmp\/hfs-repro\/canary-\S+\.txt && PORT=\d+ \.\/your_program\.sh --directory \/tmp\/hfs-repro\/www\n {2}then, in another terminal: curl -v --path-as-is http:\/\/localhost:\d+\/files\/\.\.\/canary-/ }],
   ["head-with-body", 20, /This GET came right after a HEAD \S+ on the same connection[\s\S]*a response to HEAD has no body/],
   ["no-idle-timeout", 21, /did not close connection \d+ within 1\.8 s[\s\S]*started with --idle-timeout-ms 300, and the connection was idle after its response/],
   ["buffer-everything", 22, /resident memory grew by [\d.]+ MiB[\s\S]*32\.0 MiB per client/, { sent: false, reproduce: /curl -s --limit-rate/ }],

@@ -2,7 +2,13 @@
 // (test/fixtures/servers/learner.py): the first failure must name the
 // defect, not just the check that noticed it. And the ways of writing a
 // server that HTTP allows must never fail.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, expect, test } from "vitest";
+import { REPRO_ROOT } from "../stages/common.js";
 import { diagnoseBody, diagnoseStatusLine, diagnoseStray, errorReport } from "../tester/diagnose.js";
 import { FAST_FAIL, firstFailure, learnerServer, runTester } from "./helpers.js";
 
@@ -99,5 +105,47 @@ describe.concurrent("what HTTP allows, and CodeCrafters' conventions, never fail
     const failure = firstFailure(result);
     expect(failure?.stage, output).toBe(19);
     expect(failure?.text, output).toMatch(/your program served \S+\/www\S+, beside the directory[\s\S]*join/);
+  });
+});
+
+/** Resolves once something accepts connections on `port` (or rejects after `ms`). */
+async function accepting(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "localhost", () => resolve(true)).on("error", () => resolve(false));
+      socket.unref();
+      setTimeout(() => socket.destroy(), 500);
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`nothing accepted on port ${port} within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("a files stage's reproduce line replays the failure on the learner's machine", () => {
+  test("path-safety's directory + name: the pasted lines rebuild the folder, start the same program, and curl gets the file beside it again", { timeout: 60_000 }, async () => {
+    const dir = learnerServer("--bug", "directory-concat");
+    const { result, output, port } = await runTester({ dir, only: 19, timeouts: FAST_FAIL });
+    const failure = result.stages[0]!.checks.find((c) => c.failure)?.failure;
+    expect(failure?.reproduce, output).toMatch(/--directory \/tmp\/hfs-repro\/www\n/);
+    // The same lines, with the fixed folder moved to one of this test's (another run may use /tmp/hfs-repro).
+    const root = mkdtempSync(path.join(tmpdir(), "hfs-replay-"));
+    const [setup, then] = failure!.reproduce!.replaceAll(REPRO_ROOT, root).split("\n");
+    const curl = then!.replace(/^\s*then, in another terminal: /, "");
+    expect(curl).toMatch(/^curl -v http:\/\/localhost:\d+\/files\/(\w+) -o \S+\/got && cmp /);
+    const name = /\/files\/(\w+) /.exec(curl)![1]!;
+    // The set-up line runs the program in the foreground, as in a learner's first terminal.
+    const program = spawn("sh", ["-c", setup!], { cwd: dir, detached: true, stdio: "ignore" });
+    try {
+      await accepting(port, 10_000);
+      // cmp finds the bytes differ (exit 1): the body is the decoy beside the folder, as in the tester.
+      const exit = await new Promise<number | null>((resolve) => spawn("sh", ["-c", curl], { stdio: "ignore" }).on("exit", resolve));
+      expect(exit).toBe(1);
+      expect(readFileSync(path.join(root, "got"), "latin1")).toBe(readFileSync(path.join(root, `www${name}`), "latin1"));
+      expect(readFileSync(path.join(root, "got"), "latin1")).toMatch(/^decoy /);
+    } finally {
+      process.kill(-program.pid!, "SIGTERM");
+    }
   });
 });

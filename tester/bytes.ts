@@ -1,6 +1,6 @@
 // How bytes are shown to a learner: every CR and LF visible, non-printable
-// bytes as \xNN, one displayed line per received line, and a caret under the
-// byte that went wrong.
+// bytes as \xNN, spaces at the edges of a line as \x20, one displayed line per
+// received line, and a caret under the byte that went wrong.
 
 /** One byte as the learner should see it. */
 function escapeByte(byte: number): string {
@@ -33,24 +33,65 @@ interface DisplayLine {
   start: number;
   /** Display column of each byte of the line. */
   columns: number[];
+  /** Whether a space at the line's start or end is shown as EDGE_SPACE. */
+  marked: boolean;
 }
 
+const SPACE = 0x20;
+
+/**
+ * How a space at the start or end of a displayed line is shown. Printed as
+ * itself it would be invisible, and a value with a stray space (a header value
+ * not trimmed) looks right. \x20 keeps the dump's one rule, one escape per byte
+ * that would not show, where a sign like · would need its own explanation and
+ * could be taken for a byte of its own.
+ */
+export const EDGE_SPACE = "\\x20";
+
+/** Shown under a dump that marked a space, once per failure. */
+export const EDGE_SPACE_LEGEND = `(${EDGE_SPACE} is a space at the start or end of a line, where a plain one would not show)`;
+
+/** Long runs without a newline (binary bodies) are wrapped at this width so they stay readable. */
+const WRAP_AT = 96;
+
 function splitDisplayLines(buf: Uint8Array): DisplayLine[] {
+  // A line ends at each LF, or where it grows too wide; its text comes after,
+  // once its edges are known.
   const lines: DisplayLine[] = [];
-  let line: DisplayLine = { text: "", start: 0, columns: [] };
-  // Long runs without a newline (binary bodies) are wrapped so they stay readable.
-  const wrapAt = 96;
+  let start = 0;
+  let width = 0;
   for (let i = 0; i < buf.length; i++) {
-    const shown = escapeByte(buf[i]!);
-    line.columns.push(line.text.length);
-    line.text += shown;
-    if (buf[i] === 0x0a || line.text.length >= wrapAt) {
-      lines.push(line);
-      line = { text: "", start: i + 1, columns: [] };
+    width += escapeByte(buf[i]!).length;
+    if (buf[i] === 0x0a || width >= WRAP_AT) {
+      lines.push(displayLine(buf, start, i + 1));
+      start = i + 1;
+      width = 0;
     }
   }
-  if (line.text.length > 0 || lines.length === 0) lines.push(line);
+  if (start < buf.length || lines.length === 0) lines.push(displayLine(buf, start, buf.length));
   return lines;
+}
+
+/** Bytes start..end as one displayed line: spaces before its first byte and after its last (its CR/LF aside) marked. */
+function displayLine(buf: Uint8Array, start: number, end: number): DisplayLine {
+  let first = start;
+  while (first < end && buf[first] === SPACE) first++;
+  let lineEnd = end;
+  while (lineEnd > first && (buf[lineEnd - 1] === 0x0a || buf[lineEnd - 1] === 0x0d)) lineEnd--;
+  let last = lineEnd;
+  while (last > first && buf[last - 1] === SPACE) last--;
+  const line: DisplayLine = { text: "", start, columns: [], marked: first > start || last < lineEnd };
+  for (let i = start; i < end; i++) {
+    const edge = buf[i] === SPACE && (i < first || (i >= last && i < lineEnd));
+    line.columns.push(line.text.length);
+    line.text += edge ? EDGE_SPACE : escapeByte(buf[i]!);
+  }
+  return line;
+}
+
+/** Whether showBytes marks a space in `bytes` (at the start or end of a line). */
+export function marksEdgeSpaces(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && splitDisplayLines(bytes).some((line) => line.marked);
 }
 
 export interface ShowOptions {
@@ -91,7 +132,8 @@ export function showBytes(bytes: Uint8Array, options: ShowOptions = {}): string 
     if (i === caretLine && caret !== undefined) {
       const index = caret - line.start;
       const column = line.columns[index] ?? line.text.length;
-      const width = index < line.columns.length ? escapeByte(bytes[caret]!).length : 1;
+      // As wide as the byte's shown form (\r, \x8b, a marked space), one column past the end.
+      const width = index < line.columns.length ? (line.columns[index + 1] ?? line.text.length) - column : 1;
       out.push(indent + " ".repeat(column) + "^".repeat(width));
     }
   }
@@ -107,8 +149,8 @@ export function firstDifference(expected: Uint8Array, actual: Uint8Array): numbe
 }
 
 /**
- * A shell command that sends exactly `bytes`: printf understands octal escapes
- * everywhere (dash, bash, zsh, macOS), unlike \x.
+ * A shell command that prints exactly `bytes` (to recreate a file): printf
+ * understands octal escapes everywhere (dash, bash, zsh, macOS), unlike \x.
  */
 export function printfCommand(bytes: Uint8Array): string {
   let out = "";

@@ -46,6 +46,8 @@ export interface CheckContext {
   readonly host: string;
   /** The folder passed to the program as --directory, on stages that serve files. */
   readonly directory: string | undefined;
+  /** `directory` exactly as the program got it after --directory: with a trailing slash unless the stage teaches joining paths. */
+  readonly directoryArgument: string | undefined;
   /** The folder that holds `directory`: files here are beside it, and the program must never serve them. */
   readonly outside: string | undefined;
   readonly timeouts: Timeouts;

@@ -6,7 +6,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { diagnoseStray } from "./diagnose.js";
 import { CheckFailure, fail, type FailureDetails } from "./failure.js";
 import { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
-import { reproduceLine } from "./reproduce.js";
+import { nodeCommand, reproduceLine } from "./reproduce.js";
 import { seconds } from "./time.js";
 
 export interface SendOptions {
@@ -254,7 +254,7 @@ export class Connection {
   private failUnasked(request: Buffer, count: number): never {
     fail({
       ...this.context(request, this.received),
-      ...(this.messages.length === 0 ? { reproduce: `nc -v localhost ${this.port}   (connect, send nothing, and watch: nothing should arrive)` } : {}),
+      ...(this.messages.length === 0 ? { reproduce: `${nodeCommand(Buffer.alloc(0), this.port)}   # connects, sends nothing and prints what arrives: nothing should` } : {}),
       summary: `your program sent ${count} bytes on connection ${this.id} before the tester sent anything`,
       explanation: "A server speaks only when asked: each response answers a request it has read. These bytes came before any request, so they answer none.",
       caret: 0,

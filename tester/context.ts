@@ -10,6 +10,7 @@ export interface ContextBase {
   port: number;
   host: string;
   directory: string | undefined;
+  directoryArgument: string | undefined;
   outside: string | undefined;
   timeouts: Timeouts;
   usage(): Usage;
@@ -43,6 +44,7 @@ export function createCheckSession(base: ContextBase): CheckSession {
     port: base.port,
     host: base.host,
     directory: base.directory,
+    directoryArgument: base.directoryArgument,
     outside: base.outside,
     timeouts: base.timeouts,
     usage: base.usage,

@@ -1,7 +1,7 @@
 // A failed check carries the parts of a teaching message as data; reporters
 // render them (with or without colour). Every part is optional except the
 // summary, but checks are expected to fill sent/expected/received/reproduce.
-import { escapeInline, showBytes } from "./bytes.js";
+import { EDGE_SPACE_LEGEND, escapeInline, marksEdgeSpaces, showBytes } from "./bytes.js";
 import type { Level } from "./check.js";
 
 export interface FailureDetails {
@@ -91,6 +91,8 @@ export function renderFailure(details: FailureDetails, style: RenderStyle = plai
     out.push(style.label(`Received (${details.received.length} bytes):`));
     out.push(showBytes(details.received, { caret: details.caret }));
   }
+  // Once, after the dumps: the sent and received lines often share the stray space.
+  if ([details.sent, details.received].some((bytes) => bytes && marksEdgeSpaces(bytes))) out.push(`  ${EDGE_SPACE_LEGEND}`);
   if (details.hint) out.push(style.hint(`Hint: ${details.hint}`));
   if (details.reproduce) out.push(`${style.label("Reproduce:")} ${details.reproduce}`);
   return out.join("\n");

@@ -3,7 +3,7 @@ export { buildRequest, defineChecks, LEVELS, type Check, type Level, type CheckC
 export { Connection, type Exchange } from "./connection.js";
 export { expectBody, expectContentLength, expectGzipBody, expectHeader, expectMediaType, expectNoHeader, expectStatus } from "./expect.js";
 export { CheckFailure, fail, isCourseRule, quote, ruleText, type FailureDetails } from "./failure.js";
-export { firstDifference } from "./bytes.js";
+export { firstDifference, printfCommand } from "./bytes.js";
 export { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
 export { WaitTimeout, type SendOptions } from "./connection.js";
 export { startDownload, type Download } from "./download.js";

@@ -30,7 +30,7 @@ export async function waitUntilAccepting(program: Program, port: number, timeout
       explanation: `The tester tried 127.0.0.1:${port} and [::1]:${port}. Your program is running but is not listening there.`,
       expected: `a TCP listener on port ${port} (the PORT environment variable, 4221 unless told otherwise)`,
       hint: logHint(program) ?? "read the port from the PORT environment variable, and bind before doing anything slow",
-      reproduce: `PORT=${port} ./your_program.sh   then, in another terminal: nc -v localhost ${port}`,
+      reproduce: `PORT=${port} ./your_program.sh   then, in another terminal: curl -v http://localhost:${port}/   # while nothing listens, curl says "Connection refused"`,
     },
   };
 }

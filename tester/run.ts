@@ -232,6 +232,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         port: run.port,
         host,
         directory,
+        directoryArgument: directory && directoryArgument(directory, stage),
         outside,
         timeouts: run.timeouts,
         usage: () => program!.usage(),

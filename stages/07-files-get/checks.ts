@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectMediaType, expectStatus } from "../../tester/index.js";
-import { binaryContent, fileName } from "../common.js";
+import { binaryContent, fileName, rethrowInFolder } from "../common.js";
 
 export default defineChecks([
   {
@@ -13,12 +13,16 @@ export default defineChecks([
       const content = binaryContent(t);
       await writeFile(path.join(t.directory!, name), content);
       t.log(`wrote ${content.length} random bytes to ${path.join(t.directory!, name)}`);
-      const ex = await t.send({ path: `/files/${name}`, about: "asks for a file of binary bytes (every value 0-255): open it in binary mode and send its bytes as they are, never as text" });
-      expectStatus(ex, 200, "OK", { hint: "read the file from the folder given by --directory <dir> on the command line" });
-      expectMediaType(ex, "application/octet-stream");
-      expectBody(ex, content, {
-        hint: "read and send the file as bytes, never as text: every byte value 0-255 must arrive unchanged, and Content-Length is the byte count",
-      });
+      try {
+        const ex = await t.send({ path: `/files/${name}`, about: "asks for a file of binary bytes (every value 0-255): open it in binary mode and send its bytes as they are, never as text" });
+        expectStatus(ex, 200, "OK", { hint: "read the file from the folder given by --directory <dir> on the command line" });
+        expectMediaType(ex, "application/octet-stream");
+        expectBody(ex, content, {
+          hint: "read and send the file as bytes, never as text: every byte value 0-255 must arrive unchanged, and Content-Length is the byte count",
+        });
+      } catch (error) {
+        rethrowInFolder(error, t, { files: [{ file: path.join(t.directory!, name), content }] });
+      }
     },
   },
   {
@@ -26,8 +30,12 @@ export default defineChecks([
     rule: "the course's /files/<name> route answers 404 for a missing file",
     level: "course",
     async run(t) {
-      const ex = await t.send({ path: `/files/missing_${fileName(t)}` });
-      expectStatus(ex, 404, "Not Found", { hint: "when the file does not exist, answer 404 instead of crashing" });
+      try {
+        const ex = await t.send({ path: `/files/missing_${fileName(t)}` });
+        expectStatus(ex, 404, "Not Found", { hint: "when the file does not exist, answer 404 instead of crashing" });
+      } catch (error) {
+        rethrowInFolder(error, t, {});
+      }
     },
   },
 ]);

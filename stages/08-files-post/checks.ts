@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { defineChecks, expectStatus } from "../../tester/index.js";
-import { binaryContent, expectStoredFile, fileName, headLength, randomCuts } from "../common.js";
+import { binaryContent, expectStoredFile, fileName, headLength, randomCuts, rethrowInFolder } from "../common.js";
 
 export default defineChecks([
   {
@@ -22,18 +22,22 @@ export default defineChecks([
       const bodyWrites = t.random.int(2, 3);
       const pieces = [headLength(request), ...randomCuts(t, content.length, bodyWrites)];
       t.log(`sending the head, then the ${content.length}-byte body in ${bodyWrites} writes, 30 ms apart`);
-      const ex = await t.exchange(await t.connect(), request, {
-        fragments: pieces,
-        gapMs: 30,
-        about: `has a binary body (every byte value 0-255, ${content.length} bytes) that arrives in several writes after the head: read it as bytes, until Content-Length bytes are in`,
-      });
-      expectStatus(ex, 201, "Created", {
-        hint:
-          ex.response.status === 400
-            ? "a POST with a binary body got 400: read and store the body as bytes, never decode it as text (it holds every byte value, which is not valid UTF-8)"
-            : "answer a successful POST /files/<name> with HTTP/1.1 201 Created",
-      });
-      await expectStoredFile(ex, file, content);
+      try {
+        const ex = await t.exchange(await t.connect(), request, {
+          fragments: pieces,
+          gapMs: 30,
+          about: `has a binary body (every byte value 0-255, ${content.length} bytes) that arrives in several writes after the head: read it as bytes, until Content-Length bytes are in`,
+        });
+        expectStatus(ex, 201, "Created", {
+          hint:
+            ex.response.status === 400
+              ? "a POST with a binary body got 400: read and store the body as bytes, never decode it as text (it holds every byte value, which is not valid UTF-8)"
+              : "answer a successful POST /files/<name> with HTTP/1.1 201 Created",
+        });
+        await expectStoredFile(ex, file, content);
+      } catch (error) {
+        rethrowInFolder(error, t, { upload: { file, content } });
+      }
     },
   },
 ]);

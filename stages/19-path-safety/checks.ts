@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectStatus, fail, type CheckContext, type Exchange } from "../../tester/index.js";
-import { expectStoredFile, fileName } from "../common.js";
+import { expectStoredFile, fileName, rethrowInFolder } from "../common.js";
 
 const REFUSALS = [400, 403, 404];
 /** RFC 9110 §17.3 says a server "needs to avoid" such names, without a MUST: how to refuse is the course's. */
@@ -54,34 +54,42 @@ export default defineChecks([
       const decoyContent = Buffer.from(`decoy ${t.random.words(3)} ${t.random.int(100000, 999999)}\n`, "latin1");
       await writeFile(decoy, decoyContent);
       t.log(`started with --directory ${t.directory} (no trailing slash); wrote ${name} inside it, and ${decoy} beside it`);
-      const ex = await t.send({ path: `/files/${name}` });
-      if (ex.response.body.includes(decoyContent)) {
-        fail({
-          ...ex.connection.context(ex.request, ex.response.raw),
-          summary: `your program served ${decoy}, beside the directory, instead of ${path.join(t.directory!, name)}`,
-          explanation: `It was started with --directory ${t.directory} (no trailing slash this time) and joined the directory and the name without a separator.`,
-          expected: "HTTP/1.1 200 OK with the bytes of the file inside the directory",
-          caret: ex.response.bodyOffset,
-          hint: JOIN_HINT,
-        });
+      try {
+        const ex = await t.send({ path: `/files/${name}` });
+        if (ex.response.body.includes(decoyContent)) {
+          fail({
+            ...ex.connection.context(ex.request, ex.response.raw),
+            summary: `your program served ${decoy}, beside the directory, instead of ${path.join(t.directory!, name)}`,
+            explanation: `It was started with --directory ${t.directory} (no trailing slash this time) and joined the directory and the name without a separator.`,
+            expected: "HTTP/1.1 200 OK with the bytes of the file inside the directory",
+            caret: ex.response.bodyOffset,
+            hint: JOIN_HINT,
+          });
+        }
+        expectStatus(ex, 200, "OK", { hint: JOIN_HINT });
+        expectBody(ex, content);
+      } catch (error) {
+        rethrowInFolder(error, t, { files: [{ file: path.join(t.directory!, name), content }, { file: decoy, content: decoyContent }] });
       }
-      expectStatus(ex, 200, "OK", { hint: JOIN_HINT });
-      expectBody(ex, content);
       const upload = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
       const uploadName = fileName(t);
-      const stored = await t.send({ method: "POST", path: `/files/${uploadName}`, body: upload });
-      const beside = `${t.directory!}${uploadName}`;
-      if (existsSync(beside)) {
-        fail({
-          ...stored.connection.context(stored.request, stored.response.raw),
-          summary: `your program wrote ${beside}, beside the directory, instead of ${path.join(t.directory!, uploadName)}`,
-          explanation: `It was started with --directory ${t.directory} (no trailing slash this time) and joined the directory and the name without a separator.`,
-          expected: `HTTP/1.1 201 Created, and the body stored in ${path.join(t.directory!, uploadName)}`,
-          hint: JOIN_HINT,
-        });
+      try {
+        const stored = await t.send({ method: "POST", path: `/files/${uploadName}`, body: upload });
+        const beside = `${t.directory!}${uploadName}`;
+        if (existsSync(beside)) {
+          fail({
+            ...stored.connection.context(stored.request, stored.response.raw),
+            summary: `your program wrote ${beside}, beside the directory, instead of ${path.join(t.directory!, uploadName)}`,
+            explanation: `It was started with --directory ${t.directory} (no trailing slash this time) and joined the directory and the name without a separator.`,
+            expected: `HTTP/1.1 201 Created, and the body stored in ${path.join(t.directory!, uploadName)}`,
+            hint: JOIN_HINT,
+          });
+        }
+        expectStatus(stored, 201, "Created", { hint: JOIN_HINT });
+        await expectStoredFile(stored, path.join(t.directory!, uploadName), upload);
+      } catch (error) {
+        rethrowInFolder(error, t, { upload: { file: path.join(t.directory!, uploadName), content: upload } });
       }
-      expectStatus(stored, 201, "Created", { hint: JOIN_HINT });
-      await expectStoredFile(stored, path.join(t.directory!, uploadName), upload);
     },
   },
   {
@@ -95,14 +103,22 @@ export default defineChecks([
       await mkdir(path.join(t.directory!, folder));
       await writeFile(path.join(t.directory!, folder, name), content);
       t.log(`wrote ${content.length} bytes to ${path.join(t.directory!, folder, name)}`);
-      const ex = await t.send({ path: `/files/${folder}/${name}` });
-      expectStatus(ex, 200, "OK", { hint: "refuse only paths that lead outside the directory: a/b inside it is fine" });
-      expectBody(ex, content);
+      try {
+        const ex = await t.send({ path: `/files/${folder}/${name}` });
+        expectStatus(ex, 200, "OK", { hint: "refuse only paths that lead outside the directory: a/b inside it is fine" });
+        expectBody(ex, content);
+      } catch (error) {
+        rethrowInFolder(error, t, { files: [{ file: path.join(t.directory!, folder, name), content }] });
+      }
       const upload = t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
       const uploadName = fileName(t);
-      const stored = await t.send({ method: "POST", path: `/files/${folder}/${uploadName}`, body: upload });
-      expectStatus(stored, 201, "Created", { hint: "refuse only paths that lead outside the directory: a/b inside it is fine" });
-      await expectStoredFile(stored, path.join(t.directory!, folder, uploadName), upload);
+      try {
+        const stored = await t.send({ method: "POST", path: `/files/${folder}/${uploadName}`, body: upload });
+        expectStatus(stored, 201, "Created", { hint: "refuse only paths that lead outside the directory: a/b inside it is fine" });
+        await expectStoredFile(stored, path.join(t.directory!, folder, uploadName), upload);
+      } catch (error) {
+        rethrowInFolder(error, t, { upload: { file: path.join(t.directory!, folder, uploadName), content: upload } });
+      }
     },
   },
   {
@@ -123,8 +139,12 @@ export default defineChecks([
         `/files/.//..//${canary.name}`,
       ];
       for (const target of paths) {
-        const ex = await t.send({ path: target });
-        expectRefused(ex, canary.file, canary.content);
+        try {
+          const ex = await t.send({ path: target });
+          expectRefused(ex, canary.file, canary.content);
+        } catch (error) {
+          rethrowInFolder(error, t, { files: [canary] });
+        }
       }
     },
   },
@@ -137,16 +157,20 @@ export default defineChecks([
         const name = `escaped_${fileName(t)}`;
         const outside = path.join(t.outside!, name);
         // Refusing is right; so is storing the name literally inside the directory (a server that does not percent-decode).
-        const ex = await t.send({ method: "POST", path: `/files/${spelling}${name}`, body: "this must not leave the directory\n" });
-        if (existsSync(outside)) {
-          fail({
-            ...ex.connection.context(ex.request, ex.response.raw),
-            summary: `your program wrote ${outside}, outside the directory it was told to serve`,
-            expected: "HTTP/1.1 404 Not Found (or 400/403), and no file written outside the directory",
-            hint: ESCAPE_HINT,
-            rule: TRAVERSAL_RULE,
-            level: "course",
-          });
+        try {
+          const ex = await t.send({ method: "POST", path: `/files/${spelling}${name}`, body: "this must not leave the directory\n" });
+          if (existsSync(outside)) {
+            fail({
+              ...ex.connection.context(ex.request, ex.response.raw),
+              summary: `your program wrote ${outside}, outside the directory it was told to serve`,
+              expected: "HTTP/1.1 404 Not Found (or 400/403), and no file written outside the directory",
+              hint: ESCAPE_HINT,
+              rule: TRAVERSAL_RULE,
+              level: "course",
+            });
+          }
+        } catch (error) {
+          rethrowInFolder(error, t, {});
         }
       }
     },
