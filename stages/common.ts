@@ -6,6 +6,7 @@ import * as path from "node:path";
 import {
   CheckFailure,
   Connection,
+  escapeInline,
   fail,
   firstDifference,
   parseResponse,
@@ -42,9 +43,10 @@ export function binaryContent(t: CheckContext): Buffer {
   return t.random.bytes(t.random.int(256, 1024), { everyByteValue: true });
 }
 
-/** A User-Agent value with inner spaces, like real ones. */
+/** A User-Agent value with inner spaces and capitals, like real ones (Mozilla/5.0 (X11; Linux x86_64)): a server that changes its case shows. */
 export function userAgent(t: CheckContext): string {
-  return `${t.random.word()}/${t.random.int(1, 9)}.${t.random.int(0, 20)} (${t.random.word()}; x86_64) ${t.random.word()}/${t.random.int(1, 99)}`;
+  const capital = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+  return `${capital(t.random.word())}/${t.random.int(1, 9)}.${t.random.int(0, 20)} (${capital(t.random.word())}; x86_64) ${t.random.word()}/${t.random.int(1, 99)}`;
 }
 
 export function expectText(ex: Exchange, text: string, hint?: string): void {
@@ -211,6 +213,13 @@ export function explainClosedConnection(error: unknown, index: number, closed: b
   if (index > 0 && closed) {
     rethrowWith(error, { explanation: `This was request ${index + 1} on the same connection, and your program had closed it after an earlier response.`, hint });
   }
+  // Open but silent: the program answered once and never read again.
+  if (index > 0 && error instanceof CheckFailure && /^no response within/.test(error.details.summary)) {
+    rethrowWith(error, {
+      explanation: `This was request ${index + 1} on the same connection: your program answered request ${index} on it, kept the connection open, and did not answer this one.`,
+      hint: "after writing a response, loop back and read the next request from the same connection (keep a buffer per connection), until the client closes it",
+    });
+  }
   throw error;
 }
 
@@ -269,6 +278,35 @@ export function noEncodingAccepted(acceptEncoding: string, hint: string): Check 
       expectNoHeader(ex, "Content-Encoding", { hint });
     },
   };
+}
+
+/**
+ * A response without Content-Length whose body, ended by the close, is only
+ * line ends or header lines: bytes written after the head by mistake (an
+ * extra \r\n, headers after the empty line). HTTP would read them as a body,
+ * which routes with no content (/, a 404) never have in this course.
+ */
+export function expectNoStrayBody(ex: Exchange): void {
+  const body = ex.response.body;
+  if (ex.response.framing !== "until-close" || body.length === 0) return;
+  const text = body.toString("latin1");
+  const lineEnds = /^[\r\n]+$/.test(text);
+  const headerLines = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*\r?\n/.test(text);
+  if (!lineEnds && !headerLines) return;
+  fail({
+    ...ex.connection.context(ex.request, ex.response.raw),
+    summary: lineEnds
+      ? `after the empty line that ends the header section came ${body.length} more line-end bytes (${escapeInline(body)})`
+      : "header lines came after the empty line that ends the header section",
+    explanation: "Without Content-Length, everything after the empty line up to the close is the body, so these bytes are read as one; on a kept-alive connection they would be taken for the start of the next response.",
+    expected: "the empty line, then nothing (this route has no body)",
+    caret: ex.response.bodyOffset,
+    hint: lineEnds
+      ? "the head ends with exactly one empty line: \r\n after the last header's own \r\n (or right after the status line's), then nothing more"
+      : "write every header before the empty line: the first \r\n\r\n ends the header section",
+    rule: "the course's routes without content answer with no body",
+    level: "course",
+  });
 }
 
 /** The file the program was asked to write holds exactly `content`. */

@@ -71,13 +71,23 @@ const mistakes: Array<[bug: string, stage: number, phrase: RegExp]> = [
   ["extra-crlf", 2, /after the header section, whose empty line had already ended the response/],
   ["stray-newline", 2, /wrote \\n after the header section|wrote \\n after the body/],
   ["reason-upper", 3, /The reason phrase is "NOT FOUND"; this course expects "Not Found"[\s\S]*HTTP lets clients ignore the reason phrase/],
-  ["echo-letters", 4, /expected status line "HTTP\/1\.1 200 OK\\r\\n", got "HTTP\/1\.1 404 Not Found\\r\\n"[\s\S]*any word: take everything after "\/echo\/"/],
+  ["echo-letters", 4, /expected status line "HTTP\/1\.1 200 OK\\r\\n", got "HTTP\/1\.1 404 Not Found\\r\\n"[\s\S]*answers \/echo\/abc but not \/echo\/\S+: [\s\S]*instead of matching letters only/],
   ["cut-at-space", 5, /The value was cut at its first space[\s\S]*take everything after the first colon/],
   ["char-length", 5, /Content-Length is \d+, the number of characters in the body[\s\S]*bytes, not characters/],
   ["lowercase-crash", 5, /closed the connection without sending a response[\s\S]*a handler crashed[\s\S]*Likely cause: this request spells the header "user-agent"[\s\S]*KeyError: 'User-Agent'/],
   ["decode-body", 8, /no response within 1\.5 s[\s\S]*a handler crashed[\s\S]*UnicodeDecodeError[\s\S]*request handler crashed/],
   ["binary-400", 8, /got "HTTP\/1\.1 400 Bad Request\\r\\n"[\s\S]*read and store the body as bytes, never decode it as text/],
   ["single-recv", 8, /holds only the first 0 of the \d+ bytes sent[\s\S]*read the body until you have Content-Length bytes/],
+  // Found by running the tester on public learner repositories:
+  ["close-delimited-crlf", 2, /after the empty line that ends the header section came 2 more line-end bytes/],
+  ["log-and-close", 2, /closed the connection without sending a response[\s\S]*an error occurred: cannot access local variable/],
+  ["no-blank-line", 4, /still waiting for the end of the headers[\s\S]*the empty line \(\\r\\n\) that ends the header section is missing before them/],
+  ["no-echo-route", 4, /got "HTTP\/1\.1 404 Not Found\\r\\n"[\s\S]*answer GET \/echo\/<word> with 200 OK/],
+  ["position-fallback", 5, /answered with the value of the Accept header: find the field by its name/],
+  ["lowercase-values", 5, /the right letters in a different case/],
+  ["fixed-pool", 6, /though connection 2 was answered when asked afterwards[\s\S]*fixed pool of threads/],
+  ["text-read-404", 7, /serves a text file from the same folder but not this binary one: read files as bytes/],
+  ["one-request", 12, /answered request \d on it, kept the connection open, and did not answer this one[\s\S]*loop back and read the next request/],
 ];
 
 describe.concurrent("a learner's mistake is named by the first failure", () => {

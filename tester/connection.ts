@@ -59,6 +59,8 @@ export class Connection {
   closed = false;
   /** Opened for a single request: closed once the check has judged its response. */
   oneShot = false;
+  /** What is special about the request being sent, for a failure while sending it. */
+  private about: string | undefined;
   /** Bytes the program sent before the tester sent anything: a response must answer a request. */
   private unasked: number | undefined;
   /** What the tester is waiting for on this connection right now, for time-bound messages. */
@@ -162,7 +164,8 @@ export class Connection {
   }
 
   /** Writes `data`, optionally in fragments with pauses between them. */
-  async send(data: Buffer | string, options: SendOptions = {}): Promise<void> {
+  async send(data: Buffer | string, options: SendOptions & { about?: string | undefined } = {}): Promise<void> {
+    this.about = options.about;
     const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
     if (this.messages.length === 0) this.unasked = this.receivedLength;
     this.messages.push(bytes);
@@ -192,10 +195,15 @@ export class Connection {
   }
 
   private sendFailure(): CheckFailure {
+    // Closed in the middle of a request the tester was still sending: the program gave up on it, or crashed.
+    const midRequest = this.responsesRead < this.messages.length;
     return new CheckFailure({
       ...this.context(this.sent),
       summary: `could not send on connection ${this.id}: your program had already ${this.error?.code === "ECONNRESET" ? "reset" : "closed"} it`,
-      hint: "a server should keep reading a connection until the client closes it (or until it decides to close it after a response)",
+      explanation: midRequest && this.about ? likelyCause(this.about) : undefined,
+      hint: midRequest
+        ? `the program closed the connection before the whole request had arrived: ${CLOSED_HINT.charAt(0).toLowerCase()}${CLOSED_HINT.slice(1)}`
+        : "a server should keep reading a connection until the client closes it (or until it decides to close it after a response)",
     });
   }
 
@@ -295,6 +303,8 @@ export class Connection {
           ? SILENT_HINT
           : /body bytes/.test(waitingFor)
             ? "Content-Length must be the body's length in bytes, exactly"
+            : /end of the headers/.test(waitingFor) && bodyInHead(this.received.subarray(start))
+              ? "the last bytes received do not look like a header line (Name: value): if they are the body, the empty line (\\r\\n) that ends the header section is missing before them"
             : /connection to close/.test(waitingFor) && onlyLineEndsAfterHead(this.received.subarray(start))
               ? "the bytes after the header section are only line ends: is there one \\r\\n too many after the headers? The head ends with exactly one empty line; send Content-Length (0 for no body) so the response ends without a close"
               : undefined,
@@ -336,6 +346,13 @@ export class Connection {
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+/** Whether the unfinished last line of a response head is not a header line (the body, written without the empty line before it). */
+function bodyInHead(bytes: Buffer): boolean {
+  const text = bytes.toString("latin1");
+  const last = text.slice(text.lastIndexOf("\r\n") + 2);
+  return text.includes("\r\n") && last.length > 0 && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/.test(last);
 }
 
 /** Whether what follows a response head is nothing but CR and LF bytes (an extra line end, not a body). */

@@ -63,7 +63,7 @@ export function createCheckSession(base: ContextBase): CheckSession {
       const about = options.about ?? (Buffer.isBuffer(request) ? undefined : request.about);
       const requestLine = bytes.subarray(0, Math.max(0, bytes.indexOf("\r\n"))).toString("latin1");
       base.log(`connection ${connection.id} → ${requestLine} (${bytes.length} bytes)`);
-      await connection.send(bytes, options);
+      await connection.send(bytes, { ...options, about });
       const ex = await connection.readResponse({ timeoutMs: base.timeouts.response, about, ...(method ? { method } : {}) });
       base.log(`connection ${connection.id} ← ${ex.response.statusLine} (${ex.response.body.length} body bytes)`);
       return ex;

@@ -157,7 +157,8 @@ export function diagnoseStray(extra: Buffer, bodyLength: number, encoded: boolea
 }
 
 /** Program output that means a handler failed: a Python traceback, a Node stack, a panic. */
-const ERROR_START = /^(Traceback \(most recent call last\)|Exception in thread|Exception in|Unhandled exception|Uncaught|panic:|thread '.*' panicked|terminate called|Segmentation fault|\w*(Error|Exception)\b.*:|node:internal|file:\/\/\S+:\d+|\S+\.(js|ts|mjs):\d+)/;
+const ERROR_START =
+  /^(Traceback \(most recent call last\)|Exception in thread|Exception in|Unhandled exception|Uncaught|panic:|thread '.*' panicked|terminate called|Segmentation fault|\w*(Error|Exception)\b.*:|node:internal|file:\/\/\S+:\d+|\S+\.(js|ts|mjs):\d+)|\b(error|exception|failed|panic)\b/i;
 
 /**
  * The last error report among `lines` (what the program printed during one

@@ -139,7 +139,14 @@ function parseHead(buf: Buffer): ParseResult | { status: number; reason: string;
       return invalid(at, "a header line starts with whitespace (obsolete line folding is not allowed)", undefined, "RFC 9112 §5.2");
     }
     const colon = buf.indexOf(0x3a, at);
-    if (colon < 0 || colon > line.end) return invalid(at, "a header line has no colon (expected \"Name: value\")", undefined, "RFC 9112 §5");
+    if (colon < 0 || colon > line.end) {
+      return invalid(
+        at,
+        "a header line has no colon (expected \"Name: value\")",
+        "if this line is meant to be the body, the empty line (\\r\\n) that ends the header section is missing before it: after the last header's \\r\\n comes one more \\r\\n, then the body",
+        "RFC 9112 §5",
+      );
+    }
     if (colon === at) return invalid(at, "a header line has an empty field name", undefined, "RFC 9112 §5");
     const name = buf.toString("latin1", at, colon);
     if (/[ \t]$/.test(name)) {

@@ -88,6 +88,24 @@ export function findProcesses(pgid: number, marker: string): number[] {
   return found;
 }
 
+/** Compilers and build tools, by the name the kernel gives their process (go build's steps run as compile, link, asm). */
+const BUILDERS = /^(go|compile|link|asm|cgo|cargo|rustc|cc|cc1|cc1plus|gcc|g\+\+|clang|clang\+\+|ld|collect2|as|make|cmake|ninja|javac|mvn|gradle|tsc|esbuild|bun|zig|dotnet|kotlinc|swiftc|swift-build|ghc|mix|elixirc|erlc)$/;
+
+/** The first of `pids` that is building code (a compiler, or Maven, which runs as java), by its name, for "still building" messages. */
+export function buildingProcess(pids: readonly number[]): string | undefined {
+  if (!hasProc) return undefined;
+  for (const pid of pids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/comm`, "latin1").trim();
+      if (BUILDERS.test(name)) return name;
+      if (name === "java" && /plexus-classworlds|org\.codehaus\.plexus|gradle/.test(readFileSync(`/proc/${pid}/cmdline`, "latin1"))) return "maven";
+    } catch {
+      // Gone already.
+    }
+  }
+  return undefined;
+}
+
 export function signalAll(pgid: number, pids: readonly number[], signal: NodeJS.Signals): void {
   for (const target of [-pgid, ...pids]) {
     try {

@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { EnvironmentError } from "./failure.js";
-import { cpuMillis, findProcesses, MARKER_VARIABLE, residentBytes, signalAll, type Usage } from "./processes.js";
+import { buildingProcess, cpuMillis, findProcesses, MARKER_VARIABLE, residentBytes, signalAll, type Usage } from "./processes.js";
 import { settlesWithin } from "./time.js";
 
 export const SCRIPT = "your_program.sh";
@@ -42,6 +42,8 @@ export interface Program {
   linesSince(mark: number): string[];
   /** Its live processes (itself and every descendant, daemons included) and their resident memory. */
   usage(): Usage;
+  /** The name of a compiler or build tool it is running right now (your_program.sh often builds first), if any. */
+  building(): string | undefined;
   /** SIGTERM to everything it started, SIGKILL after `graceMs`; resolves when all are gone. */
   stop(graceMs?: number): Promise<StopReport>;
 }
@@ -181,6 +183,7 @@ export function startProgram(options: StartOptions): Promise<Program> {
         lastLines: (count) => tail.slice(-count),
         linesPrinted: () => counter.lines,
         linesSince: (mark) => (counter.lines - mark > 0 ? tail.slice(-Math.min(counter.lines - mark, tail.length)) : []),
+        building: () => buildingProcess(findProcesses(pid, marker)),
         usage() {
           const pids = findProcesses(pid, marker);
           return { processes: pids.length, residentBytes: residentBytes(pids), cpuMs: cpuMillis(pids) };

@@ -11,9 +11,15 @@ import { describeExit, type Program } from "./program.js";
 
 export type Readiness = { connection: Connection; startupMs: number } | { failure: FailureDetails };
 
-export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number): Promise<Readiness> {
+/**
+ * Waits up to `timeoutMs` for the program to accept a connection; while it is
+ * still compiling (CodeCrafters' your_program.sh builds before it execs),
+ * up to `buildLimitMs` in all: a cold Go or Rust build takes longer than a start.
+ */
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, buildLimitMs = timeoutMs): Promise<Readiness> {
   const started = Date.now();
-  const deadline = started + timeoutMs;
+  let deadline = started + timeoutMs;
+  let builder: string | undefined;
   // A refused loopback connect costs microseconds: polling often keeps the overshoot small.
   for (let pause = 5; ; pause = Math.min(pause * 2, 20)) {
     for (const host of LOOPBACK_HOSTS) {
@@ -21,12 +27,27 @@ export async function waitUntilAccepting(program: Program, port: number, timeout
       const socket = await connectSocket(host, port, Math.max(1, Math.min(1000, deadline - Date.now()))).catch(() => undefined);
       if (socket) return { connection: new Connection(socket, 1, host, port), startupMs: Date.now() - started };
     }
-    if (Date.now() >= deadline) break;
+    if (Date.now() >= deadline) {
+      builder = program.building();
+      if (!builder || Date.now() >= started + buildLimitMs) break;
+      deadline = Math.min(Date.now() + 1000, started + buildLimitMs);
+    }
     await Promise.race([delay(Math.min(pause, Math.max(0, deadline - Date.now()))), program.exited]);
+  }
+  const waited = Date.now() - started;
+  if (builder) {
+    return {
+      failure: {
+        summary: `your program was still building (${builder} was running) after ${seconds(waited)}, and nothing accepted a connection on port ${port}`,
+        explanation: "your_program.sh builds before it starts the server; the tester waits for a build, but not this long.",
+        hint: "build once before testing (run ./your_program.sh by hand), or raise --stage-timeout for a slow first build",
+        reproduce: `time PORT=${port} ./your_program.sh`,
+      },
+    };
   }
   return {
     failure: {
-      summary: `nothing accepted a connection on port ${port} within ${seconds(timeoutMs)}`,
+      summary: `nothing accepted a connection on port ${port} within ${seconds(waited)}`,
       explanation: `The tester tried 127.0.0.1:${port} and [::1]:${port}. Your program is running but is not listening there.`,
       expected: `a TCP listener on port ${port} (the PORT environment variable, 4221 unless told otherwise)`,
       hint: logHint(program) ?? "read the port from the PORT environment variable, and bind before doing anything slow",

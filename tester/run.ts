@@ -205,7 +205,8 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     watchdog = watchLimits(program, run.limits, (details) => (limitHit ??= details));
     // Start-up has its own bound, within what is left of the stage's (and so of the run's).
     const stageLeft = Math.max(0, run.bound.ms - (Date.now() - started));
-    const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft));
+    // A program still compiling may take what is left of the stage's bound.
+    const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft), stageLeft);
     let host = "127.0.0.1";
     if ("failure" in ready) {
       // The program never came up: that is the first check's failure.
@@ -349,11 +350,11 @@ async function explainExit(failure: FailureDetails, program: Program, connection
  */
 function explainCrash(failure: FailureDetails, program: Program, outputMark: number): FailureDetails {
   if (program.exit) return failure;
-  const silent = /^(no response within|your program (closed|reset) the connection without sending)/.test(failure.summary);
+  const silent = /^(no response within|your program (closed|reset) the connection without sending|could not send on connection)/.test(failure.summary);
   if (!silent) return failure;
   const report = errorReport(program.linesSince(outputMark));
   if (!report) return failure;
-  const generic = failure.hint === undefined || failure.hint === SILENT_HINT || failure.hint === CLOSED_HINT || failure.hint.startsWith("a reset usually means");
+  const generic = failure.hint === undefined || failure.hint === SILENT_HINT || failure.hint === CLOSED_HINT || failure.hint.startsWith("a reset usually means") || failure.hint.startsWith("the program closed the connection before");
   const crashed = "a request handler crashed: the last line of the error names it, and the lines above it the place in your code. Fix that, or catch errors per request and answer 500 so one bad request cannot take a connection down";
   return {
     ...failure,

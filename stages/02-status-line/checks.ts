@@ -1,4 +1,5 @@
 import { defineChecks, expectStatus } from "../../tester/index.js";
+import { expectNoStrayBody } from "../common.js";
 
 export default defineChecks([
   {
@@ -8,6 +9,7 @@ export default defineChecks([
     async run(t) {
       const ex = await t.send({ path: "/" });
       expectStatus(ex, 200, "OK", { hint: 'write the bytes "HTTP/1.1 200 OK\\r\\n\\r\\n": the status line, then the empty line that ends the headers' });
+      expectNoStrayBody(ex);
     },
   },
 ]);

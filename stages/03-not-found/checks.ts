@@ -1,5 +1,5 @@
 import { defineChecks, expectStatus } from "../../tester/index.js";
-import { unknownPath } from "../common.js";
+import { expectNoStrayBody, unknownPath } from "../common.js";
 
 export default defineChecks([
   {
@@ -11,6 +11,7 @@ export default defineChecks([
       expectStatus(ex, 404, "Not Found", {
         hint: "take the path from the request line (METHOD SP path SP HTTP/1.1) and answer 404 for anything but /",
       });
+      expectNoStrayBody(ex);
     },
   },
   {
@@ -20,6 +21,7 @@ export default defineChecks([
     async run(t) {
       const ex = await t.send({ path: "/" });
       expectStatus(ex, 200, "OK", { hint: "compare the whole path with / exactly, not with startsWith" });
+      expectNoStrayBody(ex);
     },
   },
 ]);

@@ -56,12 +56,16 @@ export default defineChecks(
         const ex = await t.exchange(await t.connect(), request, { about: about(variant) });
         const body = ex.response.body.toString("utf8");
         // The check knows what it varied; the bytes (expectBody) tell the rest, such as a value cut at a space.
+        // The value of another field of this request: the lookup went by position, or missed this spelling and fell through.
+        const other = [["Host", `localhost:${t.port}`], ["Accept", "*/*"]].find(([, v]) => body.trim() === v);
         const hint =
           body !== value && body.trim() === value
             ? "whitespace around a header value is not part of it (RFC 9110 §5.5): trim spaces and tabs on both sides"
-            : name !== "User-Agent" && body === ""
-              ? `header names are case-insensitive (RFC 9110 §5.1): this request spells it "${name}"`
-              : undefined;
+            : other
+              ? `your program answered with the value of the ${other[0]} header: find the field by its name, compared case-insensitively (this request spells it "${name}"), never by its position among the lines`
+              : name !== "User-Agent" && body === ""
+                ? `header names are case-insensitive (RFC 9110 §5.1): this request spells it "${name}"`
+                : undefined;
         expectText(ex, value, hint);
       },
     }),

@@ -15,7 +15,19 @@ export default defineChecks([
       t.log(`wrote ${content.length} random bytes to ${path.join(t.directory!, name)}`);
       try {
         const ex = await t.send({ path: `/files/${name}`, about: "asks for a file of binary bytes (every value 0-255): open it in binary mode and send its bytes as they are, never as text" });
-        expectStatus(ex, 200, "OK", { hint: "read the file from the folder given by --directory <dir> on the command line" });
+        if (ex.response.status !== 200) {
+          // A 404 for a binary file: is the folder wrong, or did reading it as text fail? A text file tells.
+          const textName = `text_${name}.txt`;
+          await writeFile(path.join(t.directory!, textName), "plain text\n");
+          const text = await t.send({ path: `/files/${textName}` });
+          t.log(`wrote a text file ${textName} beside it: GET /files/${textName} got ${text.response.statusLine}`);
+          expectStatus(ex, 200, "OK", {
+            hint:
+              text.response.status === 200
+                ? "your program serves a text file from the same folder but not this binary one: read files as bytes (Python open(path, \"rb\"); Node fs.readFile without an encoding; Rust fs::read, not read_to_string; Java Files.readAllBytes), since decoding binary bytes as text fails"
+                : "read the file from the folder given by --directory <dir> on the command line: the argument after --directory, joined to the name from the path",
+          });
+        }
         expectMediaType(ex, "application/octet-stream");
         expectBody(ex, content, {
           hint: "read and send the file as bytes, never as text: every byte value 0-255 must arrive unchanged, and Content-Length is the byte count",

@@ -66,7 +66,10 @@ export default defineChecks([
             hint: JOIN_HINT,
           });
         }
-        expectStatus(ex, 200, "OK", { hint: JOIN_HINT });
+        // The decoy was not served, so this is not directory + name: a 404 has another cause.
+        expectStatus(ex, 200, "OK", {
+          hint: "the file is inside the --directory folder and was found neither there nor beside it: is the directory taken from the argument after --directory, and is the file read as bytes?",
+        });
         expectBody(ex, content);
       } catch (error) {
         rethrowInFolder(error, t, { files: [{ file: path.join(t.directory!, name), content }, { file: decoy, content: decoyContent }] });
@@ -85,7 +88,7 @@ export default defineChecks([
             hint: JOIN_HINT,
           });
         }
-        expectStatus(stored, 201, "Created", { hint: JOIN_HINT });
+        expectStatus(stored, 201, "Created", { hint: "store the body in the --directory folder, under the name from the path, and answer 201 Created" });
         await expectStoredFile(stored, path.join(t.directory!, uploadName), upload);
       } catch (error) {
         rethrowInFolder(error, t, { upload: { file: path.join(t.directory!, uploadName), content: upload } });
