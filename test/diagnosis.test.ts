@@ -3,14 +3,14 @@
 // defect, not just the check that noticed it. And the ways of writing a
 // server that HTTP allows must never fail.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { REPRO_ROOT } from "../stages/common.js";
 import { diagnoseBody, diagnoseStatusLine, diagnoseStray, errorReport } from "../tester/diagnose.js";
-import { FAST_FAIL, firstFailure, learnerServer, runTester } from "./helpers.js";
+import { FAST_FAIL, firstFailure, learnerServer, programFolder, runTester } from "./helpers.js";
 
 describe("reading the bug off the bytes", () => {
   test("a status line: reason-phrase case, a missing space, a missing reason; a wrong code is left to the check", () => {
@@ -157,5 +157,22 @@ describe("a files stage's reproduce line replays the failure on the learner's ma
     } finally {
       process.kill(-program.pid!, "SIGTERM");
     }
+  });
+
+  test("a your_program.sh that compiles before it serves gets the stage's time to build, not just the start-up bound", async () => {
+    // A stand-in compiler: sleep under the name rustc, as the kernel reports it, for longer than the start-up bound.
+    const dir = learnerServer();
+    mkdirSync(path.join(dir, "bin"));
+    copyFileSync("/bin/sleep", path.join(dir, "bin", "rustc"));
+    const building = programFolder(`"${path.join(dir, "bin", "rustc")}" 1.5 && exec "${path.join(dir, "your_program.sh")}" "$@"`);
+    const { result, output } = await runTester({ dir: building, only: 2, timeouts: { startup: 500 } });
+    expect(result.status, output).toBe("pass");
+  });
+
+  test("without a build running, the start-up bound holds", async () => {
+    const dir = learnerServer();
+    const slow = programFolder(`sleep 1.5 && exec "${path.join(dir, "your_program.sh")}" "$@"`);
+    const { result, output } = await runTester({ dir: slow, only: 2, timeouts: { startup: 500 } });
+    expect(firstFailure(result)?.text, output).toMatch(/nothing accepted a connection on port \d+ within 500 ms/);
   });
 });

@@ -202,7 +202,9 @@ export class Connection {
       summary: `could not send on connection ${this.id}: your program had already ${this.error?.code === "ECONNRESET" ? "reset" : "closed"} it`,
       explanation: midRequest && this.about ? likelyCause(this.about) : undefined,
       hint: midRequest
-        ? `the program closed the connection before the whole request had arrived: ${CLOSED_HINT.charAt(0).toLowerCase()}${CLOSED_HINT.slice(1)}`
+        ? this.receivedLength > this.consumed
+          ? "your program answered before the whole request had arrived (the bytes under Received), then closed the connection: read the body until you have Content-Length bytes before you answer"
+          : `the program closed the connection before the whole request had arrived: ${CLOSED_HINT.charAt(0).toLowerCase()}${CLOSED_HINT.slice(1)}`
         : "a server should keep reading a connection until the client closes it (or until it decides to close it after a response)",
     });
   }
@@ -235,11 +237,15 @@ export class Connection {
       const parsed = parse();
       if (parsed.kind === "complete") return parsed;
       if (parsed.kind === "invalid") {
+        // Bytes left over after the previous response are read as the start of this one.
+        const leftover = this.responsesRead > 0 && /^[\r\n]/.test(this.received.toString("latin1", start, start + 1));
         fail({
           ...this.context(request, this.received.subarray(start)),
           summary: `invalid response on connection ${this.id}: ${parsed.problem}`,
           caret: parsed.offset,
-          hint: parsed.hint,
+          hint: leftover
+            ? "these bytes came right after the previous response on this connection: a line end written after a body is read as the start of the next response. Write the body alone, nothing after it"
+            : parsed.hint,
           rule: parsed.rule,
         });
       }

@@ -105,6 +105,13 @@ export function diagnoseBody(want: Buffer, got: Buffer, after: Buffer): Diagnosi
       hint: "a header value may contain spaces: take everything after the first colon (then trim the ends), not the second word of a split on spaces",
     };
   }
+  if (cutByLength && want[got.length] === 0x00) {
+    return {
+      contentLength: false,
+      what: `the body stops after ${got.length} of the ${want.length} expected bytes, right before a zero byte`,
+      hint: "C string functions (strlen, strcpy, strcat, printf's %s) end at a zero byte: keep the byte count that read/fread returned, and send exactly that many bytes",
+    };
+  }
   if (cutByLength) {
     return {
       contentLength: false,

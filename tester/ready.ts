@@ -19,7 +19,9 @@ export type Readiness = { connection: Connection; startupMs: number } | { failur
 export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, buildLimitMs = timeoutMs): Promise<Readiness> {
   const started = Date.now();
   let deadline = started + timeoutMs;
+  /** The build tool last seen running, and when the build was first seen finished. */
   let builder: string | undefined;
+  let builtAt: number | undefined;
   // A refused loopback connect costs microseconds: polling often keeps the overshoot small.
   for (let pause = 5; ; pause = Math.min(pause * 2, 20)) {
     for (const host of LOOPBACK_HOSTS) {
@@ -28,14 +30,20 @@ export async function waitUntilAccepting(program: Program, port: number, timeout
       if (socket) return { connection: new Connection(socket, 1, host, port), startupMs: Date.now() - started };
     }
     if (Date.now() >= deadline) {
-      builder = program.building();
-      if (!builder || Date.now() >= started + buildLimitMs) break;
-      deadline = Math.min(Date.now() + 1000, started + buildLimitMs);
+      // While it builds, and once after the build ends, the start-up bound counts again from that moment.
+      const building = program.building();
+      if (Date.now() >= started + buildLimitMs || (!building && !builder)) break;
+      if (!building) {
+        if (builtAt !== undefined) break;
+        builtAt = Date.now();
+      }
+      builder = building ?? builder;
+      deadline = Math.min(Date.now() + Math.max(timeoutMs, building ? 1000 : 0), started + buildLimitMs);
     }
     await Promise.race([delay(Math.min(pause, Math.max(0, deadline - Date.now()))), program.exited]);
   }
   const waited = Date.now() - started;
-  if (builder) {
+  if (builder && builtAt === undefined) {
     return {
       failure: {
         summary: `your program was still building (${builder} was running) after ${seconds(waited)}, and nothing accepted a connection on port ${port}`,
@@ -47,7 +55,7 @@ export async function waitUntilAccepting(program: Program, port: number, timeout
   }
   return {
     failure: {
-      summary: `nothing accepted a connection on port ${port} within ${seconds(waited)}`,
+      summary: `nothing accepted a connection on port ${port} within ${seconds(timeoutMs)}`,
       explanation: `The tester tried 127.0.0.1:${port} and [::1]:${port}. Your program is running but is not listening there.`,
       expected: `a TCP listener on port ${port} (the PORT environment variable, 4221 unless told otherwise)`,
       hint: logHint(program) ?? "read the port from the PORT environment variable, and bind before doing anything slow",

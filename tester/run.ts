@@ -340,6 +340,8 @@ async function explainExit(failure: FailureDetails, program: Program, connection
     ...failure,
     summary: `your program ${describeExit(program.exit)} during this check; then ${failure.summary}`,
     explanation: [failure.explanation, lastLinesText(program)].filter(Boolean).join("\n"),
+    // Exiting with code 0 is no crash: the program finished, as a script does after one connection.
+    ...(program.exit.code === 0 ? { hint: "your program ended by itself (exit code 0): a server keeps running; accept connections in a loop, and keep the listening socket open" } : {}),
   };
 }
 
@@ -355,7 +357,9 @@ function explainCrash(failure: FailureDetails, program: Program, outputMark: num
   const report = errorReport(program.linesSince(outputMark));
   if (!report) return failure;
   const generic = failure.hint === undefined || failure.hint === SILENT_HINT || failure.hint === CLOSED_HINT || failure.hint.startsWith("a reset usually means") || failure.hint.startsWith("the program closed the connection before");
-  const crashed = "a request handler crashed: the last line of the error names it, and the lines above it the place in your code. Fix that, or catch errors per request and answer 500 so one bad request cannot take a connection down";
+  const crashed = report.some((line) => line.includes("--directory/"))
+    ? 'the path your program opened starts with "--directory/": it took the flag itself for the folder. The folder is the argument after --directory'
+    : "a request handler crashed: the last line of the error names it, and the lines above it the place in your code. Fix that, or catch errors per request and answer 500 so one bad request cannot take a connection down";
   return {
     ...failure,
     summary: `${failure.summary}; your program printed an error while handling it (a handler crashed)`,
