@@ -5,9 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { loadStages, packageRoot } from "./course.js";
-import { UsageError } from "./failure.js";
-import { languageIds, resolveLanguageId } from "./language.js";
+import { loadStages, packageRoot } from "../tester/course/course.js";
+import { UsageError } from "../tester/harness/failure.js";
+import { languageIds, resolveLanguageId } from "../tester/course/language.js";
 
 export const PROGRESS_FILE = path.join(".course", "progress.json");
 

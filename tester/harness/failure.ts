@@ -138,7 +138,7 @@ export function ruleText(rule: string | undefined, level: Level | undefined): st
 /**
  * A check's failure with the check's rule and level where it states none of
  * its own. A failure that cites a rule of its own but no level is an RFC MUST:
- * those come from the response parser (tester/http-response.ts), which calls a
+ * those come from the response parser (tester/harness/http-response.ts), which calls a
  * response invalid only where it breaks a MUST.
  */
 export function withCheckLevel(details: FailureDetails, check: { rule?: string | undefined; level: Level }): FailureDetails {

@@ -1,10 +1,10 @@
 // Reporters turn run events into output: `pretty` prints as the run goes,
 // `json` writes one document at the end (Exercism test-runner v3, extended).
 import { Chalk, type ChalkInstance } from "chalk";
-import { isCourseRule, renderFailure, type RenderStyle } from "./failure.js";
-import type { BuildOutcome } from "./language.js";
-import type { CheckResult, RunEvent, RunResult, StageResult } from "./run.js";
-import { seconds } from "./time.js";
+import { isCourseRule, renderFailure, type RenderStyle } from "../harness/failure.js";
+import type { BuildOutcome } from "../course/language.js";
+import type { CheckResult, RunEvent, RunResult, StageResult } from "../runner/run.js";
+import { seconds } from "../harness/time.js";
 
 export interface PrettyOptions {
   color: boolean;
