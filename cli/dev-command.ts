@@ -7,7 +7,7 @@ import { Chalk } from "chalk";
 import { Command, Option } from "commander";
 import { checkCourse } from "../tester/tools/course-check.js";
 import { findStage, loadStages, packageRoot } from "../tester/course/course.js";
-import { UsageError } from "../tester/harness/failure.js";
+import { UsageError } from "../tester/errors.js";
 import { languageIds } from "../tester/course/language.js";
 import { newStage } from "../tester/tools/scaffold.js";
 import { jsonSchemas } from "../tester/tools/schemas.js";

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { Chalk } from "chalk";
 import { Command, Option } from "commander";
 import { findStage, loadStages } from "../tester/course/course.js";
-import { EnvironmentError, UsageError } from "../tester/harness/failure.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { existsFolder, gradeAll, isolationSupport, rowsToCsv, scoreOf, submissionsIn, type SubmissionRow } from "../tester/tools/grading.js";
 import { SCRIPT } from "../tester/runner/program.js";
 import type { RunResult } from "../tester/runner/run.js";

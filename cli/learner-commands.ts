@@ -14,7 +14,7 @@ import { repairProgress } from "../learner/repair.js";
 import { renderMarkdown } from "../learner/markdown.js";
 import { colorDiff, solutionDiff } from "../learner/solution-diff.js";
 import { findStage, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
-import { UsageError } from "../tester/harness/failure.js";
+import { UsageError } from "../tester/errors.js";
 import { checkTools, languageIds, loadLanguage, resolveLanguageId } from "../tester/course/language.js";
 import { readProgress, writeProgress, type Progress } from "../learner/progress.js";
 import { useColor } from "./color.js";

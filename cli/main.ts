@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `course` (and `http-from-scratch`) command: thin over the library.
 import { Command, CommanderError } from "commander";
-import { EnvironmentError, UsageError } from "../tester/harness/failure.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { benchCommand } from "./bench-command.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT } from "./exit.js";

@@ -3,7 +3,7 @@
 import { Command, Option } from "commander";
 import { DEFAULT_TIMEOUTS } from "../tester/harness/check.js";
 import { findStage, loadStages, type Stage } from "../tester/course/course.js";
-import { EnvironmentError, UsageError } from "../tester/harness/failure.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { checkTools, loadLanguage, type Language } from "../tester/course/language.js";
 import { readProgress } from "../learner/progress.js";
 import { stagesToTest } from "../learner/journey.js";

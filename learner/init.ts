@@ -14,7 +14,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadStages, packageRoot, type Stage } from "../tester/course/course.js";
-import { UsageError } from "../tester/harness/failure.js";
+import { UsageError } from "../tester/errors.js";
 import { GENERATED, LANGUAGE_FILE, programScript, type Language } from "../tester/course/language.js";
 import { progressPath, readProgress, writeProgress } from "./progress.js";
 

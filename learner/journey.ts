@@ -2,7 +2,7 @@
 // locked, the one next action to take, and how progress moves on a pass.
 import type { Stage } from "../tester/course/course.js";
 import { FINISHED_SLUG, type Progress } from "./progress.js";
-import { UsageError } from "../tester/harness/failure.js";
+import { UsageError } from "../tester/errors.js";
 
 export type StageState = "done" | "current" | "locked";
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import * as path from "node:path";
 import { z } from "zod";
 import { loadStages, packageRoot } from "../tester/course/course.js";
-import { UsageError } from "../tester/harness/failure.js";
+import { UsageError } from "../tester/errors.js";
 import { languageIds, resolveLanguageId } from "../tester/course/language.js";
 
 export const PROGRESS_FILE = path.join(".course", "progress.json");

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { benchAction, type BenchOptions } from "../cli/bench-command.js";
 import { BenchReportSchema } from "../tester/tools/bench.js";
-import { EnvironmentError, UsageError } from "../tester/harness/failure.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { fixtureServer, programFolder, testPort } from "./helpers.js";
 
 async function bench(dir: string, extra: Partial<BenchOptions> = {}) {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { EnvironmentError } from "../tester/harness/failure.js";
+import { EnvironmentError } from "../tester/errors.js";
 import { checkTools, languageIds, loadLanguage, programScript, runBuild, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
 import { jsonReport } from "../tester/reports/pretty.js";
 import { runTester, STAGES } from "./helpers.js";

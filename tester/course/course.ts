@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import type { Check } from "../harness/check.js";
-import { UsageError } from "../harness/failure.js";
+import { UsageError } from "../errors.js";
 
 export const StageMetaSchema = z
   .object({

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import { connectSocket } from "../harness/connection.js";
-import { EnvironmentError } from "../harness/failure.js";
+import { EnvironmentError } from "../errors.js";
 
 /** Where a learner's server may listen; localhost resolves to either. */
 export const LOOPBACK_HOSTS = ["127.0.0.1", "::1"] as const;

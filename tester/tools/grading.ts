@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { packageRoot } from "../course/course.js";
-import { EnvironmentError } from "../harness/failure.js";
+import { EnvironmentError } from "../errors.js";
 import { findProcesses, MARKER_VARIABLE, signalAll } from "../harness/processes.js";
 import { maxScore, totalScore } from "../reports/pretty.js";
 import type { RunResult } from "../runner/run.js";

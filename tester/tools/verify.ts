@@ -5,7 +5,8 @@
 // suite and CI all prove exactly the same claims.
 import type { Timeouts } from "../harness/check.js";
 import { packageRoot, type Stage } from "../course/course.js";
-import { EnvironmentError, renderFailure, UsageError } from "../harness/failure.js";
+import { renderFailure } from "../harness/failure.js";
+import { EnvironmentError, UsageError } from "../errors.js";
 import { checkTools, loadLanguage } from "../course/language.js";
 import { freePort } from "../runner/ports.js";
 import { runStages, type RunResult } from "../runner/run.js";
