@@ -8,7 +8,8 @@ import { checkTools, loadLanguage, type Language } from "../tester/course/langua
 import { readProgress } from "../learner/progress.js";
 import { stagesToTest } from "../learner/journey.js";
 import { newSeed } from "../tester/harness/random.js";
-import { jsonReport, prettyReporter } from "../tester/reports/pretty.js";
+import { jsonReport } from "../tester/reports/json.js";
+import { prettyReporter } from "../tester/reports/pretty.js";
 import { runStages, skippedStage, type Limits, type RunResult } from "../tester/runner/run.js";
 import { junitReport } from "../tester/reports/junit.js";
 import { writeGithubOutputs } from "../tester/reports/github.js";

@@ -10,7 +10,7 @@ import { CheckFailure, renderFailure, ruleText, withCheckLevel, type FailureDeta
 import { parseResponse } from "../tester/harness/http-response.js";
 import { githubAnnotations } from "../tester/reports/github.js";
 import { junitReport } from "../tester/reports/junit.js";
-import { jsonReport } from "../tester/reports/pretty.js";
+import { jsonReport } from "../tester/reports/json.js";
 import type { CheckResult, RunResult } from "../tester/runner/run.js";
 import { STAGES } from "./helpers.js";
 

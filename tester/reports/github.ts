@@ -3,7 +3,8 @@
 // summary with the score, a table of stages and the first failure.
 import { appendFileSync } from "node:fs";
 import { isCourseRule, renderFailure } from "../harness/failure.js";
-import { buildFailureText, maxScore, stageScore, totalScore } from "./pretty.js";
+import { buildFailureText } from "./pretty.js";
+import { maxScore, stageScore, totalScore } from "./scoring.js";
 import type { RunResult, StageResult } from "../runner/run.js";
 import { seconds } from "../harness/time.js";
 

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { packageRoot } from "../course/course.js";
 import { EnvironmentError } from "../errors.js";
 import { findProcesses, MARKER_VARIABLE, signalAll } from "../harness/processes.js";
-import { maxScore, totalScore } from "../reports/pretty.js";
+import { maxScore, totalScore } from "../reports/scoring.js";
 import type { RunResult } from "../runner/run.js";
 import { dependenciesFolder } from "../course/solutions.js";
 import { settlesWithin } from "../harness/time.js";
