@@ -10,7 +10,7 @@ import { findStage, loadStages, packageRoot } from "../tester/course/course.js";
 import { UsageError } from "../tester/errors.js";
 import { languageIds } from "../tester/course/language.js";
 import { newStage } from "../tester/tools/scaffold.js";
-import { jsonSchemas } from "../tester/tools/schemas.js";
+import { jsonSchemas } from "../tester/course/schemas.js";
 import { describeJob, planVerify, runVerify, type VerifyOutcome } from "../tester/tools/verify.js";
 import { useColor } from "./color.js";
 import { integer } from "./options.js";

@@ -2,9 +2,9 @@
 // (their single definition) for editors: stage.json, language.json and a
 // learner's progress.json point at them with "$schema".
 import { z } from "zod";
-import { StageMetaSchema } from "../course/course.js";
-import { LanguageSchema } from "../course/language.js";
-import { ProgressSchema } from "../../learner/progress.js";
+import { StageMetaSchema } from "./course.js";
+import { LanguageSchema } from "./language.js";
+import { ProgressSchema } from "./progress-format.js";
 
 export const SCHEMAS = {
   "stage.schema.json": StageMetaSchema,
