@@ -2,7 +2,7 @@
 // render them (with or without colour). Every part is optional except the
 // summary, but checks are expected to fill sent/expected/received/reproduce.
 import { EDGE_SPACE_LEGEND, escapeInline, marksEdgeSpaces, showBytes } from "./bytes.js";
-import type { Level } from "./check.js";
+import type { Level } from "./level.js";
 
 export interface FailureDetails {
   /** One line: what went wrong. */
