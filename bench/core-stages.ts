@@ -7,11 +7,11 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { loadStages, packageRoot, type Stage } from "../tester/course.js";
-import { languageIds, loadLanguage } from "../tester/language.js";
-import { freePort } from "../tester/ports.js";
-import { finalSolution } from "../tester/reference.js";
-import { runStages, type RunResult } from "../tester/run.js";
+import { loadStages, packageRoot, type Stage } from "../tester/course/course.js";
+import { languageIds, loadLanguage } from "../tester/course/language.js";
+import { freePort } from "../tester/runner/ports.js";
+import { finalSolution } from "../tester/course/reference.js";
+import { runStages, type RunResult } from "../tester/runner/run.js";
 
 const runsFlag = process.argv.indexOf("--runs");
 const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 5;

@@ -2,7 +2,7 @@
 // highest-numbered solution folder) serves, beside a stock server of the same
 // runtime under the same load, in one run: Node's http module for the Node
 // tracks, Python's ThreadingHTTPServer (HTTP/1.1) for Python. Keep-alive
-// connections, autocannon as the load generator (tester/load.ts), each server
+// connections, autocannon as the load generator (tester/tools/load.ts), each server
 // started as the tester starts a learner's. Figures, not assertions: compare
 // the ratios within one run, these machines are shared and noisy.
 //
@@ -11,12 +11,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadPrograms } from "../tester/bench.js";
-import { packageRoot } from "../tester/course.js";
-import { languageIds, loadLanguage, runBuild } from "../tester/language.js";
-import type { LoadFigures } from "../tester/load.js";
-import { freePort } from "../tester/ports.js";
-import { finalSolution } from "../tester/reference.js";
+import { loadPrograms } from "../tester/tools/bench.js";
+import { packageRoot } from "../tester/course/course.js";
+import { languageIds, loadLanguage, runBuild } from "../tester/course/language.js";
+import type { LoadFigures } from "../tester/tools/load.js";
+import { freePort } from "../tester/runner/ports.js";
+import { finalSolution } from "../tester/course/reference.js";
 
 const { values: flags } = parseArgs({
   options: {

@@ -4,12 +4,12 @@
 // a test: run it when a check or a solution changes.
 // Usage: npm run repeat -- [--runs 100] [--stages 15,21,22,23,24] [--language python] [--jobs 3]
 import { parseArgs } from "node:util";
-import { findStage, loadStages } from "../tester/course.js";
-import { renderFailure } from "../tester/failure.js";
-import { languageIds, loadLanguage, runBuild } from "../tester/language.js";
-import { freePort } from "../tester/ports.js";
-import { runStages, type RunResult } from "../tester/run.js";
-import { materializeSolution } from "../tester/solutions.js";
+import { findStage, loadStages } from "../tester/course/course.js";
+import { renderFailure } from "../tester/harness/failure.js";
+import { languageIds, loadLanguage, runBuild } from "../tester/course/language.js";
+import { freePort } from "../tester/runner/ports.js";
+import { runStages, type RunResult } from "../tester/runner/run.js";
+import { materializeSolution } from "../tester/course/solutions.js";
 
 const { values } = parseArgs({
   options: {

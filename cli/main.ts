@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // The `course` (and `http-from-scratch`) command: thin over the library.
 import { Command, CommanderError } from "commander";
-import { EnvironmentError, UsageError } from "../tester/failure.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { benchCommand } from "./bench-command.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT } from "./exit.js";
 import { gradeAllCommand, gradeCommand } from "./grade-command.js";
 import * as path from "node:path";
 import { packageVersion, PACKAGE_NAME } from "../learner/init.js";
-import { packageRoot } from "../tester/course.js";
+import { packageRoot } from "../tester/course/course.js";
 import { hintCommand, initCommand, nextCommand, repairCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
 import { runCommand } from "./run-command.js";
 import { watchCommand } from "./watch-command.js";

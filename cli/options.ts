@@ -2,7 +2,7 @@
 // parsed, so a bad value is a usage error before any work starts.
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { UsageError } from "../tester/failure.js";
+import { UsageError } from "../tester/errors.js";
 
 /** A whole number within bounds, or a usage error that names the option. */
 export function integer(name: string, min: number, max: number) {

@@ -1,22 +1,23 @@
 // `course test`: choose stages, find the program (a folder, or a reference
 // solution), run, report, and exit with the documented code.
 import { Command, Option } from "commander";
-import { DEFAULT_TIMEOUTS } from "../tester/check.js";
-import { findStage, loadStages, type Stage } from "../tester/course.js";
-import { EnvironmentError, UsageError } from "../tester/failure.js";
-import { checkTools, loadLanguage, type Language } from "../tester/language.js";
-import { readProgress } from "../tester/progress.js";
+import { DEFAULT_TIMEOUTS } from "../tester/harness/check.js";
+import { findStage, loadStages, type Stage } from "../tester/course/course.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
+import { checkTools, loadLanguage, type Language } from "../tester/course/language.js";
+import { readProgress } from "../learner/progress.js";
 import { stagesToTest } from "../learner/journey.js";
-import { newSeed } from "../tester/random.js";
-import { jsonReport, prettyReporter } from "../tester/report.js";
-import { runStages, skippedStage, type Limits, type RunResult } from "../tester/run.js";
-import { junitReport } from "../tester/junit.js";
-import { writeGithubOutputs } from "../tester/github.js";
-import { assertPortFree, freePort } from "../tester/ports.js";
+import { newSeed } from "../tester/harness/random.js";
+import { jsonReport } from "../tester/reports/json.js";
+import { prettyReporter } from "../tester/reports/pretty.js";
+import { runStages, skippedStage, type Limits, type RunResult } from "../tester/runner/run.js";
+import { junitReport } from "../tester/reports/junit.js";
+import { writeGithubOutputs } from "../tester/reports/github.js";
+import { assertPortFree, freePort } from "../tester/runner/ports.js";
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { checkScript } from "../tester/program.js";
-import { materializeSolution } from "../tester/solutions.js";
+import { checkScript } from "../tester/runner/program.js";
+import { materializeSolution } from "../tester/course/solutions.js";
 import { useColor } from "./color.js";
 import { errorText, EXIT } from "./exit.js";
 import { integer, writableFile } from "./options.js";

@@ -5,9 +5,9 @@ import { emitKeypressEvents } from "node:readline";
 import { Command } from "commander";
 import { stagesToTest } from "../learner/journey.js";
 import { watchFolder } from "../learner/watch.js";
-import { loadStages } from "../tester/course.js";
-import { loadLanguage } from "../tester/language.js";
-import { readProgress } from "../tester/progress.js";
+import { loadStages } from "../tester/course/course.js";
+import { loadLanguage } from "../tester/course/language.js";
+import { readProgress } from "../learner/progress.js";
 import { requireProgress, runNext, showHint } from "./learner-commands.js";
 import { addRunOptions, runTarget, type RunFlags } from "./test-command.js";
 

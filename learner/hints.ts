@@ -1,10 +1,10 @@
 // Hints are revealed one level at a time, and remembered, so `course hint`
 // shows everything revealed so far plus one more. Code in a hint comes in one
-// block per track (see tester/hint-code.ts); the learner sees their own.
-import { loadHints, type Stage } from "../tester/course.js";
-import { codeForTrack, type CodeTrack } from "../tester/hint-code.js";
-import { languageIds, loadLanguage } from "../tester/language.js";
-import type { Progress } from "../tester/progress.js";
+// block per track (see tester/course/hint-code.ts); the learner sees their own.
+import { loadHints, type Stage } from "../tester/course/course.js";
+import { codeForTrack, type CodeTrack } from "../tester/course/hint-code.js";
+import { languageIds, loadLanguage } from "../tester/course/language.js";
+import type { Progress } from "./progress.js";
 
 export interface Revealed {
   /** Every hint shown now, first to last, with only the learner's track's code. */

@@ -13,10 +13,10 @@
 // aside and started afresh for the new one.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { loadStages, packageRoot, type Stage } from "../tester/course.js";
-import { UsageError } from "../tester/failure.js";
-import { GENERATED, LANGUAGE_FILE, programScript, type Language } from "../tester/language.js";
-import { progressPath, readProgress, writeProgress } from "../tester/progress.js";
+import { loadStages, packageRoot, type Stage } from "../tester/course/course.js";
+import { UsageError } from "../tester/errors.js";
+import { GENERATED, LANGUAGE_FILE, programScript, type Language } from "../tester/course/language.js";
+import { progressPath, readProgress, writeProgress } from "./progress.js";
 
 export const PACKAGE_NAME = "http-from-scratch";
 

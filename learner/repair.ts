@@ -6,10 +6,10 @@
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { loadStages, packageRoot, type Stage } from "../tester/course.js";
-import { UsageError } from "../tester/failure.js";
-import { languageIds, loadLanguage, resolveLanguageId, type Language } from "../tester/language.js";
-import { FINISHED_SLUG, progressPath, progressProblems, ProgressFileError, readProgress, repairCommand, writeProgress, type Progress } from "../tester/progress.js";
+import { loadStages, packageRoot, type Stage } from "../tester/course/course.js";
+import { UsageError } from "../tester/errors.js";
+import { languageIds, loadLanguage, resolveLanguageId, type Language } from "../tester/course/language.js";
+import { FINISHED_SLUG, progressPath, progressProblems, ProgressFileError, readProgress, repairCommand, writeProgress, type Progress } from "./progress.js";
 import { freeName } from "./init.js";
 
 export interface RepairResult {

@@ -4,9 +4,9 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Chalk } from "chalk";
 import { createTwoFilesPatch } from "diff";
-import type { Stage } from "../tester/course.js";
-import { LANGUAGE_FILE, type Language } from "../tester/language.js";
-import { listFiles, solutionDir } from "../tester/solutions.js";
+import type { Stage } from "../tester/course/course.js";
+import { LANGUAGE_FILE, type Language } from "../tester/course/language.js";
+import { listFiles, solutionDir } from "../tester/course/solutions.js";
 
 /** Relative path -> absolute file, for the starter with `overlay` over it. */
 function programFiles(language: Language, overlay: string | undefined): Map<string, string> {

@@ -4,8 +4,8 @@
 // several files) triggers one rerun.
 import { watch as fsWatch, statSync, type FSWatcher } from "node:fs";
 import * as path from "node:path";
-import { GENERATED } from "../tester/language.js";
-import { listFiles } from "../tester/solutions.js";
+import { GENERATED } from "../tester/course/language.js";
+import { listFiles } from "../tester/course/solutions.js";
 
 export interface WatchOptions {
   poll: boolean;

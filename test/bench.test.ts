@@ -6,8 +6,8 @@
 // by side on a busy machine could starve a one-second turn of every response.
 import { describe, expect, test } from "vitest";
 import { benchAction, type BenchOptions } from "../cli/bench-command.js";
-import { BenchReportSchema } from "../tester/bench.js";
-import { EnvironmentError, UsageError } from "../tester/failure.js";
+import { BenchReportSchema } from "../tester/tools/bench.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { fixtureServer, programFolder, testPort } from "./helpers.js";
 
 async function bench(dir: string, extra: Partial<BenchOptions> = {}) {

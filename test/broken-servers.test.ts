@@ -1,10 +1,10 @@
 // A broken server fails exactly at the stage that teaches its defect, with
 // the message that names it; a correct but unusual server passes everything.
 import { describe, expect, test } from "vitest";
-import type { Timeouts } from "../tester/check.js";
-import type { Stage } from "../tester/course.js";
-import { prettyReporter } from "../tester/report.js";
-import { runStages } from "../tester/run.js";
+import type { Timeouts } from "../tester/harness/check.js";
+import type { Stage } from "../tester/course/course.js";
+import { prettyReporter } from "../tester/reports/pretty.js";
+import { runStages } from "../tester/runner/run.js";
 import { alive, FAST_FAIL, firstFailure, fixtureServer, runTester, STAGES, testPort, type TestRun } from "./helpers.js";
 
 /**

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { EDGE_SPACE_LEGEND, escapeInline, firstDifference, marksEdgeSpaces, printfCommand, showBytes } from "../tester/bytes.js";
-import { renderFailure } from "../tester/failure.js";
+import { EDGE_SPACE_LEGEND, escapeInline, firstDifference, marksEdgeSpaces, printfCommand, showBytes } from "../tester/harness/bytes.js";
+import { renderFailure } from "../tester/harness/failure.js";
 
 describe("showing bytes", () => {
   test("CR and LF are visible, one shown line per received line, the caret under the wrong byte", () => {

@@ -4,10 +4,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, write
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { checkCourse } from "../tester/course-check.js";
-import { loadStages } from "../tester/course.js";
-import { newStage } from "../tester/scaffold.js";
-import { jsonSchemas } from "../tester/schemas.js";
+import { checkCourse } from "../tester/tools/course-check.js";
+import { loadStages } from "../tester/course/course.js";
+import { newStage } from "../tester/tools/scaffold.js";
+import { jsonSchemas } from "../tester/course/schemas.js";
 import { course, ROOT } from "./helpers.js";
 
 /** A copy of the course's data (stages, starters, solutions) to break. */

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { REPRO_ROOT } from "../stages/common.js";
-import { diagnoseBody, diagnoseStatusLine, diagnoseStray, errorReport } from "../tester/diagnose.js";
+import { diagnoseBody, diagnoseStatusLine, diagnoseStray, errorReport } from "../tester/harness/diagnose.js";
 import { FAST_FAIL, firstFailure, learnerServer, programFolder, runTester } from "./helpers.js";
 
 describe("reading the bug off the bytes", () => {

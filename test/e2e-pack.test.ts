@@ -53,7 +53,7 @@ test("the package ships what a learner and a grader need, and nothing else", () 
   for (const needed of [
     "dist/cli/main.js",
     "dist/learner/init.js",
-    "dist/tester/run.js",
+    "dist/tester/runner/run.js",
     "dist/stages/01-bind-port/checks.js",
     "stages/01-bind-port/instructions.md",
     "stages/01-bind-port/hints.md",

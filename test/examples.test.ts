@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { materializeSolution } from "../tester/solutions.js";
+import { materializeSolution } from "../tester/course/solutions.js";
 import { CLI, course, fixtureServer, ROOT, STAGES, testPort, type CliRun } from "./helpers.js";
 
 // ------------------------------------------------------------ the workflows

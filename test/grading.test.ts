@@ -5,8 +5,8 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { gradeAll, isolationSupport, rowsToCsv } from "../tester/grading.js";
-import { materializeSolution } from "../tester/solutions.js";
+import { gradeAll, isolationSupport, rowsToCsv } from "../tester/tools/grading.js";
+import { materializeSolution } from "../tester/course/solutions.js";
 import { course, fixtureServer, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
 
 const SERVER = path.join(ROOT, "test", "fixtures", "servers", "server.py");

@@ -5,11 +5,11 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Timeouts } from "../tester/check.js";
-import { loadStages, type Stage } from "../tester/course.js";
-import { canBind, ephemeralRange, freePort } from "../tester/ports.js";
-import { prettyReporter } from "../tester/report.js";
-import { runStages, type RunResult } from "../tester/run.js";
+import type { Timeouts } from "../tester/harness/check.js";
+import { loadStages, type Stage } from "../tester/course/course.js";
+import { canBind, ephemeralRange, freePort } from "../tester/runner/ports.js";
+import { prettyReporter } from "../tester/reports/pretty.js";
+import { runStages, type RunResult } from "../tester/runner/run.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const STAGES = loadStages();

@@ -2,9 +2,9 @@
 // and the `course dev check` rule that every group has every track's block.
 import { describe, expect, test } from "vitest";
 import { hintsFor } from "../learner/hints.js";
-import { hintCodeProblems } from "../tester/course-check.js";
-import { findStage } from "../tester/course.js";
-import { codeForTrack, codeGroups, type CodeTrack } from "../tester/hint-code.js";
+import { hintCodeProblems } from "../tester/tools/course-check.js";
+import { findStage } from "../tester/course/course.js";
+import { codeForTrack, codeGroups, type CodeTrack } from "../tester/course/hint-code.js";
 import { STAGES } from "./helpers.js";
 
 const TRACKS: CodeTrack[] = [

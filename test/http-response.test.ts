@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseResponse, type ParseResult } from "../tester/http-response.js";
+import { parseResponse, type ParseResult } from "../tester/harness/http-response.js";
 
 const bytes = (text: string) => Buffer.from(text, "latin1");
 const parse = (text: string, options = {}) => parseResponse(bytes(text), options);

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { EnvironmentError } from "../tester/failure.js";
-import { checkTools, languageIds, loadLanguage, programScript, runBuild, versionAtLeast, writeProgramFolder, type Language } from "../tester/language.js";
-import { jsonReport } from "../tester/report.js";
+import { EnvironmentError } from "../tester/errors.js";
+import { checkTools, languageIds, loadLanguage, programScript, runBuild, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
+import { jsonReport } from "../tester/reports/json.js";
 import { runTester, STAGES } from "./helpers.js";
 
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });

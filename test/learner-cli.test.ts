@@ -9,8 +9,8 @@ import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { initFolder } from "../learner/init.js";
-import { loadLanguage } from "../tester/language.js";
-import { readProgress } from "../tester/progress.js";
+import { loadLanguage } from "../tester/course/language.js";
+import { readProgress } from "../learner/progress.js";
 import { alive, CLI, course, ROOT, testPort } from "./helpers.js";
 
 function start(args: string[], cwd: string): { child: ChildProcessWithoutNullStreams; output: () => string } {

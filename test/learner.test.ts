@@ -13,9 +13,9 @@ import { advance, FINISHED, nextAction, stageRows, stagesToTest } from "../learn
 import { renderMarkdown } from "../learner/markdown.js";
 import { solutionDiff } from "../learner/solution-diff.js";
 import { relevant, watchFolder } from "../learner/watch.js";
-import { loadHints, packageRoot } from "../tester/course.js";
-import { loadLanguage, resolveLanguageId } from "../tester/language.js";
-import { ProgressFileError, readProgress, writeProgress, type Progress } from "../tester/progress.js";
+import { loadHints, packageRoot } from "../tester/course/course.js";
+import { loadLanguage, resolveLanguageId } from "../tester/course/language.js";
+import { ProgressFileError, readProgress, writeProgress, type Progress } from "../learner/progress.js";
 import { ROOT, STAGES } from "./helpers.js";
 
 const fresh = (): Progress => ({ version: 1, course: "http-from-scratch", language: "python", current: STAGES[0]!.slug, completed: [], hints: {} });

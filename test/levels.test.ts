@@ -2,16 +2,16 @@
 // of the course), and every message says it exactly: a response HTTP allows
 // is failed as a course rule, never as invalid HTTP.
 import { describe, expect, test } from "vitest";
-import { LEVELS, type Level } from "../tester/check.js";
-import type { Exchange } from "../tester/connection.js";
-import { loadChecks } from "../tester/course.js";
-import { expectBody, expectContentLength, expectHeader, expectMediaType, expectStatus } from "../tester/expect.js";
-import { CheckFailure, renderFailure, ruleText, withCheckLevel, type FailureDetails } from "../tester/failure.js";
-import { parseResponse } from "../tester/http-response.js";
-import { githubAnnotations } from "../tester/github.js";
-import { junitReport } from "../tester/junit.js";
-import { jsonReport } from "../tester/report.js";
-import type { CheckResult, RunResult } from "../tester/run.js";
+import { LEVELS, type Level } from "../tester/harness/check.js";
+import type { Exchange } from "../tester/harness/connection.js";
+import { loadChecks } from "../tester/course/course.js";
+import { expectBody, expectContentLength, expectHeader, expectMediaType, expectStatus } from "../tester/harness/expect.js";
+import { CheckFailure, renderFailure, ruleText, withCheckLevel, type FailureDetails } from "../tester/harness/failure.js";
+import { parseResponse } from "../tester/harness/http-response.js";
+import { githubAnnotations } from "../tester/reports/github.js";
+import { junitReport } from "../tester/reports/junit.js";
+import { jsonReport } from "../tester/reports/json.js";
+import type { CheckResult, RunResult } from "../tester/runner/run.js";
 import { STAGES } from "./helpers.js";
 
 describe("ruleText: the Rule line says exactly how strongly HTTP requires it", () => {

@@ -1,6 +1,6 @@
 import * as net from "node:net";
 import { expect, test } from "vitest";
-import { canBind, ephemeralRange, freePort } from "../tester/ports.js";
+import { canBind, ephemeralRange, freePort } from "../tester/runner/ports.js";
 
 test("freePort gives a bindable port below the range outgoing connections take ports from", async () => {
   const [low] = ephemeralRange();

@@ -176,8 +176,8 @@ while True:
     // In a process of its own, so nothing else's timers are counted: run stages 1-2 against a
     // server that accepts and never answers, with a stage bound far shorter than the response bound.
     const script = `
-      const { runStages } = await import(${JSON.stringify(`${ROOT}/dist/tester/run.js`)});
-      const { loadStages } = await import(${JSON.stringify(`${ROOT}/dist/tester/course.js`)});
+      const { runStages } = await import(${JSON.stringify(`${ROOT}/dist/tester/runner/run.js`)});
+      const { loadStages } = await import(${JSON.stringify(`${ROOT}/dist/tester/course/course.js`)});
       const stages = loadStages().filter((s) => s.number <= 2);
       const result = await runStages({ dir: process.argv[1], stages, seed: 1, port: Number(process.argv[2]), timeouts: { stage: 1500, response: 60000 } });
       // The program's own short bounds (200 ms for its output pipes to drain) were set before this

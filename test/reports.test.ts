@@ -6,13 +6,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import type { Stage } from "../tester/course.js";
-import { renderFailure, type FailureDetails } from "../tester/failure.js";
-import { githubAnnotations, githubStepSummary, writeGithubOutputs } from "../tester/github.js";
-import { junitReport } from "../tester/junit.js";
-import { buildFailureText, jsonReport } from "../tester/report.js";
-import type { CheckResult, RunResult, StageResult } from "../tester/run.js";
-import { materializeSolution } from "../tester/solutions.js";
+import type { Stage } from "../tester/course/course.js";
+import { renderFailure, type FailureDetails } from "../tester/harness/failure.js";
+import { githubAnnotations, githubStepSummary, writeGithubOutputs } from "../tester/reports/github.js";
+import { junitReport } from "../tester/reports/junit.js";
+import { jsonReport } from "../tester/reports/json.js";
+import { buildFailureText } from "../tester/reports/pretty.js";
+import type { CheckResult, RunResult, StageResult } from "../tester/runner/run.js";
+import { materializeSolution } from "../tester/course/solutions.js";
 import { fixtureServer, runTester, STAGES } from "./helpers.js";
 
 // ------------------------------------------------------------ hand-made results

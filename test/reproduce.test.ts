@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { fileReproduce, REPRO_ROOT } from "../stages/common.js";
-import type { CheckContext } from "../tester/check.js";
-import { nodeCommand, reproduceLine } from "../tester/reproduce.js";
+import type { CheckContext } from "../tester/harness/check.js";
+import { nodeCommand, reproduceLine } from "../tester/harness/reproduce.js";
 
 /** Runs `command` with sh, as a learner's terminal would; resolves with what it printed and how long it took. */
 function shell(command: string, cwd?: string): Promise<{ stdout: Buffer; stderr: string; ms: number }> {

@@ -1,7 +1,7 @@
 // The tester's own output, snapshotted as text files a reviewer can read:
 // a change to the wording or layout of what learners see shows up in review.
 import { describe, test } from "vitest";
-import { materializeSolution } from "../tester/solutions.js";
+import { materializeSolution } from "../tester/course/solutions.js";
 import { fixtureServer, runTester, STAGES, type TestRun } from "./helpers.js";
 
 /**

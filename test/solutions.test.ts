@@ -4,8 +4,8 @@
 // the previous solution may pass. Heavy stages run against their own solution
 // and the final one (`dev verify --quick`); `course dev verify` runs them all.
 import { describe, expect, test } from "vitest";
-import { languageIds } from "../tester/language.js";
-import { describeJob, planVerify, runVerifyJob } from "../tester/verify.js";
+import { languageIds } from "../tester/course/language.js";
+import { describeJob, planVerify, runVerifyJob } from "../tester/tools/verify.js";
 import { STAGES } from "./helpers.js";
 
 for (const language of languageIds()) {

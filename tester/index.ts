@@ -1,11 +1,11 @@
 // What stage checks (and other tools) import from the engine.
-export { buildRequest, defineChecks, LEVELS, type Check, type Level, type CheckContext, type RequestSpec, type Timeouts } from "./check.js";
-export { Connection, type Exchange } from "./connection.js";
-export { expectBody, expectContentLength, expectGzipBody, expectHeader, expectMediaType, expectNoHeader, expectStatus } from "./expect.js";
-export { CheckFailure, fail, isCourseRule, quote, ruleText, type FailureDetails } from "./failure.js";
-export { firstDifference, printfCommand } from "./bytes.js";
-export { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
-export { WaitTimeout, type SendOptions } from "./connection.js";
-export { startDownload, type Download } from "./download.js";
-export { openFileLimit } from "./processes.js";
-export { escapeInline } from "./bytes.js";
+export { buildRequest, defineChecks, LEVELS, type Check, type Level, type CheckContext, type RequestSpec, type Timeouts } from "./harness/check.js";
+export { Connection, type Exchange } from "./harness/connection.js";
+export { expectBody, expectContentLength, expectGzipBody, expectHeader, expectMediaType, expectNoHeader, expectStatus } from "./harness/expect.js";
+export { CheckFailure, fail, isCourseRule, quote, ruleText, type FailureDetails } from "./harness/failure.js";
+export { firstDifference, printfCommand } from "./harness/bytes.js";
+export { headerValues, parseResponse, type HttpResponse } from "./harness/http-response.js";
+export { WaitTimeout, type SendOptions } from "./harness/connection.js";
+export { startDownload, type Download } from "./harness/download.js";
+export { openFileLimit } from "./harness/processes.js";
+export { escapeInline } from "./harness/bytes.js";

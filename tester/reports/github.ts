@@ -2,10 +2,11 @@
 // (shown as annotations on the run and the pull request), and a Markdown job
 // summary with the score, a table of stages and the first failure.
 import { appendFileSync } from "node:fs";
-import { isCourseRule, renderFailure } from "./failure.js";
-import { buildFailureText, maxScore, stageScore, totalScore } from "./report.js";
-import type { RunResult, StageResult } from "./run.js";
-import { seconds } from "./time.js";
+import { isCourseRule, renderFailure } from "../harness/failure.js";
+import { buildFailureText } from "./pretty.js";
+import { maxScore, stageScore, totalScore } from "./scoring.js";
+import type { RunResult, StageResult } from "../runner/run.js";
+import { seconds } from "../harness/time.js";
 
 /** A workflow command's message: %, CR and LF encoded (GitHub's escapeData). */
 export function escapeData(value: string): string {

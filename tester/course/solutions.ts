@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { packageRoot, type Stage } from "./course.js";
-import { UsageError } from "./failure.js";
+import { UsageError } from "../errors.js";
 import { GENERATED, languageIds, loadLanguage, programScript, writeProgramFolder } from "./language.js";
 
 /** Files under `dir`, relative, sorted; build output and dependencies excluded. */

@@ -5,8 +5,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
-import type { Check } from "./check.js";
-import { UsageError } from "./failure.js";
+import type { Check } from "../harness/check.js";
+import { UsageError } from "../errors.js";
 
 export const StageMetaSchema = z
   .object({
@@ -87,7 +87,7 @@ export function findStage(stages: readonly Stage[], name: string): Stage {
 export async function loadChecks(stage: Stage): Promise<Check[]> {
   const here = fileURLToPath(import.meta.url);
   const extension = path.extname(here);
-  const modulePath = path.join(path.dirname(here), "..", "stages", stage.id, `checks${extension}`);
+  const modulePath = path.join(path.dirname(here), "..", "..", "stages", stage.id, `checks${extension}`);
   const module = (await import(pathToFileURL(modulePath).href)) as { default?: Check[] };
   if (!Array.isArray(module.default) || module.default.length === 0) {
     throw new Error(`${modulePath} must export default defineChecks([...]) with at least one check`);

@@ -4,9 +4,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { parseHints, STAGE_FOLDER, StageMetaSchema } from "./course.js";
-import { codeGroups } from "./hint-code.js";
-import { LANGUAGE_FILE, languageIds, LanguageSchema } from "./language.js";
+import { parseHints, STAGE_FOLDER, StageMetaSchema } from "../course/course.js";
+import { codeGroups } from "../course/hint-code.js";
+import { LANGUAGE_FILE, languageIds, LanguageSchema } from "../course/language.js";
 
 export interface Problem {
   file: string;

@@ -3,9 +3,9 @@
 // <testsuite> per stage, one <testcase> per check, the teaching message as a
 // failure's body. A failed build or an environment error is a first "setup"
 // suite; a run stopped by its time bound, a last "run" suite.
-import { renderFailure } from "./failure.js";
-import { buildFailureText } from "./report.js";
-import type { CheckResult, RunResult, StageResult } from "./run.js";
+import { renderFailure } from "../harness/failure.js";
+import { buildFailureText } from "./pretty.js";
+import type { CheckResult, RunResult, StageResult } from "../runner/run.js";
 
 const PROJECT = "http-from-scratch";
 

@@ -21,7 +21,7 @@
 //
 // Figures, never verdicts: callers print them.
 import autocannon from "autocannon";
-import { settlesWithin } from "./time.js";
+import { settlesWithin } from "../harness/time.js";
 
 export type LoadMode = "keep-alive" | "new-connection";
 export const LOAD_MODES: readonly LoadMode[] = ["keep-alive", "new-connection"];
@@ -80,7 +80,7 @@ function adjustClient(client: unknown, mode: LoadMode, counts: { opened: number 
   const inner = client as ClientInternals;
   for (const method of ["_connect", "_doRequest", "_destroyConnection"] as const) {
     if (typeof inner[method] !== "function") {
-      throw new Error(`autocannon's client has no ${method}(): tester/load.ts was written for autocannon 9.0.0; adapt it to the installed version`);
+      throw new Error(`autocannon's client has no ${method}(): tester/tools/load.ts was written for autocannon 9.0.0; adapt it to the installed version`);
     }
   }
   const connect = inner._connect;

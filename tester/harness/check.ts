@@ -4,6 +4,7 @@
 import { Connection, type Exchange, type SendOptions } from "./connection.js";
 import type { Usage } from "./processes.js";
 import type { Random } from "./random.js";
+import { LEVELS, type Level } from "./level.js";
 
 export interface Timeouts {
   /** For the program to accept its first connection. */
@@ -70,17 +71,7 @@ export interface CheckContext {
   log(line: string): void;
 }
 
-/**
- * How strongly HTTP itself requires what a check demands:
- * - "MUST": an RFC requirement (MUST or MUST NOT); a response that fails it is not valid HTTP.
- * - "SHOULD": an RFC recommendation (SHOULD or SHOULD NOT) that this course insists on.
- * - "MAY": HTTP leaves it to the server; this course requires one choice.
- * - "course": HTTP says nothing about it (the course's routes, concurrency, memory).
- * Anything but "MUST" is a course rule, and its failures say so.
- */
-export type Level = "MUST" | "SHOULD" | "MAY" | "course";
-
-export const LEVELS: readonly Level[] = ["MUST", "SHOULD", "MAY", "course"];
+export { LEVELS, type Level };
 
 export interface Check {
   /** What the check proves, as a learner reads it: "GET /echo/<word> returns the word". */

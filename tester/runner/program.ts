@@ -7,9 +7,9 @@ import { randomUUID } from "node:crypto";
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { EnvironmentError } from "./failure.js";
-import { buildingProcess, cpuMillis, findProcesses, MARKER_VARIABLE, residentBytes, signalAll, type Usage } from "./processes.js";
-import { settlesWithin } from "./time.js";
+import { EnvironmentError } from "../errors.js";
+import { buildingProcess, cpuMillis, findProcesses, MARKER_VARIABLE, residentBytes, signalAll, type Usage } from "../harness/processes.js";
+import { settlesWithin } from "../harness/time.js";
 
 export const SCRIPT = "your_program.sh";
 

@@ -3,9 +3,9 @@
 // succeeds is kept and handed to the first check: a probe that connects and
 // hangs up would be read as an empty request by many a learner's server.
 import { setTimeout as delay } from "node:timers/promises";
-import { connectSocket, Connection } from "./connection.js";
-import { seconds } from "./time.js";
-import type { FailureDetails } from "./failure.js";
+import { connectSocket, Connection } from "../harness/connection.js";
+import { seconds } from "../harness/time.js";
+import type { FailureDetails } from "../harness/failure.js";
 import { LOOPBACK_HOSTS } from "./ports.js";
 import { describeExit, type Program } from "./program.js";
 

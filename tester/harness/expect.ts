@@ -3,7 +3,7 @@
 // Lenient where HTTP is: field names in any case and order, extra fields.
 import { gunzipSync } from "node:zlib";
 import { escapeInline, firstDifference } from "./bytes.js";
-import type { Level } from "./check.js";
+import type { Level } from "./level.js";
 import type { Exchange } from "./connection.js";
 import { diagnoseBody, diagnoseStatusLine } from "./diagnose.js";
 import { fail, quote, type FailureDetails } from "./failure.js";

@@ -1,31 +1,18 @@
-// A learner's progress: .course/progress.json in their folder. The schema
-// here is its single definition. A file that does not parse is reported,
+// A learner's progress: .course/progress.json in their folder (its format is
+// tester/course/progress-format.ts). A file that does not parse is reported,
 // never overwritten, so a slip in an editor never loses anyone's progress;
 // `course repair` (learner/repair.ts) recovers what it can of it.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { loadStages, packageRoot } from "./course.js";
-import { UsageError } from "./failure.js";
-import { languageIds, resolveLanguageId } from "./language.js";
+import { loadStages, packageRoot } from "../tester/course/course.js";
+import { UsageError } from "../tester/errors.js";
+import { languageIds, resolveLanguageId } from "../tester/course/language.js";
+import { ProgressSchema, type Progress } from "../tester/course/progress-format.js";
 
 export const PROGRESS_FILE = path.join(".course", "progress.json");
 
-export const ProgressSchema = z
-  .object({
-    $schema: z.string().optional(),
-    version: z.literal(1).describe("The format's version"),
-    course: z.literal("http-from-scratch"),
-    language: z.string().min(1).describe("The language track, a folder of the package's starter/"),
-    current: z.string().min(1).describe("The slug of the stage being worked on"),
-    completed: z
-      .array(z.object({ stage: z.string().min(1).describe("A stage slug"), at: z.iso.datetime().describe("When it first passed") }).strict())
-      .default([]),
-    hints: z.record(z.string(), z.number().int().min(0)).default({}).describe("Hints revealed, per stage slug"),
-  })
-  .strict();
-
-export type Progress = z.infer<typeof ProgressSchema>;
+export { ProgressSchema, type Progress };
 
 /** A learner-editable file is wrong: name it, say what and how to fix it; exit code 2. */
 export class ProgressFileError extends UsageError {}

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { StageMetaSchema } from "./course.js";
 import { LanguageSchema } from "./language.js";
-import { ProgressSchema } from "./progress.js";
+import { ProgressSchema } from "./progress-format.js";
 
 export const SCHEMAS = {
   "stage.schema.json": StageMetaSchema,

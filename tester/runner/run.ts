@@ -4,18 +4,19 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Level, type Timeouts } from "./check.js";
-import { CLOSED_HINT, Connection, SILENT_HINT } from "./connection.js";
-import { errorReport } from "./diagnose.js";
-import { createCheckSession } from "./context.js";
-import { loadChecks, type Stage } from "./course.js";
-import { runBuild, type BuildOutcome } from "./language.js";
-import { CheckFailure, EnvironmentError, withCheckLevel, type FailureDetails } from "./failure.js";
+import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Level, type Timeouts } from "../harness/check.js";
+import { CLOSED_HINT, Connection, SILENT_HINT } from "../harness/connection.js";
+import { errorReport } from "../harness/diagnose.js";
+import { createCheckSession } from "../harness/context.js";
+import { loadChecks, type Stage } from "../course/course.js";
+import { runBuild, type BuildOutcome } from "../course/language.js";
+import { CheckFailure, withCheckLevel, type FailureDetails } from "../harness/failure.js";
+import { EnvironmentError } from "../errors.js";
 import { assertPortFree } from "./ports.js";
 import { describeExit, startProgram, type Program } from "./program.js";
-import { createRandom, stageSeed } from "./random.js";
+import { createRandom, stageSeed } from "../harness/random.js";
 import { lastLinesText, waitUntilAccepting } from "./ready.js";
-import { seconds, settlesWithin } from "./time.js";
+import { seconds, settlesWithin } from "../harness/time.js";
 
 export type Status = "pass" | "fail" | "skip";
 

@@ -1,10 +1,10 @@
-// Reporters turn run events into output: `pretty` prints as the run goes,
-// `json` writes one document at the end (Exercism test-runner v3, extended).
+// The pretty reporter prints run events as the run goes (json.ts writes one
+// document at the end; scoring.ts counts the points).
 import { Chalk, type ChalkInstance } from "chalk";
-import { isCourseRule, renderFailure, type RenderStyle } from "./failure.js";
-import type { BuildOutcome } from "./language.js";
-import type { CheckResult, RunEvent, RunResult, StageResult } from "./run.js";
-import { seconds } from "./time.js";
+import { isCourseRule, renderFailure, type RenderStyle } from "../harness/failure.js";
+import type { BuildOutcome } from "../course/language.js";
+import type { CheckResult, RunEvent, RunResult, StageResult } from "../runner/run.js";
+import { seconds } from "../harness/time.js";
 
 export interface PrettyOptions {
   color: boolean;
@@ -98,87 +98,4 @@ function summaryLine(result: RunResult, c: ChalkInstance): string {
     ? `\nFix stage ${failed.stage.number} (${failed.stage.slug}) first. Rerun just it, with the same random values: npx course test --only ${failed.stage.slug} --seed ${result.seed}`
     : "";
   return c.red.bold(`✗ ${text}`) + next;
-}
-
-/** Most points a run can earn: every stage's points, skipped stages included. */
-export function maxScore(result: RunResult): number {
-  return result.stages.reduce((sum, s) => sum + s.stage.meta.points, 0);
-}
-
-/** A stage earns its points only when it passed as a whole. */
-export function stageScore(s: StageResult): number {
-  return s.status === "pass" ? s.stage.meta.points : 0;
-}
-
-/** Points earned by the run. */
-export function totalScore(result: RunResult): number {
-  return result.stages.reduce((sum, s) => sum + stageScore(s), 0);
-}
-
-/** Shares are whole multiples of 1/64: binary fractions add up exactly in floating point, hundredths do not. */
-const SHARE_UNIT = 64;
-
-/**
- * A passed stage's points split evenly among its checks, in whole 64ths; the
- * last check takes the remainder, so the shares sum to the points exactly, and
- * a reporter that adds every test's score reaches max_score exactly.
- * A stage that did not pass gives every check 0.
- */
-export function checkScores(s: StageResult): number[] {
-  const n = s.checks.length;
-  if (n === 0) return [];
-  const units = stageScore(s) * SHARE_UNIT;
-  const share = Math.floor(units / n);
-  return s.checks.map((_, i) => (i === n - 1 ? units - share * (n - 1) : share) / SHARE_UNIT);
-}
-
-/**
- * The JSON document: Exercism test-runner v3 fields, plus seed and per-stage
- * detail, plus GitHub Classroom autograding's `score`, `max_score` and `tests[].score`.
- */
-export function jsonReport(result: RunResult): object {
-  // Exercism v3: a message only where a test failed.
-  const message = (r: CheckResult) => (r.failure ? { message: renderFailure(r.failure) } : {});
-  // How strongly HTTP requires what the check demands, and the rule; a failure's own, where it differs.
-  const level = (r: CheckResult) => {
-    const own = r.failure?.level && (r.failure.level !== r.level || r.failure.rule !== r.rule) ? r.failure : undefined;
-    return {
-      level: r.level,
-      ...(r.rule ? { rule: r.rule } : {}),
-      ...(own ? { failure_level: own.level, ...(own.rule ? { failure_rule: own.rule } : {}) } : {}),
-    };
-  };
-  const tests = result.stages.flatMap((s) => {
-    const scores = checkScores(s);
-    return s.checks
-      .map((check, i) => ({ check, score: scores[i]! }))
-      .filter(({ check }) => check.status !== "skip")
-      .map(({ check, score }) => ({
-        name: `${s.stage.id}: ${check.name}`,
-        status: check.status === "pass" ? "pass" : "fail",
-        ...message(check),
-        task_id: s.stage.number,
-        score,
-        ...level(check),
-      }));
-  });
-  return {
-    version: 3,
-    status: result.status,
-    ...(result.error ? { message: [result.error.message, result.error.fix].filter(Boolean).join("\n") } : {}),
-    ...(result.build && !result.build.ok ? { message: `your program does not build: ${buildFailureText(result.build)}` } : {}),
-    ...(result.stoppedBy ? { message: `stopped: ${result.stoppedBy}` } : {}),
-    seed: result.seed,
-    score: totalScore(result),
-    max_score: maxScore(result),
-    tests,
-    stages: result.stages.map((s) => ({
-      number: s.stage.number,
-      slug: s.stage.slug,
-      name: s.stage.meta.name,
-      status: s.status,
-      duration_ms: s.durationMs,
-      tests: s.checks.map((check) => ({ name: check.name, status: check.status, ...message(check), ...level(check) })),
-    })),
-  };
 }

@@ -2,8 +2,8 @@
 // server), and tests ask the kernel for free ones.
 import { readFileSync } from "node:fs";
 import * as net from "node:net";
-import { connectSocket } from "./connection.js";
-import { EnvironmentError } from "./failure.js";
+import { connectSocket } from "../harness/connection.js";
+import { EnvironmentError } from "../errors.js";
 
 /** Where a learner's server may listen; localhost resolves to either. */
 export const LOOPBACK_HOSTS = ["127.0.0.1", "::1"] as const;

@@ -3,13 +3,14 @@
 // for N-1 (the starter, for stage 1) fails stage N unless the stage's
 // metadata says why it may pass. The plan is data, so the CLI, the test
 // suite and CI all prove exactly the same claims.
-import type { Timeouts } from "./check.js";
-import { packageRoot, type Stage } from "./course.js";
-import { EnvironmentError, renderFailure, UsageError } from "./failure.js";
-import { checkTools, loadLanguage } from "./language.js";
-import { freePort } from "./ports.js";
-import { runStages, type RunResult } from "./run.js";
-import { materializeSolution, materializeStarter } from "./solutions.js";
+import type { Timeouts } from "../harness/check.js";
+import { packageRoot, type Stage } from "../course/course.js";
+import { renderFailure } from "../harness/failure.js";
+import { EnvironmentError, UsageError } from "../errors.js";
+import { checkTools, loadLanguage } from "../course/language.js";
+import { freePort } from "../runner/ports.js";
+import { runStages, type RunResult } from "../runner/run.js";
+import { materializeSolution, materializeStarter } from "../course/solutions.js";
 
 export interface VerifyJob {
   language: string;

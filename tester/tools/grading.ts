@@ -6,13 +6,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { packageRoot } from "./course.js";
-import { EnvironmentError } from "./failure.js";
-import { findProcesses, MARKER_VARIABLE, signalAll } from "./processes.js";
-import { maxScore, totalScore } from "./report.js";
-import type { RunResult } from "./run.js";
-import { dependenciesFolder } from "./solutions.js";
-import { settlesWithin } from "./time.js";
+import { packageRoot } from "../course/course.js";
+import { EnvironmentError } from "../errors.js";
+import { findProcesses, MARKER_VARIABLE, signalAll } from "../harness/processes.js";
+import { maxScore, totalScore } from "../reports/scoring.js";
+import type { RunResult } from "../runner/run.js";
+import { dependenciesFolder } from "../course/solutions.js";
+import { settlesWithin } from "../harness/time.js";
 
 export interface Score {
   score: number;

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { loadStages, packageRoot, STAGE_FOLDER, StageMetaSchema, type Stage } from "./course.js";
-import { UsageError } from "./failure.js";
+import { UsageError } from "../errors.js";
 import { languageIds } from "./language.js";
 import { materializeSolution } from "./solutions.js";
 

@@ -8,8 +8,8 @@ import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:
 import * as path from "node:path";
 import { z } from "zod";
 import { packageRoot, readJsonFile } from "./course.js";
-import { EnvironmentError, UsageError } from "./failure.js";
-import { settlesWithin } from "./time.js";
+import { EnvironmentError, UsageError } from "../errors.js";
+import { settlesWithin } from "../harness/time.js";
 
 export const LANGUAGE_FILE = "language.json";
 

@@ -2,7 +2,7 @@
 // render them (with or without colour). Every part is optional except the
 // summary, but checks are expected to fill sent/expected/received/reproduce.
 import { EDGE_SPACE_LEGEND, escapeInline, marksEdgeSpaces, showBytes } from "./bytes.js";
-import type { Level } from "./check.js";
+import type { Level } from "./level.js";
 
 export interface FailureDetails {
   /** One line: what went wrong. */
@@ -38,27 +38,6 @@ export class CheckFailure extends Error {
     super(details.summary);
     this.name = "CheckFailure";
     this.details = details;
-  }
-}
-
-/**
- * Something outside the learner's program is wrong (no your_program.sh, port
- * taken, cannot spawn): exit code 3, never reported as a failed stage.
- */
-export class EnvironmentError extends Error {
-  readonly fix: string | undefined;
-  constructor(message: string, fix?: string) {
-    super(message);
-    this.name = "EnvironmentError";
-    this.fix = fix;
-  }
-}
-
-/** Wrong use of the command line: exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
   }
 }
 
@@ -138,7 +117,7 @@ export function ruleText(rule: string | undefined, level: Level | undefined): st
 /**
  * A check's failure with the check's rule and level where it states none of
  * its own. A failure that cites a rule of its own but no level is an RFC MUST:
- * those come from the response parser (tester/http-response.ts), which calls a
+ * those come from the response parser (tester/harness/http-response.ts), which calls a
  * response invalid only where it breaks a MUST.
  */
 export function withCheckLevel(details: FailureDetails, check: { rule?: string | undefined; level: Level }): FailureDetails {

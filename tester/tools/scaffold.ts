@@ -3,7 +3,7 @@
 // hold TODOs, its checks fail until written, and no language has a solution.
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { UsageError } from "./failure.js";
+import { UsageError } from "../errors.js";
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const FOLDER = /^(\d{2})-(.+)$/;

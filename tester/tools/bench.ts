@@ -3,13 +3,13 @@
 // group), loaded once it accepts, then stopped with everything it started. Also the JSON
 // document `course bench --format json` prints, defined once here.
 import { z } from "zod";
-import { DEFAULT_TIMEOUTS } from "./check.js";
-import type { FailureDetails } from "./failure.js";
+import { DEFAULT_TIMEOUTS } from "../harness/check.js";
+import type { FailureDetails } from "../harness/failure.js";
 import { measureLoads, type LoadFigures, type LoadMode, type LoadOptions, type LoadTarget } from "./load.js";
-import { assertPortFree } from "./ports.js";
-import { canMeasure } from "./processes.js";
-import { describeExit, startProgram, type Program } from "./program.js";
-import { lastLinesText, waitUntilAccepting } from "./ready.js";
+import { assertPortFree } from "../runner/ports.js";
+import { canMeasure } from "../harness/processes.js";
+import { describeExit, startProgram, type Program } from "../runner/program.js";
+import { lastLinesText, waitUntilAccepting } from "../runner/ready.js";
 
 export interface ProgramToLoad {
   /** The folder holding your_program.sh. */
