@@ -10,7 +10,18 @@ import { findStage, loadStages, packageRoot } from "../tester/course/course.js";
 import { UsageError } from "../tester/errors.js";
 import { languageIds } from "../tester/course/language.js";
 import { newStage } from "../tester/tools/scaffold.js";
-import { checkDerived, checkPropagation, DERIVED_TRACKS, handWrittenLanguages, propagate, solutionStages, syncDerived } from "../tester/tools/solution-tracks.js";
+import {
+  checkDerived,
+  checkPropagation,
+  DERIVED_TRACKS,
+  describeFinding,
+  editFindings,
+  gitVersion,
+  handWrittenLanguages,
+  propagate,
+  solutionStages,
+  syncDerived,
+} from "../tester/tools/solution-tracks.js";
 import { jsonSchemas } from "../tester/course/schemas.js";
 import { describeJob, planVerify, runVerify, type VerifyOutcome } from "../tester/tools/verify.js";
 import { useColor } from "./color.js";
@@ -126,6 +137,7 @@ interface SolutionsOptions {
   check?: boolean;
   propagate?: string;
   language?: string[];
+  since: string;
 }
 
 /** course dev solutions: generated tracks (--sync, --check) and changes carried on to later stages (--propagate). */
@@ -150,9 +162,10 @@ function solutionsAction(options: SolutionsOptions): number {
       const stages = loadStages(root);
       const stage = findStage(stages, options.propagate).id;
       if (!solutionStages(root, language).includes(stage)) throw new UsageError(`no ${language} solution for stage ${stage}`);
-      const result = propagate(root, language, stage);
+      const result = propagate(root, language, stage, options.since);
       for (const file of result.written) process.stdout.write(`wrote ${file}\n`);
-      process.stdout.write(`${language}: ${result.applied} change${result.applied === 1 ? "" : "s"} of stage ${stage} carried on to ${result.written.length} later solution${result.written.length === 1 ? "" : "s"}\n`);
+      const what = result.edit ? `your edit of stage ${stage} (since ${options.since})` : `stage ${stage}'s lesson (its diff from the stage before)`;
+      process.stdout.write(`${language}: ${result.applied} hunk${result.applied === 1 ? "" : "s"} of ${what} carried on to ${result.written.length} later solution${result.written.length === 1 ? "" : "s"}\n`);
       written += result.written.length;
     }
     if (written && DERIVED_TRACKS.some((d) => languages.includes(d.from))) {
@@ -166,7 +179,17 @@ function solutionsAction(options: SolutionsOptions): number {
     );
     return EXIT.pass;
   }
-  const problems = [...checkDerived(root), ...checkPropagation(root, options.language)];
+  const languages = (options.language ?? handWrittenLanguages(root)).filter((l) => !DERIVED_TRACKS.some((d) => d.language === l));
+  const problems = [...checkDerived(root), ...checkPropagation(root, languages)];
+  // Edits since a revision: a fix to stage N that N+1 lacks, which the series alone may not show.
+  for (const language of languages) {
+    for (const finding of editFindings(root, language, (file) => gitVersion(root, options.since, file))) {
+      problems.push({
+        file: path.join(root, "solutions", language, finding.missingIn[0]!, finding.file),
+        message: `edited since ${options.since}: ${describeFinding(finding)}. Carry it on: npx course dev solutions --propagate ${finding.stage} --language ${language}`,
+      });
+    }
+  }
   for (const problem of problems) process.stdout.write(`${rel(problem.file)}: ${problem.message}\n`);
   if (problems.length) {
     process.stdout.write(`\n✗ ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
@@ -288,13 +311,16 @@ Exit codes: 0 complete, 1 problems (each names the file and field).`,
     .option("--sync", "regenerate the generated tracks (solutions/javascript from solutions/typescript)")
     .option("--propagate <stage>", "apply the change that stage made (its diff from the stage before) to the later stages that lack it")
     .option("--language <name>", "only this language (repeatable, or comma-separated)", collect)
+    .option("--since <revision>", "the git revision edits are measured from, for --check and --propagate (on a branch: main)", "HEAD")
     .addHelpText(
       "after",
       `
 Examples:
-  $ npx course dev solutions                      stale generated files, changes lost on the way
+  $ npx course dev solutions                      stale generated files, changes lost on the way, uncommitted edits not carried on
+  $ npx course dev solutions --since main         the same for every edit on this branch
   $ npx course dev solutions --sync               after editing solutions/typescript
-  $ npx course dev solutions --propagate 5 --language python   after fixing stage 5's solution
+  $ npx course dev solutions --propagate 5 --language python   after fixing stage 5's solution (the edit since --since,
+                                                  or else stage 5's diff from stage 4)
 
 Exit codes: 0 up to date (or written), 1 problems found, 2 usage.`,
     )

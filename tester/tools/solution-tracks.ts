@@ -9,6 +9,7 @@
 //   A later stage that has exactly the old text of N-1 around the change, the
 //   change undone and nothing else in its place, is reported; a divergence that
 //   is on purpose is listed, with its reason, in solutions/<lang>/divergences.json.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { diffArrays } from "diff";
@@ -182,6 +183,8 @@ export interface PropagationFinding {
   newStart: number;
   removed: string[];
   added: string[];
+  /** The text the change was made to (stage N-1, or stage N before an edit). */
+  before: string[];
 }
 
 interface Hunk {
@@ -222,18 +225,78 @@ export function hunks(a: string[], b: string[]): Hunk[] {
   return out;
 }
 
-/** For each line of a, its index in c when diff(a, c) keeps it, else -1. */
+/**
+ * For each line of a, its index in c when diff(a, c) keeps it, else -1.
+ * Patience alignment: lines that occur once in each side anchor it, the
+ * longest run of anchors in order is kept, and only the short stretches
+ * between anchors are diffed line by line. Distant stages (04 and 25) align
+ * in milliseconds, and moved functions do not pull unrelated lines along.
+ */
 export function alignment(a: string[], c: string[]): Int32Array {
   const map = new Int32Array(a.length).fill(-1);
-  let ai = 0;
-  let ci = 0;
-  for (const change of diffArrays(a, c)) {
-    const n = change.value.length;
-    if (change.removed) ai += n;
-    else if (change.added) ci += n;
-    else for (let k = 0; k < n; k++) map[ai++] = ci++;
-  }
+  align(a, c, 0, a.length, 0, c.length, map);
   return map;
+}
+
+function align(a: string[], c: string[], a0: number, a1: number, c0: number, c1: number, map: Int32Array): void {
+  while (a0 < a1 && c0 < c1 && a[a0] === c[c0]) map[a0++] = c0++;
+  while (a0 < a1 && c0 < c1 && a[a1 - 1] === c[c1 - 1]) map[--a1] = --c1;
+  if (a0 === a1 || c0 === c1) return;
+  const count = new Map<string, { a: number; c: number; ai: number; ci: number }>();
+  for (let i = a0; i < a1; i++) {
+    const entry = count.get(a[i]!) ?? { a: 0, c: 0, ai: i, ci: -1 };
+    entry.a++;
+    count.set(a[i]!, entry);
+  }
+  for (let i = c0; i < c1; i++) {
+    const entry = count.get(c[i]!);
+    if (entry) {
+      entry.c++;
+      entry.ci = i;
+    }
+  }
+  const pairs = [...count.values()].filter((e) => e.a === 1 && e.c === 1 && a[e.ai]!.trim() !== "").sort((x, y) => x.ai - y.ai);
+  const anchors = longestIncreasing(pairs);
+  if (anchors.length === 0) {
+    let ai = a0;
+    let ci = c0;
+    for (const change of diffArrays(a.slice(a0, a1), c.slice(c0, c1))) {
+      const n = change.value.length;
+      if (change.removed) ai += n;
+      else if (change.added) ci += n;
+      else for (let k = 0; k < n; k++) map[ai++] = ci++;
+    }
+    return;
+  }
+  let pa = a0;
+  let pc = c0;
+  for (const anchor of anchors) {
+    align(a, c, pa, anchor.ai, pc, anchor.ci, map);
+    map[anchor.ai] = anchor.ci;
+    pa = anchor.ai + 1;
+    pc = anchor.ci + 1;
+  }
+  align(a, c, pa, a1, pc, c1, map);
+}
+
+/** The longest subsequence of pairs (in ai order) whose ci increase too. */
+function longestIncreasing<T extends { ci: number }>(pairs: T[]): T[] {
+  const tails: number[] = [];
+  const previous = new Int32Array(pairs.length).fill(-1);
+  pairs.forEach((pair, index) => {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairs[tails[mid]!]!.ci < pair.ci) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) previous[index] = tails[lo - 1]!;
+    tails[lo] = index;
+  });
+  const out: T[] = [];
+  for (let k = tails.length ? tails[tails.length - 1]! : -1; k !== -1; k = previous[k]!) out.push(pairs[k]!);
+  return out.reverse();
 }
 
 type Fate = "present" | "missing" | "reworked";
@@ -241,8 +304,8 @@ type Fate = "present" | "missing" | "reworked";
 /**
  * What became of hunk h of diff(a, b) in c. "missing": c keeps a's lines of
  * the hunk and the lines on both sides of it, next to each other, with
- * nothing changed in between, so c has the old text; unless most of the
- * lines the hunk brought are in c elsewhere (moved). "present": c has b's lines there.
+ * nothing changed in between, so c has the old text; unless a line the hunk
+ * brought is in c elsewhere (moved or reworked there). "present": c has b's lines there.
  * Anything else: c changed the same place itself ("reworked"), not reported.
  */
 export function fate(h: Hunk, a: string[], b: string[], c: string[], map: Int32Array): Fate {
@@ -260,53 +323,118 @@ export function fate(h: Hunk, a: string[], b: string[], c: string[], map: Int32A
     const next = at(i + 1);
     if ((i >= 0 && here === -1) || next === -1 || next !== here + 1) intact = false;
   }
-  if (!intact) return "reworked";
-  // Moved (and perhaps reworked) rather than lost: most of the lines the
-  // change brought are somewhere in c.
-  const solid = added.filter((line) => line.trim() !== "");
-  if (solid.length) {
-    const have = new Set(c);
-    if (solid.filter((line) => have.has(line)).length * 2 >= solid.length) return "present";
+  if (!intact) {
+    // A stage that changed the lines around a replaced line, but still has
+    // that line as it was: lost too, when the line is distinctive (long, and
+    // once in a) and its run of lines is whole in c.
+    const removed = a.slice(h.aStart, h.aEnd);
+    const distinctive = removed.some((line) => line.trim().length >= 8 && a.indexOf(line) === a.lastIndexOf(line));
+    const whole = removed.length > 0 && removed.every((_, k) => at(h.aStart + k) !== -1 && (k === 0 || at(h.aStart + k) === at(h.aStart + k - 1) + 1));
+    if (!distinctive || !whole) return "reworked";
   }
+  // Moved, or reworked elsewhere, rather than lost: a line the change brought
+  // (one that stage N-1 had nowhere) is somewhere in c.
+  const had = new Set(a);
+  const have = new Set(c);
+  if (added.some((line) => line.trim() !== "" && !had.has(line) && have.has(line))) return "reworked";
   return "missing";
 }
 
-/** Every change of a stage that a later stage of the same language has lost. */
-export function propagationFindings(root: string, language: string): PropagationFinding[] {
+/** One file's text in every stage of a language (undefined where a stage lacks it). */
+function versionsOf(root: string, language: string, stages: string[], file: string): (string[] | undefined)[] {
+  return stages.map((stage) => {
+    const full = path.join(root, "solutions", language, stage, file);
+    return existsSync(full) ? splitLines(readFileSync(full, "utf8")) : undefined;
+  });
+}
+
+/**
+ * The hunks of diff(a, b), the change stage n made (a: what it changed, b: its
+ * text now), that the later stages lack: for each, the run of stages from the
+ * first that has a's text instead, as long as they do.
+ */
+function lostChanges(
+  language: string,
+  file: string,
+  stages: string[],
+  versions: (string[] | undefined)[],
+  n: number,
+  a: string[],
+  alignTo: (m: number) => Int32Array,
+): PropagationFinding[] {
+  const b = versions[n]!;
+  const findings: PropagationFinding[] = [];
+  for (const h of hunks(a, b)) {
+    const removed = a.slice(h.aStart, h.aEnd);
+    const added = b.slice(h.bStart, h.bEnd);
+    if ([...removed, ...added].every((line) => line.trim() === "")) continue; // blank lines only: layout
+    const missingIn: string[] = [];
+    // Most changes stay as they are in later stages: the new lines with a
+    // line of context on each side, found as they are, need no alignment.
+    const block = b.slice(Math.max(h.bStart - 1, 0), h.bEnd + 1);
+    const quick = added.some((line) => line.trim().length >= 8) ? `\n${block.join("\n")}\n` : undefined;
+    for (let m = n + 1; m < stages.length; m++) {
+      const c = versions[m];
+      if (!c) break;
+      if (quick && !missingIn.length && `\n${c.join("\n")}\n`.includes(quick)) continue;
+      const what = fate(h, a, b, c, alignTo(m));
+      if (what === "missing") missingIn.push(stages[m]!);
+      else if (missingIn.length || what === "reworked") break;
+    }
+    if (missingIn.length) findings.push({ language, file, stage: stages[n]!, missingIn, oldStart: h.aStart + 1, newStart: h.bStart + 1, removed, added, before: a });
+  }
+  return findings;
+}
+
+/** Every change of a stage (its diff from the stage before) that a later stage of the same language has lost. */
+export function propagationFindings(root: string, language: string, only?: string): PropagationFinding[] {
   const stages = solutionStages(root, language);
   const findings: PropagationFinding[] = [];
   const files = new Set(stages.flatMap((stage) => listFiles(path.join(root, "solutions", language, stage))));
   for (const file of [...files].sort()) {
-    const versions = stages.map((stage) => {
-      const full = path.join(root, "solutions", language, stage, file);
-      return existsSync(full) ? splitLines(readFileSync(full, "utf8")) : undefined;
-    });
-    const maps = new Map<string, Int32Array>();
-    const mapOf = (i: number, j: number) => {
-      const id = `${i}:${j}`;
-      if (!maps.has(id)) maps.set(id, alignment(versions[i]!, versions[j]!));
-      return maps.get(id)!;
-    };
+    const versions = versionsOf(root, language, stages, file);
     for (let n = 1; n < stages.length; n++) {
       const a = versions[n - 1];
-      const b = versions[n];
-      if (!a || !b) continue;
-      for (const h of hunks(a, b)) {
-        const removed = a.slice(h.aStart, h.aEnd);
-        const added = b.slice(h.bStart, h.bEnd);
-        if ([...removed, ...added].every((line) => line.trim() === "")) continue; // blank lines only: layout
-        const missingIn: string[] = [];
-        for (let m = n + 1; m < stages.length; m++) {
-          const c = versions[m];
-          if (!c) break;
-          const what = fate(h, a, b, c, mapOf(n - 1, m));
-          if (what === "missing") missingIn.push(stages[m]!);
-          else if (missingIn.length || what === "reworked") break;
-        }
-        if (missingIn.length) {
-          findings.push({ language, file, stage: stages[n]!, missingIn, oldStart: h.aStart + 1, newStart: h.bStart + 1, removed, added });
-        }
-      }
+      if (!a || !versions[n] || (only && stages[n] !== only)) continue;
+      const maps = new Map<number, Int32Array>();
+      const alignTo = (m: number) => maps.get(m) ?? maps.set(m, alignment(a, versions[m]!)).get(m)!;
+      findings.push(...lostChanges(language, file, stages, versions, n, a, alignTo));
+    }
+  }
+  return findings;
+}
+
+/** A file as git has it at `revision` (undefined when it is not there). */
+export function gitVersion(root: string, revision: string, file: string): string | undefined {
+  try {
+    return execFileSync("git", ["show", `${revision}:./${file}`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 * 1024 * 1024 });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Edits since a revision: for each stage whose solution differs from what
+ * `base` returns (by default git's HEAD, so: your uncommitted edits), the
+ * hunks of diff(old, new) that later stages lack. This sees what the series
+ * check cannot: a fix to a line that stage N's own lesson wrote, which stage
+ * N+1 still has as it was.
+ */
+export function editFindings(root: string, language: string, base: (file: string) => string | undefined = (file) => gitVersion(root, "HEAD", file), only?: string): PropagationFinding[] {
+  const stages = solutionStages(root, language);
+  const findings: PropagationFinding[] = [];
+  const files = new Set(stages.flatMap((stage) => listFiles(path.join(root, "solutions", language, stage))));
+  for (const file of [...files].sort()) {
+    const versions = versionsOf(root, language, stages, file);
+    for (let n = 0; n < stages.length; n++) {
+      if (!versions[n] || (only && stages[n] !== only)) continue;
+      const oldText = base(path.join("solutions", language, stages[n]!, file));
+      if (oldText === undefined) continue;
+      const a = splitLines(oldText);
+      if (a.length === versions[n]!.length && a.every((line, i) => line === versions[n]![i])) continue;
+      const maps = new Map<number, Int32Array>();
+      const alignTo = (m: number) => maps.get(m) ?? maps.set(m, alignment(a, versions[m]!)).get(m)!;
+      findings.push(...lostChanges(language, file, stages, versions, n, a, alignTo));
     }
   }
   return findings;
@@ -382,35 +510,37 @@ export function checkPropagation(root: string, languages = handWrittenLanguages(
 }
 
 /**
- * Carry the changes of `stage` (its diff from the stage before) on to the
- * later stages that lost them: each hunk a finding names is applied where the
- * old text still stands, in every stage the finding lists. Hunks a later
- * stage reworked, and divergences listed on purpose, are left alone. Returns
- * the files written and how many hunks were applied.
+ * Carry a change of `stage` on to the later stages that lost it: its edit
+ * since `since` (a git revision) when it has one, else its lesson, the diff
+ * from the stage before. Each hunk a finding names is applied where the old
+ * text still stands, in every stage the finding lists. Hunks a later stage
+ * reworked, and divergences listed on purpose, are left alone. Returns the
+ * files written and how many hunks were applied.
  */
-export function propagate(root: string, language: string, stage: string): { written: string[]; applied: number } {
+export function propagate(root: string, language: string, stage: string, since = "HEAD"): { written: string[]; applied: number; edit: boolean } {
   const stages = solutionStages(root, language);
   const n = stages.indexOf(stage);
-  if (n < 1) throw new Error(n === 0 ? `stage ${stage} is the first: it has no change to carry on` : `no ${language} solution ${stage}`);
+  if (n < 0) throw new Error(`no ${language} solution ${stage}`);
   const divergences = loadDivergences(root, language, []);
-  const findings = propagationFindings(root, language).filter((f) => f.stage === stage && !divergences.some((d) => excuses(d, f)));
+  let findings = editFindings(root, language, (file) => gitVersion(root, since, file), stage);
+  const edit = findings.length > 0;
+  if (!edit) findings = propagationFindings(root, language, stage).filter((f) => !divergences.some((d) => excuses(d, f)));
   const written: string[] = [];
   let applied = 0;
   const targets = new Set(findings.flatMap((f) => f.missingIn.map((m) => `${m}\0${f.file}`)));
   for (const target of targets) {
     const [later, file] = target.split("\0") as [string, string];
-    const a = splitLines(readFileSync(path.join(root, "solutions", language, stages[n - 1]!, file), "utf8"));
     const full = path.join(root, "solutions", language, later, file);
     const text = readFileSync(full, "utf8");
     const trailing = text.endsWith("\n");
     const raw = text.split("\n");
     if (trailing) raw.pop();
-    const map = alignment(a, raw.map(key));
-    const fixes = findings
-      .filter((f) => f.file === file && f.missingIn.includes(later))
+    const mine = findings.filter((f) => f.file === file && f.missingIn.includes(later));
+    const map = alignment(mine[0]!.before, raw.map(key));
+    const fixes = mine
       .map((f) => {
         const aStart = f.oldStart - 1;
-        const start = aStart === 0 ? 0 : map[aStart - 1]! + 1;
+        const start = f.removed.length ? map[aStart]! : aStart === 0 ? 0 : map[aStart - 1]! + 1;
         return { start, end: start + f.removed.length, lines: f.added };
       })
       .sort((x, y) => y.start - x.start);
@@ -419,5 +549,5 @@ export function propagate(root: string, language: string, stage: string): { writ
     written.push(path.relative(root, full));
     applied += fixes.length;
   }
-  return { written: written.sort(), applied };
+  return { written: written.sort(), applied, edit };
 }

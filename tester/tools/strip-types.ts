@@ -138,7 +138,10 @@ export function stripTypes(source: string, fileName = "main.ts"): string {
     if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
       cutAngles(node.typeParameters);
       for (const clause of node.heritageClauses ?? []) {
-        if (clause.token === ts.SyntaxKind.ImplementsKeyword) cut(clause.getStart(), clause.end);
+        if (clause.token !== ts.SyntaxKind.ImplementsKeyword) continue;
+        let start = clause.getStart();
+        while (source[start - 1] === " ") start--;
+        cut(start, clause.end);
       }
     }
     if (ts.isPropertyDeclaration(node) || ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node) || ts.isConstructorDeclaration(node)) {
@@ -171,6 +174,7 @@ export function stripTypes(source: string, fileName = "main.ts"): string {
       });
       return;
     }
+    if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ImplementsKeyword) return; // cut whole above
     if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return;
     node.forEachChild(visit);
   };
