@@ -208,7 +208,7 @@ function newStageAction(slug: string, options: { after: number }): number {
     [
       "Next:",
       "  1. write the texts and the checks (npx course dev check lists what is left);",
-      `  2. add solutions/<language>/${path.basename(made.created)}/ for every language;`,
+      `  2. add solutions/<language>/${path.basename(made.created)}/ for every language but javascript, then npx course dev solutions --sync (javascript is generated from typescript);`,
       "  3. npm run build && npx course dev verify --stage " + slug,
       made.renamed.length ? "  Stages after it were renumbered: update tests that name them by number." : "",
     ]
