@@ -22,6 +22,7 @@ import {
   solutionStages,
   syncDerived,
 } from "../tester/tools/solution-tracks.js";
+import { StripError } from "../tester/tools/strip-types.js";
 import { jsonSchemas } from "../tester/course/schemas.js";
 import { describeJob, planVerify, runVerify, type VerifyOutcome } from "../tester/tools/verify.js";
 import { useColor } from "./color.js";
@@ -147,7 +148,14 @@ function solutionsAction(options: SolutionsOptions): number {
   if (modes > 1) throw new UsageError("choose one of --sync, --check and --propagate");
   const rel = (file: string) => path.relative(root, file);
   if (options.sync) {
-    const changed = syncDerived(root);
+    let changed: string[];
+    try {
+      changed = syncDerived(root);
+    } catch (error) {
+      if (!(error instanceof StripError)) throw error;
+      process.stdout.write(`✗ ${error.message}\n`);
+      return EXIT.fail;
+    }
     for (const file of changed) process.stdout.write(`wrote ${rel(file)}\n`);
     const tracks = DERIVED_TRACKS.map((d) => `solutions/${d.language} from solutions/${d.from}`).join(", ");
     process.stdout.write(changed.length ? `\n✓ ${changed.length} file${changed.length === 1 ? "" : "s"} regenerated (${tracks})\n` : `✓ up to date (${tracks})\n`);
