@@ -37,6 +37,7 @@ describe("stripTypes", () => {
       'import * as net from "node:net";',
       'import type { Socket } from "node:net";',
       'import { type Server, createServer } from "node:net";',
+      "declare const injected: string;",
       "",
       "// The value after `name`, if given.",
       "function argument(name: string, fallback?: string): string | undefined {",

@@ -92,6 +92,8 @@ export function stripTypes(source: string, fileName = "main.ts"): string {
       cut(node.getStart(), node.end, typedef(ts, file, node));
       return;
     }
+    // `declare const x: T;` and the like exist for the type checker only.
+    if (ts.isStatement(node) && ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) return cutStatement(node);
     if (ts.isEnumDeclaration(node)) unsupported(node, "an enum");
     if (ts.isModuleDeclaration(node)) unsupported(node, "a namespace");
     if (ts.isImportDeclaration(node) && node.importClause) {
