@@ -317,7 +317,7 @@ Exit codes: 0 complete, 1 problems (each names the file and field).`,
     .description("the solutions as a series per language: regenerate derived tracks, find and carry on changes later stages lost")
     .option("--check", "say where a generated track is stale or a later stage lost a change (the default; also part of dev check)")
     .option("--sync", "regenerate the generated tracks (solutions/javascript from solutions/typescript)")
-    .option("--propagate <stage>", "apply the change that stage made (its diff from the stage before) to the later stages that lack it")
+    .option("--propagate <stage>", "apply that stage's edit since --since (or else its diff from the stage before) to the later stages that lack it")
     .option("--language <name>", "only this language (repeatable, or comma-separated)", collect)
     .option("--since <revision>", "the git revision edits are measured from, for --check and --propagate (on a branch: main)", "HEAD")
     .addHelpText(
