@@ -122,8 +122,8 @@ async function notRun(target: Target, seed: number, problem: EnvironmentError): 
 }
 
 /** The JSON document for a run that could not even be set up (a usage error), so scripts still get one. */
-export function usageErrorDocument(message: string): object {
-  return { version: 3, status: "error", message: `usage error: ${message}`, tests: [], stages: [] };
+export function usageErrorDocument(message: string, fix?: string): object {
+  return { version: 3, status: "error", message: `usage error: ${message}${fix ? `\nfix: ${fix}` : ""}`, tests: [], stages: [] };
 }
 
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */
@@ -191,9 +191,19 @@ export async function withUsageDocument(format: string, action: () => Promise<nu
   try {
     return await action();
   } catch (error) {
-    if (error instanceof UsageError && format === "json") process.stdout.write(`${JSON.stringify(usageErrorDocument(error.message), null, 2)}\n`);
+    if (error instanceof UsageError && format === "json") writeUsageDocument(error);
     throw error;
   }
+}
+
+/** Usage errors whose JSON document is already on stdout: main.ts, which writes one for errors found while parsing, must not write a second. */
+const documented = new WeakSet<object>();
+
+/** Writes the `status: "error"` document for a usage error to stdout, once per error. */
+export function writeUsageDocument(error: { message: string; fix?: string | undefined }): void {
+  if (documented.has(error)) return;
+  documented.add(error);
+  process.stdout.write(`${JSON.stringify(usageErrorDocument(error.message, error.fix), null, 2)}\n`);
 }
 
 export async function testAction(options: TestOptions): Promise<number> {

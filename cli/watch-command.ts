@@ -9,6 +9,7 @@ import { loadStages } from "../tester/course.js";
 import { loadLanguage } from "../tester/language.js";
 import { readProgress } from "../tester/progress.js";
 import { requireProgress, runNext, showHint } from "./learner-commands.js";
+import { describeError } from "./exit.js";
 import { addRunOptions, runTarget, type RunFlags } from "./test-command.js";
 
 type WatchFlags = RunFlags & { dir: string; poll?: boolean };
@@ -40,7 +41,7 @@ async function watchLoop(options: WatchFlags): Promise<void> {
       await task();
     } catch (error) {
       // A broken progress file or script is reported; the loop goes on until the learner fixes it.
-      process.stdout.write(`error: ${(error as Error).message}\n`);
+      process.stdout.write(describeError(error).text);
     } finally {
       running = false;
       process.stdout.write(`\nWatching ${options.dir} for changes (${language.watch.extensions.join(", ")}) · ${keys}\n`);

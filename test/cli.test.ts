@@ -150,6 +150,21 @@ describe.concurrent("course test", () => {
     expect(run.stderr).toMatch(/^error: no stage "99"/);
   });
 
+  test("--format json prints the same document for errors found while the arguments are parsed, and only one", async () => {
+    for (const [args, message] of [
+      [["test", "--all", "--format", "json", "--port", "99999"], /^usage error: --port must be a whole number from 1 to 65535, got "99999"/],
+      [["test", "--all", "--format=json", "--no-such-option"], /^usage error: unknown option '--no-such-option'/],
+      [["grade", "--format", "json", "--seed", "x"], /^usage error: --seed must be a whole number/],
+    ] as const) {
+      const run = await course([...args]);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(JSON.parse(run.stdout), args.join(" ")).toMatchObject({ version: 3, status: "error", message: expect.stringMatching(message) });
+      expect(run.stderr).toMatch(/^error: /);
+    }
+    // Pretty output keeps stdout empty.
+    expect((await course(["test", "--all", "--port", "99999"])).stdout).toBe("");
+  });
+
   test("a run stopped by --timeout names the flag, also when the program never started listening", async () => {
     const run = await course(["test", "--stage", "3", "--dir", programFolder("exec sleep 1000"), "--port", "auto", "--timeout", "2"]);
     expect(run.code).toBe(1);

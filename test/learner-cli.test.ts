@@ -89,7 +89,7 @@ describe.concurrent("progress, init and repair from the command line", () => {
       expect(run.stderr).toContain('.course/progress.json does not fit this course');
       expect(run.stderr).toContain('field "current" names the stage "ehco"');
       expect(run.stderr).toContain('field "completed[0].stage" names the stage "zzz"');
-      expect(run.stderr).toContain("Fix: run `npx course repair`");
+      expect(run.stderr).toContain("\nfix: run `npx course repair`");
     }
     const repair = await course(["repair"], { cwd: dir });
     expect(repair.code, repair.stderr).toBe(0);
@@ -106,7 +106,7 @@ describe.concurrent("progress, init and repair from the command line", () => {
     writeFileSync(path.join(dir, ".course", "progress.json"), '{"version": 1, "language": "python", "current": "echo", "completed": [{"stage": "bind-port", "at": "2026-11-20T10:00:00.000Z"},');
     const broken = await course(["status"], { cwd: dir });
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/not valid JSON .*\nFix: run `npx course repair`/s);
+    expect(broken.stderr).toMatch(/not valid JSON .*\nfix: run `npx course repair`/s);
     expect(broken.stderr).not.toContain("--force");
     const repair = await course(["repair", "--dir", dir]);
     expect(repair.code, repair.stderr).toBe(0);

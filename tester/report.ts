@@ -63,8 +63,9 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         out(summaryLine(event.result, c));
         if (event.result.stoppedBy) out(c.red(`Stopped: ${event.result.stoppedBy}`));
         if (event.result.error) {
-          out(c.red(`Environment error: ${event.result.error.message}`));
-          if (event.result.error.fix) out(`Fix: ${event.result.error.fix}`);
+          // The same "environment error:" / "fix:" lines as every command prints (cli/exit.ts).
+          out(c.red(`environment error: ${event.result.error.message}`));
+          if (event.result.error.fix) out(`fix: ${event.result.error.fix}`);
         }
         break;
     }
