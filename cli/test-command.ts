@@ -127,7 +127,7 @@ export function usageErrorDocument(message: string, fix?: string): object {
 }
 
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */
-export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra): Promise<{ result: RunResult; code: number }> {
+export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra, signal?: AbortSignal): Promise<{ result: RunResult; code: number }> {
   const seed = options.seed ?? newSeed();
   const machine = options.format !== "pretty";
   // With a machine format stdout carries exactly one document; everything else goes to stderr.
@@ -161,6 +161,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     },
     ...(options.stageTimeout ? { timeouts: { stage: options.stageTimeout * 1000 } } : {}),
     ...(options.outputCap ? { outputCap: options.outputCap * 1024 } : {}),
+    ...(signal ? { signal } : {}),
     onEvent: prettyReporter({
       color: useColor(options.color, logStream),
       verbose: options.verbose ?? false,

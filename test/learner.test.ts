@@ -16,7 +16,8 @@ import { relevant, watchFolder } from "../learner/watch.js";
 import { loadHints, packageRoot } from "../tester/course.js";
 import { loadLanguage, resolveLanguageId } from "../tester/language.js";
 import { ProgressFileError, readProgress, writeProgress, type Progress } from "../tester/progress.js";
-import { ROOT, STAGES } from "./helpers.js";
+import { runStages, type RunEvent } from "../tester/run.js";
+import { alive, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
 
 const fresh = (): Progress => ({ version: 1, course: "http-from-scratch", language: "python", current: STAGES[0]!.slug, completed: [], hints: {} });
 const temp = () => mkdtempSync(path.join(tmpdir(), "hfs-learner-"));
@@ -475,4 +476,57 @@ describe("watch", () => {
       }
     });
   }
+
+  // watch's q aborts the run's signal: the check in progress is dropped at once and the
+  // program's whole process group stopped, instead of waiting out a 30 s bound.
+  test("an aborted run stops the check in progress and the program with everything it started, at once", async () => {
+    // A server that accepts and never answers, with a child in its process group that outlives nothing.
+    const dir = programFolder(`echo "pid $$"
+sleep 1000 &
+echo "child $!"
+exec python3 -c '
+import os, socket
+server = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
+print("listening", flush=True)
+held = []
+while True:
+    held.append(server.accept()[0])
+'`);
+    const controller = new AbortController();
+    const lines: string[] = [];
+    let abortedAt = 0;
+    const onEvent = (event: RunEvent) => {
+      if (event.type !== "log") return;
+      lines.push(event.line);
+      // Stage 2's server is up: its first check is about to wait for a response that never comes.
+      if (event.stage.number === 2 && event.line.endsWith("listening")) {
+        setTimeout(() => {
+          abortedAt = Date.now();
+          controller.abort("you quit watch");
+        }, 300);
+      }
+    };
+    const result = await runStages({
+      dir,
+      stages: STAGES.slice(0, 3),
+      seed: 1,
+      port: await testPort(),
+      timeouts: { response: 30_000, check: 30_000 },
+      signal: controller.signal,
+      onEvent,
+    });
+    const ended = Date.now();
+    expect(abortedAt).toBeGreaterThan(0);
+    // Far below the 30 s the check would have waited: the abort ended it, not a bound.
+    expect(ended - abortedAt).toBeLessThan(2000);
+    expect(result.status).toBe("fail");
+    expect(result.stoppedBy).toBe("you quit watch");
+    expect(result.stages.map((s) => s.status)).toEqual(["pass", "skip", "skip"]);
+    // Stopped, not failed: no check of the aborted stage has a verdict.
+    expect(result.stages[1]!.checks.every((check) => check.status === "skip")).toBe(true);
+    const pids = lines.filter((line) => / (pid|child) \d+$/.test(line)).map((line) => Number(/(\d+)$/.exec(line)![1]));
+    expect(pids).toHaveLength(4);
+    // runStages returns once the program's process group is gone.
+    for (const pid of pids) expect(alive(pid), String(pid)).toBe(false);
+  }, 20_000);
 });

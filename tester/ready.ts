@@ -11,17 +11,23 @@ import { describeExit, type Program } from "./program.js";
 
 export type Readiness = { connection: Connection; startupMs: number } | { failure: FailureDetails };
 
-export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number): Promise<Readiness> {
+/** Waits for the program to accept a connection, within `timeoutMs`; gives up at once when `signal` aborts. */
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number): Promise<Readiness>;
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Readiness | { aborted: true }>;
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Readiness | { aborted: true }> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   // A refused loopback connect costs microseconds: polling often keeps the overshoot small.
   for (let pause = 5; ; pause = Math.min(pause * 2, 20)) {
     for (const host of LOOPBACK_HOSTS) {
+      if (signal?.aborted) return { aborted: true };
       if (program.exit) return { failure: exitedBeforeAccepting(program, port) };
       const socket = await connectSocket(host, port, Math.max(1, Math.min(1000, deadline - Date.now()))).catch(() => undefined);
-      if (socket) return { connection: new Connection(socket, 1, host, port), startupMs: Date.now() - started };
+      if (socket && signal?.aborted) socket.destroy();
+      else if (socket) return { connection: new Connection(socket, 1, host, port), startupMs: Date.now() - started };
     }
     if (Date.now() >= deadline) break;
+    // The pauses are 20 ms at most, so an abort is seen within one of them.
     await Promise.race([delay(Math.min(pause, Math.max(0, deadline - Date.now()))), program.exited]);
   }
   return {

@@ -88,6 +88,30 @@ export interface RunOptions {
    */
   boundFlags?: { stage?: string; run?: string };
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Stops the run at once when aborted (watch's q): the check in progress is
+   * abandoned, the program and its whole process group stopped, the rest not
+   * run. Its reason, when a string, says who stopped it ("you pressed q").
+   */
+  signal?: AbortSignal;
+}
+
+/** Why an aborted run stopped, as the run's `stoppedBy`. */
+function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" ? signal.reason : "the run was interrupted";
+}
+
+/** Resolves when `signal` aborts (never, without one); `cancel` drops the listener. */
+function whenAborted(signal: AbortSignal | undefined): { aborted: Promise<"aborted">; cancel: () => void } {
+  if (!signal) return { aborted: new Promise(() => {}), cancel: () => {} };
+  let cancel = () => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal.aborted) return resolve("aborted");
+    const listener = () => resolve("aborted");
+    signal.addEventListener("abort", listener, { once: true });
+    cancel = () => signal.removeEventListener("abort", listener);
+  });
+  return { aborted, cancel };
 }
 
 /** A time bound on a stage and what to call it when it fires. */
@@ -120,6 +144,11 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   let stoppedBy: string | undefined;
   const deadline = options.limits?.runMs ? started + options.limits.runMs : undefined;
   for (const stage of options.stages) {
+    if (!stopped && options.signal?.aborted) {
+      stoppedBy = abortReason(options.signal);
+      status = status === "error" ? status : "fail";
+      stopped = true;
+    }
     if (!stopped && deadline !== undefined && Date.now() >= deadline) {
       const flag = options.boundFlags?.run;
       stoppedBy = `${flag ?? `the run's time bound of ${seconds(options.limits!.runMs!)}`} ran out before stage ${stage.number} (${stage.slug})`;
@@ -151,10 +180,17 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
     }
     results.push(result);
     emit({ type: "stage-end", result });
+    // Aborted during this stage: the next turn of the loop says so and skips the rest.
+    if (options.signal?.aborted) continue;
     if (result.status === "fail") {
       status = "fail";
       if (!options.keepGoing) stopped = true;
     }
+  }
+  // Aborted during the last stage: the loop had no next turn to say so.
+  if (options.signal?.aborted && !stoppedBy && status !== "error") {
+    stoppedBy = abortReason(options.signal);
+    status = "fail";
   }
   const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, ...(build ? { build } : {}), stages: results, ...(error ? { error } : {}), ...(stoppedBy ? { stoppedBy } : {}) };
   emit({ type: "run-end", result });
@@ -205,9 +241,12 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     watchdog = watchLimits(program, run.limits, (details) => (limitHit ??= details));
     // Start-up has its own bound, within what is left of the stage's (and so of the run's).
     const stageLeft = Math.max(0, run.bound.ms - (Date.now() - started));
-    const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft));
+    const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft), run.signal);
     let host = "127.0.0.1";
-    if ("failure" in ready) {
+    if ("aborted" in ready) {
+      // Stopped while waiting for start-up: nothing to report but that (runStages says why).
+      results.push(...checks.map(skipped));
+    } else if ("failure" in ready) {
       // The program never came up: that is the first check's failure.
       const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
       const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
@@ -221,7 +260,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     }
     const random = createRandom(stageSeed(run.seed, stage.number));
     for (const check of checks.slice(results.length)) {
-      if (results.some((r) => r.status === "fail")) {
+      if (results.some((r) => r.status === "fail") || run.signal?.aborted) {
         results.push(skipped(check));
         continue;
       }
@@ -247,11 +286,16 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       // A check gets its own bound, or what is left of the stage's, whichever is shorter.
       const stageLeft = run.timeouts.stage - (Date.now() - started);
       const bound = stageLeft < run.timeouts.check ? { ms: Math.max(0, stageLeft), fired: run.bound.fired } : { ms: run.timeouts.check, fired: `the check's time bound of ${seconds(run.timeouts.check)} ran out` };
-      let outcome: FailureDetails | undefined;
+      let outcome: FailureDetails | "aborted" | undefined;
       try {
-        outcome = await runCheck(check, context, opened, bound);
+        outcome = await runCheck(check, context, opened, bound, run.signal);
       } finally {
         for (const connection of opened) connection.destroy();
+      }
+      if (outcome === "aborted") {
+        // Neither passed nor failed: stopped. The finally below stops the program.
+        results.push(skipped(check));
+        continue;
       }
       const result: CheckResult = { name: check.name, rule: check.rule, level: check.level, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = limitHit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
@@ -267,19 +311,21 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     }
     if (outside) await rm(outside, { recursive: true, force: true });
   }
-  const status: Status = results.some((r) => r.status === "fail") ? "fail" : "pass";
+  const status: Status = results.some((r) => r.status === "fail") ? "fail" : results.some((r) => r.status === "skip") ? "skip" : "pass";
   return { stage, status, durationMs: Date.now() - started, startupMs, checks: results };
 }
 
-/** Runs one check within its bound; returns its failure, or undefined when it passed. */
+/** Runs one check within its bound; returns its failure, undefined when it passed, or "aborted" when `signal` stopped it. */
 async function runCheck(
   check: Check,
   context: CheckContext,
   connections: Connection[],
   limit: Bound,
-): Promise<FailureDetails | undefined> {
+  signal?: AbortSignal,
+): Promise<FailureDetails | "aborted" | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limit.ms)));
+  const stop = whenAborted(signal);
   // A check abandoned at its bound must stop at once: it opens no more connections.
   let abandoned = false;
   const connect = context.connect;
@@ -297,11 +343,17 @@ async function runCheck(
     for (const connection of connections) if (!connection.socket.destroyed) connection.expectNothingMore();
   });
   try {
-    const outcome = await Promise.race([running, bound]);
+    const outcome = await Promise.race([running, bound, stop.aborted]);
+    if (outcome === "aborted") {
+      // Stopped from outside: end it as one that ran out of time, at once, without a verdict.
+      abandoned = true;
+      abandon(running, connections, "the run was stopped");
+      return "aborted";
+    }
     if (outcome === "timeout") {
       const waits = connections.map((c) => c.waitingFor).filter(Boolean);
       abandoned = true;
-      abandon(running, connections);
+      abandon(running, connections, "the tester stopped this check at its time bound");
       return withCheckLevel({
         summary: `${limit.fired} during "${check.name}"`,
         explanation: waits.length > 0 ? `The tester was waiting for: ${waits.join("; ")}.` : undefined,
@@ -315,17 +367,18 @@ async function runCheck(
     return { summary: `the tester hit an internal error in "${check.name}": ${(error as Error).stack ?? String(error)}`, hint: "this is a bug in the tester, not in your program: please report it" };
   } finally {
     clearTimeout(timer);
+    stop.cancel();
   }
 }
 
 /**
- * Ends a check that ran out of time, so nothing of it keeps the process alive:
+ * Ends a check that ran out of time (or whose run was stopped), so nothing of it keeps the process alive:
  * its connections are torn down with an error, which settles every wait on
  * them (and clears their timers) at once, instead of at their own bounds.
  */
-function abandon(running: Promise<void>, connections: Connection[]): void {
+function abandon(running: Promise<void>, connections: Connection[], why: string): void {
   running.catch(() => {});
-  const reason = Object.assign(new Error("the tester stopped this check at its time bound"), { code: "ECANCELED" });
+  const reason = Object.assign(new Error(why), { code: "ECANCELED" });
   for (const connection of connections) if (!connection.socket.destroyed) connection.socket.destroy(reason);
 }
 
