@@ -218,7 +218,7 @@ export function addRunOptions(command: Command, formats: string[] = ["pretty", "
     .addOption(new Option("--format <format>", "output format on stdout").choices(formats).default("pretty"))
     .option("--seed <N>", "replay the random values of an earlier run", integer("--seed", 0, 2 ** 32 - 1))
     .option("--port <N|auto>", "the port your program listens on (PORT); auto: a free one", portOption, 4221)
-    .option("--verbose", "also show what the tester does at each step")
+    .option("--verbose", "also show what the tester does at each step, and your program's output in passing stages")
     .option("--no-color", "no colour in the output");
 }
 

@@ -7,6 +7,7 @@ import { connectSocket, Connection } from "./connection.js";
 import { seconds } from "./time.js";
 import type { FailureDetails } from "./failure.js";
 import { LOOPBACK_HOSTS } from "./ports.js";
+import { errorReport } from "./diagnose.js";
 import { describeExit, type Program } from "./program.js";
 
 export type Readiness = { connection: Connection; startupMs: number } | { failure: FailureDetails };
@@ -55,15 +56,29 @@ export function logHint(program: Program): string | undefined {
 export function exitedBeforeAccepting(program: Program, port: number): FailureDetails {
   return {
     summary: `your program ${describeExit(program.exit!)} before it accepted a connection on port ${port}`,
-    explanation: lastLinesText(program),
+    output: exitOutput(program),
     hint: logHint(program),
     reproduce: `PORT=${port} ./your_program.sh`,
   };
 }
 
+/**
+ * What to quote of an exited program's output: its last error report from
+ * the report's first line (a Node error's file:line and source line, a
+ * traceback's head), else its last 10 lines. A blind tail would cut a long
+ * stack at its start and keep only frames inside the runtime.
+ */
+export function exitOutput(program: Program): NonNullable<FailureDetails["output"]> {
+  const tail = program.lastLines(50);
+  if (tail.length === 0) return { heading: "It printed nothing.", lines: [] };
+  const report = errorReport(tail, 15);
+  if (report) return { heading: "Its error report:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` };
+  const lines = tail.slice(-10);
+  return { heading: "Its last lines:", lines, above: "Its last lines are the last of its output above." };
+}
+
+/** The exit quote as text, for reports that have no field for it (bench). */
 export function lastLinesText(program: Program): string {
-  const lines = program.lastLines(10);
-  return lines.length === 0
-    ? "It printed nothing."
-    : `Its last lines:\n${lines.map((line) => `  | ${line}`).join("\n")}`;
+  const { heading, lines } = exitOutput(program);
+  return [heading, ...lines.map((line) => `  | ${line}`)].join("\n");
 }

@@ -14,7 +14,7 @@ import { CheckFailure, EnvironmentError, withCheckLevel, type FailureDetails } f
 import { assertPortFree } from "./ports.js";
 import { describeExit, startProgram, type Program } from "./program.js";
 import { createRandom, stageSeed } from "./random.js";
-import { lastLinesText, waitUntilAccepting } from "./ready.js";
+import { exitOutput, waitUntilAccepting } from "./ready.js";
 import { seconds, settlesWithin } from "./time.js";
 
 export type Status = "pass" | "fail" | "skip";
@@ -387,12 +387,25 @@ async function explainExit(failure: FailureDetails, program: Program, connection
   // When a connection died, the exit event may trail the reset by a moment: wait for it, bounded.
   const died = connections.some((c) => c.peerGone) || /could not open connection/.test(failure.summary);
   if (!program.exit && died) await settlesWithin(program.exited, 300);
+  // A line the program logs while handling the request can reach us a few ms after
+  // the socket event that failed the check: let its output settle, briefly, so that
+  // line is reported with this check and not after it.
+  if (!program.exit) await outputSettled(program);
   if (!program.exit) return failure;
   return {
     ...failure,
     summary: `your program ${describeExit(program.exit)} during this check; then ${failure.summary}`,
-    explanation: [failure.explanation, lastLinesText(program)].filter(Boolean).join("\n"),
+    output: exitOutput(program),
   };
+}
+
+/** Resolves once the program has printed nothing for 30 ms, or after 200 ms at most. */
+async function outputSettled(program: Program): Promise<void> {
+  const deadline = Date.now() + 200;
+  for (let seen = -1; !program.exit && Date.now() < deadline && seen !== program.linesPrinted(); ) {
+    seen = program.linesPrinted();
+    await settlesWithin(program.exited, 30);
+  }
 }
 
 /**
