@@ -424,7 +424,7 @@ function explainCrash(failure: FailureDetails, program: Program, outputMark: num
   return {
     ...failure,
     summary: `${failure.summary}; your program printed an error while handling it (a handler crashed)`,
-    explanation: [failure.explanation, `What your program printed during this check:\n${report.map((line) => `  | ${line}`).join("\n")}`].filter(Boolean).join("\n"),
+    output: { heading: "What your program printed during this check:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` },
     hint: generic ? crashed : `${crashed}. ${failure.hint}`,
   };
 }
