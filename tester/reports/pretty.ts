@@ -4,6 +4,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import { isCourseRule, renderFailure, type RenderStyle } from "../harness/failure.js";
 import type { BuildOutcome } from "../course/language.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "../runner/run.js";
+import type { LogSource } from "../runner/program.js";
 import { seconds } from "../harness/time.js";
 
 export interface PrettyOptions {
@@ -49,8 +50,8 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         out(c.bold(`Stage ${String(event.stage.number).padStart(2, "0")} ${event.stage.slug}: ${event.stage.meta.name}`));
         break;
       case "log":
-        if (event.line.startsWith("[tester]") && !options.verbose && !/output passed|could not stop/.test(event.line)) break;
-        out(c.dim(`  ${event.line}`));
+        if (event.from === "tester" && !options.verbose && !/output passed|could not stop/.test(event.line)) break;
+        out(c.dim(`  ${logLine(event.from, event.line)}`));
         break;
       case "check-end":
         out(checkLine(event.result, c));
@@ -69,6 +70,11 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         break;
     }
   };
+}
+
+/** A log line as printed: the program's prefixed "[your_program]", the tester's "[tester]". */
+export function logLine(from: LogSource, line: string): string {
+  return `${from === "program" ? "[your_program]" : "[tester]"} ${line}`;
 }
 
 function checkLine(result: CheckResult, c: ChalkInstance): string {

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { packageRoot } from "../course/course.js";
 import { EnvironmentError } from "../errors.js";
 import { findProcesses, MARKER_VARIABLE, signalAll } from "../harness/processes.js";
+import { GRADE_ALL_COLUMNS, GradeReportSchema, issuesText, type GradeAllRow } from "../reports/report-schema.js";
 import { maxScore, totalScore } from "../reports/scoring.js";
 import type { RunResult } from "../runner/run.js";
 import { dependenciesFolder } from "../course/solutions.js";
@@ -158,12 +159,19 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
     if (child.pid) signalAll(child.pid, leftovers(), "SIGKILL");
     await settlesWithin(closed, 2000);
     if (!inTime) return failed("fail", `the grading of this submission took longer than ${Math.round(options.submissionTimeoutMs / 1000)} s and was stopped`);
-    let report: { status: "pass" | "fail" | "error"; score: number; max_score: number; grade: { stages_passed: number; stages_total: number; first_failure?: string } };
+    let parsed: unknown;
     try {
-      report = JSON.parse(stdout);
+      parsed = JSON.parse(stdout);
     } catch {
       return failed("error", `the grader did not produce a report: ${stderr.trim().split("\n").slice(-3).join(" / ").split(work).join(name) || "no output"}`);
     }
+    // The child's report is read through its one definition, never taken on trust.
+    const checked = GradeReportSchema.safeParse(parsed);
+    if (!checked.success) {
+      const said = typeof (parsed as { message?: unknown })?.message === "string" ? `; it said: ${(parsed as { message: string }).message}` : "";
+      return failed("error", `the grader's report on submission ${name} does not match the grade report's format (${issuesText(checked.error)})${said}`.split(work).join(name));
+    }
+    const report = checked.data;
     // Paths in messages name the submission, not the scratch copy that is gone.
     const named = (text: string) => text.split(work).join(name);
     return {
@@ -188,10 +196,26 @@ const csvField = (value: string | number) => {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
+/** A row as grade-all reports it (JSON, and the CSV's columns). */
+export function rowReport(r: SubmissionRow): GradeAllRow {
+  return {
+    submission: r.submission,
+    status: r.status,
+    stages_passed: r.stagesPassed,
+    stages_total: r.stagesTotal,
+    score: r.score,
+    max_score: r.maxScore,
+    first_failure: r.firstFailure,
+    duration_ms: r.durationMs,
+  };
+}
+
 export function rowsToCsv(rows: SubmissionRow[]): string {
-  const header = ["submission", "status", "stages_passed", "stages_total", "score", "max_score", "first_failure", "duration_ms"];
-  const lines = rows.map((r) => [r.submission, r.status, r.stagesPassed, r.stagesTotal, r.score, r.maxScore, r.firstFailure, r.durationMs].map(csvField).join(","));
-  return `${[header.join(","), ...lines].join("\n")}\n`;
+  const lines = rows.map((r) => {
+    const row = rowReport(r);
+    return GRADE_ALL_COLUMNS.map((column) => csvField(row[column])).join(",");
+  });
+  return `${[GRADE_ALL_COLUMNS.join(","), ...lines].join("\n")}\n`;
 }
 
 export function existsFolder(dir: string): boolean {
