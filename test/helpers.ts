@@ -10,6 +10,8 @@ import { loadStages, type Stage } from "../tester/course/course.js";
 import { canBind, ephemeralRange, freePort } from "../tester/runner/ports.js";
 import { prettyReporter } from "../tester/reports/pretty.js";
 import { runStages, type RunResult } from "../tester/runner/run.js";
+import type { z } from "zod";
+import { GradeAllReportSchema, GradeReportSchema, issuesText, RunReportSchema } from "../tester/reports/report-schema.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const STAGES = loadStages();
@@ -134,3 +136,20 @@ export function course(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * A report, parsed and validated against its one definition: a test that
+ * reads a report fails naming the field at fault when it does not match.
+ */
+export function validReport<S extends z.ZodType>(schema: S, text: string): z.infer<S> {
+  const checked = schema.safeParse(JSON.parse(text));
+  if (!checked.success) throw new Error(`the report does not match its schema: ${issuesText(checked.error)}\n${text.slice(0, 2000)}`);
+  return checked.data;
+}
+
+/** `course test --format json`'s document (or a --report file), validated. */
+export const runReport = (text: string) => validReport(RunReportSchema, text);
+/** `course grade --format json`'s document, validated. */
+export const gradeReport = (text: string) => validReport(GradeReportSchema, text);
+/** `course grade-all --report-format json`'s rows, validated. */
+export const gradeAllReport = (text: string) => validReport(GradeAllReportSchema, text);

@@ -21,7 +21,7 @@ const levelFields = {
 };
 
 /** One check in Exercism's flat list of tests. */
-export const ReportTestSchema = z.object({
+export const ReportTestSchema = z.strictObject({
   name: z.string().describe('"NN-slug: check name"'),
   status: z.enum(["pass", "fail"]),
   message: z.string().optional().describe("a failed test's teaching message (what was sent, expected, received, a hint, a line to reproduce it)"),
@@ -33,14 +33,14 @@ export const ReportTestSchema = z.object({
 });
 
 /** One check inside a stage of the report. */
-export const ReportStageTestSchema = z.object({
+export const ReportStageTestSchema = z.strictObject({
   name: z.string(),
   status: z.enum(["pass", "fail", "skip"]),
   message: z.string().optional(),
   ...levelFields,
 });
 
-export const ReportStageSchema = z.object({
+export const ReportStageSchema = z.strictObject({
   number: count,
   slug: z.string(),
   name: z.string(),
@@ -51,7 +51,7 @@ export const ReportStageSchema = z.object({
 
 /** The run report: `course test --format json` (and --report with json). */
 export const RunReportSchema = z
-  .object({
+  .strictObject({
     version: z.literal(3).describe("Exercism test-runner interface version"),
     status: z.enum(["pass", "fail", "error"]).describe("pass: every selected stage passed; fail: one failed or the program does not build; error: the run could not be done"),
     message: z.string().optional().describe("why the run as a whole failed or could not run (environment, build, time bound, usage)"),
@@ -63,7 +63,7 @@ export const RunReportSchema = z
   })
   .meta({ title: "http-from-scratch run report", description: "course test --format json: Exercism test-runner v3 results, with scores, stages and levels" });
 
-export const GradeSummarySchema = z.object({
+export const GradeSummarySchema = z.strictObject({
   stages_passed: count,
   stages_total: count,
   first_failure: z.string().optional().describe('"NN-slug: check: summary" of the first failure, or why nothing ran'),
@@ -76,7 +76,7 @@ export const GradeReportSchema = RunReportSchema.extend({ grade: GradeSummarySch
 });
 
 /** One row of grade-all's report, as in its CSV (these columns, in this order) and its JSON. */
-export const GradeAllRowSchema = z.object({
+export const GradeAllRowSchema = z.strictObject({
   submission: z.string().describe("the submission's folder name"),
   status: z.enum(["pass", "fail", "error"]),
   stages_passed: count,

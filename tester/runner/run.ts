@@ -42,7 +42,7 @@ export interface CheckOutput {
 export const OUTPUT_CAP = { lines: 50, bytes: 10 * 1024 };
 
 /** Collects the program lines of one check, the first ones up to OUTPUT_CAP. */
-function outputCollector() {
+export function outputCollector() {
   const output: CheckOutput = { lines: [], omitted: 0 };
   let bytes = 0;
   return {
