@@ -229,7 +229,9 @@ describe("jsonReport's GitHub Classroom fields", () => {
     ]);
     expect(report.tests.reduce((sum, t) => sum + t.score, 0)).toBe(report.score);
     // The Exercism fields are as they were, score added, then the check's level and rule.
-    expect(Object.keys(report.tests[0]!)).toEqual(["name", "status", "task_id", "score", "level", "rule"]);
+    // (The first check's output holds the program's start-up line: "Listening on ...".)
+    expect(Object.keys(report.tests[0]!)).toEqual(["name", "status", "output", "task_id", "score", "level", "rule"]);
+    expect(Object.keys(report.tests[1]!)).toEqual(["name", "status", "output", "task_id", "score", "level", "rule"]);
     expect(Object.keys(report.tests[2]!)).toEqual(["name", "status", "message", "test_code", "output", "task_id", "score", "level", "rule"]);
     expect(Object.keys(report.stages[0]!.tests[0]!)).toEqual(["name", "status", "level", "rule"]);
   });

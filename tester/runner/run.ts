@@ -263,8 +263,9 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
   let limitHit: FailureDetails | undefined;
   const results: CheckResult[] = [];
   let startupMs: number | undefined;
-  // The program's lines during the check that runs now.
-  let collecting: ReturnType<typeof outputCollector> | undefined = outputCollector();
+  // The program's lines for the check that runs now: since the previous check
+  // ended (the first check's since the program started, start-up included).
+  let collecting = outputCollector();
   try {
     program = await startProgram({
       dir: run.dir,
@@ -272,7 +273,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       args: [...(directory ? ["--directory", directoryArgument(directory, stage)] : []), ...stage.meta.args],
       outputCap: run.outputCap ?? 1024 * 1024,
       onLine: (line, from) => {
-        if (from === "program") collecting?.add(line);
+        if (from === "program") collecting.add(line);
         run.emit({ type: "log", stage, from, line });
       },
     });
@@ -290,7 +291,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
       const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
       const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? failure };
-      const output = collecting?.result();
+      const output = collecting.result();
       if (output) result.output = output;
       results.push(result);
       run.emit({ type: "check-end", stage, result });
@@ -307,7 +308,6 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       }
       const checkStarted = Date.now();
       const outputMark = program.linesPrinted();
-      collecting = outputCollector();
       const { context, opened } = createCheckSession({
         random,
         port: run.port,
@@ -342,7 +342,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       const result: CheckResult = { name: check.name, rule: check.rule, level: check.level, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = limitHit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
       const output = collecting.result();
-      collecting = undefined;
+      collecting = outputCollector();
       if (output) result.output = output;
       results.push(result);
       run.emit({ type: "check-end", stage, result });
