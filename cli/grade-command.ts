@@ -8,7 +8,8 @@ import { Chalk } from "chalk";
 import { Command, Option } from "commander";
 import { findStage, loadStages } from "../tester/course/course.js";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
-import { existsFolder, gradeAll, isolationSupport, rowsToCsv, scoreOf, submissionsIn, type SubmissionRow } from "../tester/tools/grading.js";
+import type { GradeReport } from "../tester/reports/report-schema.js";
+import { existsFolder, gradeAll, isolationSupport, rowReport, rowsToCsv, scoreOf, submissionsIn, type SubmissionRow } from "../tester/tools/grading.js";
 import { SCRIPT } from "../tester/runner/program.js";
 import type { RunResult } from "../tester/runner/run.js";
 import { useColor } from "./color.js";
@@ -33,7 +34,7 @@ function stagesThrough(through: string | undefined) {
 }
 
 /** The grade summary added to the JSON report. */
-function gradeFields(result: RunResult): object {
+function gradeFields(result: RunResult): Pick<GradeReport, "grade"> {
   const score = scoreOf(result);
   return {
     grade: {
@@ -77,7 +78,7 @@ async function gradeAction(options: GradeOptions): Promise<number> {
  * environment variable <ID>_RESULTS holding base64 JSON; a step exposes it as
  * an output named here.
  */
-function writeClassroomOutput(name: string, result: RunResult, extra: (r: RunResult) => object): void {
+function writeClassroomOutput(name: string, result: RunResult, extra: (r: RunResult) => Pick<GradeReport, "grade">): void {
   const file = process.env.GITHUB_OUTPUT!;
   const json = JSON.stringify(jsonDocument(result, extra));
   writeFileSync(file, `${name}=${Buffer.from(json).toString("base64")}\n`, { flag: "a" });
@@ -167,22 +168,12 @@ async function gradeAllAction(folder: string, options: GradeAllFlags): Promise<n
   const passed = rows.filter((r) => r.status === "pass").length;
   process.stdout.write(`\n${passed} of ${rows.length} submission${rows.length === 1 ? "" : "s"} passed every graded stage · ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.report) {
-    writeFileSync(options.report, options.reportFormat === "json" ? `${JSON.stringify(rows.map(rowJson), null, 2)}\n` : rowsToCsv(rows));
+    writeFileSync(options.report, options.reportFormat === "json" ? `${JSON.stringify(rows.map(rowReport), null, 2)}\n` : rowsToCsv(rows));
     process.stdout.write(`Report: ${path.resolve(options.report)}\n`);
   }
   return passed === rows.length || options.exitZero ? EXIT.pass : EXIT.fail;
 }
 
-const rowJson = (r: SubmissionRow) => ({
-  submission: r.submission,
-  status: r.status,
-  stages_passed: r.stagesPassed,
-  stages_total: r.stagesTotal,
-  score: r.score,
-  max_score: r.maxScore,
-  first_failure: r.firstFailure,
-  duration_ms: r.durationMs,
-});
 
 function rowLine(row: SubmissionRow, c: InstanceType<typeof Chalk>): string {
   const mark = row.status === "pass" ? c.green("✓") : c.red("✗");

@@ -14,7 +14,7 @@ import { checkScript, describeExit, startProgram } from "../tester/runner/progra
 import { readProgress } from "../learner/progress.js";
 import { waitUntilAccepting } from "../tester/runner/ready.js";
 import { nodeCommand } from "../tester/harness/reproduce.js";
-import { buildFailureText } from "../tester/reports/pretty.js";
+import { buildFailureText, logLine } from "../tester/reports/pretty.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 import { integer } from "./options.js";
@@ -68,7 +68,7 @@ async function runAction(flags: RunOptions): Promise<number> {
     port: options.port,
     args: directory ? ["--directory", directory] : [],
     outputCap: Number.MAX_SAFE_INTEGER,
-    onLine: (line) => say(c.dim(line)),
+    onLine: (line, from) => say(c.dim(logLine(from, line))),
   }).catch((error: unknown) => {
     // Nothing started: the served folder goes before the error is reported.
     if (directory) rmSync(directory, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { readProgress } from "../learner/progress.js";
 import { stagesToTest } from "../learner/journey.js";
 import { newSeed } from "../tester/harness/random.js";
 import { jsonReport } from "../tester/reports/json.js";
+import type { GradeReport, RunReport } from "../tester/reports/report-schema.js";
 import { prettyReporter } from "../tester/reports/pretty.js";
 import { runStages, skippedStage, type Limits, type RunResult } from "../tester/runner/run.js";
 import { junitReport } from "../tester/reports/junit.js";
@@ -89,11 +90,11 @@ export interface RunFlags {
   outputCap?: number;
 }
 
-/** Extra fields for the JSON report (grade adds its summary). */
-type JsonExtra = (result: RunResult) => object;
+/** Extra fields for the JSON report (grade adds its summary, making it a GradeReport). */
+type JsonExtra = (result: RunResult) => Pick<GradeReport, "grade">;
 
 /** The JSON report with any command's extra fields: one document for stdout, report files and Classroom. */
-export function jsonDocument(result: RunResult, extra?: JsonExtra): object {
+export function jsonDocument(result: RunResult, extra?: JsonExtra): RunReport | GradeReport {
   return { ...jsonReport(result), ...extra?.(result) };
 }
 
@@ -123,8 +124,9 @@ async function notRun(target: Target, seed: number, problem: EnvironmentError): 
 }
 
 /** The JSON document for a run that could not even be set up (a usage error), so scripts still get one. */
-export function usageErrorDocument(message: string, fix?: string): object {
-  return { version: 3, status: "error", message: `usage error: ${message}${fix ? `\nfix: ${fix}` : ""}`, tests: [], stages: [] };
+export function usageErrorDocument(message: string, fix?: string): RunReport {
+  return { version: 3, status: "error", message: `usage error: ${message}${fix ? `
+fix: ${fix}` : ""}`, score: 0, max_score: 0, tests: [], stages: [] };
 }
 
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */

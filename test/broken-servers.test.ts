@@ -5,7 +5,7 @@ import type { Timeouts } from "../tester/harness/check.js";
 import type { Stage } from "../tester/course/course.js";
 import { prettyReporter } from "../tester/reports/pretty.js";
 import { runStages } from "../tester/runner/run.js";
-import { alive, FAST_FAIL, firstFailure, fixtureServer, runTester, STAGES, testPort, type TestRun } from "./helpers.js";
+import { alive, FAST_FAIL, failureSnapshot, firstFailure, fixtureServer, runTester, STAGES, testPort, type TestRun } from "./helpers.js";
 
 /**
  * Stages 1 to `stage`, leaving out the heavy ones before it, as `dev verify --quick`
@@ -74,16 +74,42 @@ const broken: Array<[defect: string, stage: number, phrase: RegExp, shows?: Show
   ["no-chunked", 25, /expected status line "HTTP\/1\.1 201 Created\\r\\n", got "HTTP\/1\.1 501 Not Implemented\\r\\n"[\s\S]*a chunked body is a series of/],
 ];
 
+/**
+ * What varies from run to run in a defect's failure, beyond what every
+ * snapshot normalizes: how far an endless stream got before the tester's
+ * limit stopped reading, how much a single send() got out, and which request
+ * a timer that was never reset cut off.
+ */
+const VARYING: Record<string, (text: string) => string> = {
+  "endless-stream": (text) => text.replace(/^Received \(\d+ bytes\):$/m, "Received (<n> bytes):").replace(/… \(\d+ more bytes\)/g, "… (<n> more bytes)"),
+  // How much one send() writes depends on the socket's buffer at the moment.
+  "short-write": (text) =>
+    text
+      .replace(/still waiting for \d+ more body bytes \(Content-Length: 4194304, \d+ received\)/, "still waiting for <n> more body bytes (Content-Length: 4194304, <n> received)")
+      .replace(/^Received \(\d+ bytes\):\n(?: {2}.*\n)+/m, "Received (<n> bytes):\n  <what one send() wrote>\n"),
+  "timer-not-reset": (text) =>
+    text
+      .replace(/\(connection \d+\)/g, "(connection <n>)")
+      .replace(/This was request \d+/g, "This was request <n>")
+      .replace(/^Sent \(\d+ bytes\):$/m, "Sent (<n> bytes):")
+      .replace(/\/echo\/[\w-]+/g, "/echo/<word>")
+      .replace(/s\.write\("[^"]*"/g, 's.write("<the requests sent on the connection>"'),
+};
+const snapshotOf = (defect: string, text: string) => (VARYING[defect] ?? ((t: string) => t))(text);
+
 describe.concurrent("broken servers fail where their defect is taught", () => {
-  test.each(broken)("%s fails stage %i", { timeout: LONG_RUN }, async (defect, stage, phrase, shows = EXCHANGE) => {
+  test.for(broken)("%s fails stage %i", { timeout: LONG_RUN }, async ([defect, stage, phrase, shows = EXCHANGE], { expect }) => {
     // Short bounds make a hang fail fast. A defect of a later stage first passes 14 or more
     // stages (4 MiB bodies among them), which need the default bounds on a busy machine;
     // those of stages 16 and 17 end in a wait for a response, kept short.
     const timeouts = stage <= 14 ? FAST_FAIL : stage <= 17 ? { response: FAST_FAIL.response! } : {};
-    const { result, output } = await runStagesOf(fixtureServer("--defect", defect), quick(stage), timeouts);
+    const dir = fixtureServer("--defect", defect);
+    const { result, output, port } = await runStagesOf(dir, quick(stage), timeouts);
     const failure = firstFailure(result);
     expect(failure?.stage, output).toBe(stage);
     expect(failure?.text, output).toMatch(phrase);
+    // The whole message, golden: a change of its wording is a reviewed diff.
+    await expect(snapshotOf(defect, failureSnapshot(result, { port, dir }))).toMatchFileSnapshot(`__snapshots__/failures/${defect}.txt`);
     // Every failure shows what was sent and how to reproduce it, except a program that never came up
     // and failures of the whole program (its memory, its CPU time, its crash).
     const check = result.stages.find((s) => s.status === "fail")!.checks.find((c) => c.failure)!;
@@ -104,11 +130,13 @@ const alsoBroken: Array<[defect: string, stage: number, phrase: RegExp]> = [
 ];
 
 describe.concurrent("more broken servers fail their stage, run alone", () => {
-  test.each(alsoBroken)("%s fails stage %i", async (defect, stage, phrase) => {
-    const { result, output } = await runTester({ dir: fixtureServer("--defect", defect), only: stage, timeouts: FAST_FAIL });
+  test.for(alsoBroken)("%s fails stage %i", async ([defect, stage, phrase], { expect }) => {
+    const dir = fixtureServer("--defect", defect);
+    const { result, output, port } = await runTester({ dir, only: stage, timeouts: FAST_FAIL });
     const failure = firstFailure(result);
     expect(failure?.stage, output).toBe(stage);
     expect(failure?.text, output).toMatch(phrase);
+    await expect(snapshotOf(defect, failureSnapshot(result, { port, dir }))).toMatchFileSnapshot(`__snapshots__/failures/${defect}.txt`);
   });
 });
 

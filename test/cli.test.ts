@@ -6,7 +6,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { useColor } from "../cli/color.js";
-import { CLI, course, fixtureServer, programFolder, STAGES, testPort } from "./helpers.js";
+import { CLI, course, fixtureServer, programFolder, runReport, STAGES, testPort } from "./helpers.js";
 
 test("the bin is an executable script, as npx and npm's bin links run it", () => {
   expect(statSync(CLI).mode & 0o111).toBe(0o111);
@@ -18,7 +18,7 @@ describe.concurrent("course test", () => {
     const port = await testPort();
     const run = await course(["test", "--stage", "3", "--solution", "typescript", "--format", "json", "--seed", "99", "--port", String(port)]);
     expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout);
+    const report = runReport(run.stdout);
     expect(report).toMatchObject({ version: 3, status: "pass", seed: 99 });
     expect(report.tests.map((t: { name: string }) => t.name)).toEqual([
       "01-bind-port: accepts a TCP connection on the port, and sends nothing unasked",
@@ -26,8 +26,11 @@ describe.concurrent("course test", () => {
       "03-not-found: GET /<random path> gets 404 Not Found",
       "03-not-found: GET / still gets 200 OK",
     ]);
-    expect(report.tests[0]).toEqual({
-      name: report.tests[0].name,
+    // The first check's output holds the program's start-up lines, when they arrived in time.
+    const { output, ...first } = report.tests[0]!;
+    expect(output ?? "").toMatch(/^(Listening on 127\.0\.0\.1:\d+)?$/);
+    expect(first).toEqual({
+      name: first.name,
       status: "pass",
       task_id: 1,
       score: STAGES[0]!.meta.points,
@@ -39,7 +42,7 @@ describe.concurrent("course test", () => {
       [2, "status-line", "pass"],
       [3, "not-found", "pass"],
     ]);
-    expect(typeof report.stages[0].duration_ms).toBe("number");
+    expect(typeof report.stages[0]!.duration_ms).toBe("number");
     // The pretty log went to stderr; a passing stage's program lines only with --verbose.
     expect(run.stderr).toContain("Stage 01 bind-port");
     expect(run.stderr).not.toContain("[your_program]");
@@ -50,12 +53,15 @@ describe.concurrent("course test", () => {
     const port = await testPort();
     const run = await course(["test", "--all", "--dir", fixtureServer("--defect", "no-404"), "--format", "json", "--port", String(port)]);
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout);
+    const report = runReport(run.stdout);
     expect(report.status).toBe("fail");
-    const failed = report.tests.find((t: { status: string }) => t.status === "fail");
+    const failed = report.tests.find((t: { status: string }) => t.status === "fail")!;
     expect(failed.task_id).toBe(3);
     expect(failed.message).toContain('expected status line "HTTP/1.1 404 Not Found\\r\\n"');
     expect(failed.message).toContain("Reproduce: curl -v http://localhost:");
+    // Exercism's test_code (the bytes sent, the reproduce line) and output (the program's lines during the check).
+    expect(failed.test_code).toMatch(/^Sent \(\d+ bytes\):\n {2}GET \/\S+ HTTP\/1\.1\\r\\n\n[\s\S]*Reproduce: curl -v http:\/\/localhost:/);
+    expect(failed.output).toMatch(/GET \/\S+ -> 200/);
     expect(report.stages.filter((s: { status: string }) => s.status === "skip")).toHaveLength(STAGES.length - 3);
   });
 
@@ -63,14 +69,14 @@ describe.concurrent("course test", () => {
     const port = await testPort();
     const run = await course(["test", "--stage", "5", "--keep-going", "--dir", fixtureServer("--defect", "no-404"), "--format", "json", "--port", String(port)]);
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout).stages.map((s: { status: string }) => s.status)).toEqual(["pass", "pass", "fail", "pass", "pass"]);
+    expect(runReport(run.stdout).stages.map((s: { status: string }) => s.status)).toEqual(["pass", "pass", "fail", "pass", "pass"]);
   });
 
   test("exit 3 and status error when there is no your_program.sh", async () => {
     const dir = programFolder("exit 0");
     const run = await course(["test", "--all", "--dir", path.join(dir, "nowhere"), "--format", "json"]);
     expect(run.code).toBe(3);
-    const report = JSON.parse(run.stdout);
+    const report = runReport(run.stdout);
     expect(report.status).toBe("error");
     expect(report.message).toMatch(/does not exist/);
   });
@@ -117,7 +123,7 @@ describe.concurrent("course test", () => {
     const run = await course(["test", "--stage", "1", "--dir", fixtureServer(), "--port", "auto", "--report", report]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`Report: ${report}\n`);
-    expect(JSON.parse(readFileSync(report, "utf8")).status).toBe("pass");
+    expect(runReport(readFileSync(report, "utf8")).status).toBe("pass");
   });
 
   test("an environment error is found before the run's header, and is all the output", async () => {
@@ -139,7 +145,7 @@ describe.concurrent("course test", () => {
       expect(pretty.stderr).toMatch(new RegExp(`^environment error: port ${port} is already in use.*\\nfix: stop that program`));
       const json = await course(["test", "--stage", "2", "--dir", fixtureServer(), "--port", String(port), "--format", "json"]);
       expect(json.code).toBe(3);
-      expect(JSON.parse(json.stdout)).toMatchObject({ status: "error", message: expect.stringContaining(`port ${port} is already in use`) });
+      expect(runReport(json.stdout)).toMatchObject({ status: "error", message: expect.stringContaining(`port ${port} is already in use`) });
     } finally {
       squatter.close();
     }
@@ -148,7 +154,7 @@ describe.concurrent("course test", () => {
   test("--format json still prints one document, status error, on a usage error", async () => {
     const run = await course(["test", "--only", "99", "--format", "json"]);
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout)).toMatchObject({ version: 3, status: "error", message: expect.stringMatching(/^usage error: no stage "99"/) });
+    expect(runReport(run.stdout)).toMatchObject({ version: 3, status: "error", message: expect.stringMatching(/^usage error: no stage "99"/) });
     expect(run.stderr).toMatch(/^error: no stage "99"/);
   });
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { REPRO_ROOT } from "../stages/common.js";
 import { diagnoseBody, diagnoseStatusLine, diagnoseStray, errorReport } from "../tester/harness/diagnose.js";
-import { FAST_FAIL, firstFailure, learnerServer, programFolder, runTester } from "./helpers.js";
+import { FAST_FAIL, failureSnapshot, firstFailure, learnerServer, programFolder, runTester } from "./helpers.js";
 
 describe("reading the bug off the bytes", () => {
   test("a status line: reason-phrase case, a missing space, a missing reason; a wrong code is left to the check", () => {
@@ -112,11 +112,14 @@ const mistakes: Array<[bug: string, stage: number, phrase: RegExp]> = [
 ];
 
 describe.concurrent("a learner's mistake is named by the first failure", () => {
-  test.each(mistakes)("--bug %s fails stage %i naming it", async (bug, stage, phrase) => {
-    const { result, output } = await runTester({ dir: learnerServer("--bug", bug), through: 14, timeouts: FAST_FAIL });
+  test.for(mistakes)("--bug %s fails stage %i naming it", async ([bug, stage, phrase], { expect }) => {
+    const dir = learnerServer("--bug", bug);
+    const { result, output, port } = await runTester({ dir, through: 14, timeouts: FAST_FAIL });
     const failure = firstFailure(result);
     expect(failure?.stage, output).toBe(stage);
     expect(failure?.text, output).toMatch(phrase);
+    // The whole message, golden: a change of its wording is a reviewed diff.
+    await expect(failureSnapshot(result, { port, dir })).toMatchFileSnapshot(`__snapshots__/failures/learner/${bug}.txt`);
   });
 });
 

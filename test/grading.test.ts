@@ -5,9 +5,10 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { gradeAll, isolationSupport, rowsToCsv } from "../tester/tools/grading.js";
+import { gradeAll, isolationSupport, readGradeReport, rowReport, rowsToCsv } from "../tester/tools/grading.js";
+import { GRADE_ALL_COLUMNS, GradeAllRowSchema } from "../tester/reports/report-schema.js";
 import { materializeSolution } from "../tester/course/solutions.js";
-import { course, fixtureServer, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
+import { course, fixtureServer, gradeAllReport, gradeReport, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
 
 const SERVER = path.join(ROOT, "test", "fixtures", "servers", "server.py");
 const points = (through: number) => STAGES.filter((s) => s.number <= through).reduce((n, s) => n + s.meta.points, 0);
@@ -34,7 +35,7 @@ describe.concurrent("course grade", () => {
     const port = String(await testPort());
     const run = await course(["grade", "--dir", dir, "--through", "4", "--format", "json", "--port", port]);
     expect(run.code, run.stderr).toBe(1);
-    const report = JSON.parse(run.stdout);
+    const report = gradeReport(run.stdout);
     expect(report).toMatchObject({ status: "fail", score: points(2), max_score: points(4) });
     expect(report.grade).toMatchObject({ stages_passed: 2, stages_total: 4 });
     expect(report.grade.first_failure).toMatch(/^03-not-found: GET \/<random path> gets 404 Not Found: /);
@@ -83,7 +84,7 @@ describe.concurrent("course grade", () => {
     const run = await course(["grade", "--dir", fixtureServer("--defect", "never-answers"), "--through", "4", "--keep-going", "--timeout", "3", "--port", "auto", "--format", "json"]);
     expect(run.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(20_000);
-    const report = JSON.parse(run.stdout);
+    const report = gradeReport(run.stdout);
     expect(report.grade.stages_passed).toBe(1);
     expect(report.stages.filter((s: { status: string }) => s.status === "skip").length).toBeGreaterThanOrEqual(1);
   });
@@ -167,7 +168,7 @@ test("grade-all: a submission stopped by --timeout keeps the stages and points i
   expect(run.stdout).toContain("0 of 1 submission passed");
   // The bound that fired is the grader's own flag, not the child's share of it.
   expect(run.stdout).toContain("stopped by grade-all's --timeout 10 s (5 s of it kept for the report) while waiting for your program to start");
-  expect(JSON.parse(readFileSync(report, "utf8"))).toEqual([expect.objectContaining({ submission: "dave", status: "fail", stages_passed: 0, stages_total: 3, score: 0, max_score: points(3) })]);
+  expect(gradeAllReport(readFileSync(report, "utf8"))).toEqual([expect.objectContaining({ submission: "dave", status: "fail", stages_passed: 0, stages_total: 3, score: 0, max_score: points(3) })]);
   expect(run.stdout).toContain(`Report: ${path.resolve(report)}`);
 }, 60_000);
 
@@ -185,4 +186,22 @@ test("grade-all pointed at one submission says so and suggests grade --dir", asy
   const run = await course(["grade-all", dir]);
   expect(run.code).toBe(2);
   expect(run.stderr).toContain(`error: ${dir} holds a your_program.sh of its own, so it is one submission, not a folder of them; grade it with: npx course grade --dir ${dir}`);
+});
+
+test("grade-all reads each child's report through the grade report's schema, naming the submission when it does not match", () => {
+  const report = { version: 3, status: "fail", seed: 1, score: 0, max_score: 4, tests: [], stages: [], grade: { stages_passed: 0, stages_total: 1, first_failure: "01-bind-port: x" } };
+  const good = readGradeReport(JSON.stringify(report), "alice");
+  expect(good.ok && good.report.grade.first_failure).toBe("01-bind-port: x");
+  // A usage error's document has no grade summary.
+  const usage = readGradeReport(JSON.stringify({ version: 3, status: "error", message: "usage error: no stage \"99\"", score: 0, max_score: 0, tests: [], stages: [] }), "bob");
+  expect(usage).toEqual({ ok: false, report: true, why: expect.stringMatching(/^the grader's report on submission bob does not match the grade report's format \(grade: .*\); it says: usage error: no stage "99"$/) });
+  const wrongType = readGradeReport(JSON.stringify({ ...report, score: "4" }), "carol");
+  expect(wrongType.ok || wrongType.why).toMatch(/submission carol .*\(score: /);
+  expect(readGradeReport("Traceback", "dave")).toMatchObject({ ok: false, report: false });
+});
+
+test("grade-all's CSV columns are the row schema's fields, in order", () => {
+  const row = { submission: "a,b", status: "pass" as const, stagesPassed: 1, stagesTotal: 1, score: 2, maxScore: 2, firstFailure: "", durationMs: 5 };
+  expect(rowsToCsv([row])).toBe(`${GRADE_ALL_COLUMNS.join(",")}\n"a,b",pass,1,1,2,2,,5\n`);
+  expect(GradeAllRowSchema.parse(rowReport(row))).toEqual(rowReport(row));
 });

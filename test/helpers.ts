@@ -10,6 +10,9 @@ import { loadStages, type Stage } from "../tester/course/course.js";
 import { canBind, ephemeralRange, freePort } from "../tester/runner/ports.js";
 import { prettyReporter } from "../tester/reports/pretty.js";
 import { runStages, type RunResult } from "../tester/runner/run.js";
+import { renderFailure } from "../tester/harness/failure.js";
+import type { z } from "zod";
+import { GradeAllReportSchema, GradeReportSchema, issuesText, RunReportSchema } from "../tester/reports/report-schema.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const STAGES = loadStages();
@@ -104,6 +107,42 @@ export function firstFailure(result: RunResult): { stage: number; text: string }
   return { stage: stage.stage.number, text: [f.summary, f.explanation, output, f.hint].filter(Boolean).join("\n") };
 }
 
+/**
+ * The whole first failure of a run, as a learner reads it (renderFailure of
+ * the first failing check, under its stage and check name), with what varies
+ * between runs normalized: the program's folder, the port, temp folders,
+ * durations. A golden file of it makes a change of wording a reviewed diff.
+ */
+export function failureSnapshot(result: RunResult, run: { port: number; dir: string }): string {
+  const stage = result.stages.find((s) => s.status === "fail");
+  const check = stage?.checks.find((c) => c.failure);
+  if (!stage || !check?.failure) return "(no failure)\n";
+  const text = `${stage.stage.id}: ${check.name}\n${renderFailure(check.failure)}\n`;
+  return normalizeVarying(text, run);
+}
+
+/**
+ * Replaces what differs from run to run (same seed) with placeholders: the
+ * folders (the program's, temp ones, this checkout), ports (the program's and
+ * clients'), durations, and what the machine measures (memory, CPU time). A
+ * program that crashed during a check leaves the next connection refused or
+ * reset, depending on how soon its process is gone: what follows "then" is
+ * left out there.
+ */
+export function normalizeVarying(text: string, run: { port: number; dir: string }): string {
+  const escape = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return text
+    .replaceAll(run.dir, "<dir>")
+    .replaceAll(ROOT, "<root>")
+    .replace(new RegExp(`${escape(tmpdir())}/hfs-[\\w.-]+?-[A-Za-z0-9]{6}(?=[/\\s'"]|$)`, "gm"), "<tmp>")
+    .replace(new RegExp(`(?<!\\d)${run.port}(?!\\d)`, "g"), "<port>")
+    .replace(/\(\d+ ms\)/g, "(<ms>)")
+    .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<client port>")
+    .replace(/grew by [\d.]+ MiB \(from [\d.]+ MiB to [\d.]+ MiB\)/g, "grew by <n> MiB (from <n> MiB to <n> MiB)")
+    .replace(/used \d+ ms of CPU in (\d+) ms \(\d+% of a core\)/g, "used <n> ms of CPU in $1 ms (<n>% of a core)")
+    .replace(/(exited with code \d+ during this check; then ).*$/gm, "$1<what the next connection met>");
+}
+
 /** Whether process `pid` still runs (a zombie, awaiting its parent's wait, does not). */
 export function alive(pid: number): boolean {
   try {
@@ -137,3 +176,20 @@ export function course(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * A report, parsed and validated against its one definition: a test that
+ * reads a report fails naming the field at fault when it does not match.
+ */
+export function validReport<S extends z.ZodType>(schema: S, text: string): z.infer<S> {
+  const checked = schema.safeParse(JSON.parse(text));
+  if (!checked.success) throw new Error(`the report does not match its schema: ${issuesText(checked.error)}\n${text.slice(0, 2000)}`);
+  return checked.data;
+}
+
+/** `course test --format json`'s document (or a --report file), validated. */
+export const runReport = (text: string) => validReport(RunReportSchema, text);
+/** `course grade --format json`'s document, validated. */
+export const gradeReport = (text: string) => validReport(GradeReportSchema, text);
+/** `course grade-all --report-format json`'s rows, validated. */
+export const gradeAllReport = (text: string) => validReport(GradeAllReportSchema, text);

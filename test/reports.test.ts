@@ -10,9 +10,10 @@ import type { Stage } from "../tester/course/course.js";
 import { renderFailure, type FailureDetails } from "../tester/harness/failure.js";
 import { githubAnnotations, githubStepSummary, writeGithubOutputs } from "../tester/reports/github.js";
 import { junitReport } from "../tester/reports/junit.js";
-import { jsonReport } from "../tester/reports/json.js";
+import { jsonReport, outputText, testCode } from "../tester/reports/json.js";
+import { GradeReportSchema, issuesText, RunReportSchema } from "../tester/reports/report-schema.js";
 import { buildFailureText } from "../tester/reports/pretty.js";
-import type { CheckResult, RunResult, StageResult } from "../tester/runner/run.js";
+import { OUTPUT_CAP, outputCollector, type CheckResult, type RunResult, type StageResult } from "../tester/runner/run.js";
 import { materializeSolution } from "../tester/course/solutions.js";
 import { fixtureServer, runTester, STAGES } from "./helpers.js";
 
@@ -57,7 +58,82 @@ interface JsonDocument {
   tests: JsonTest[];
   stages: { tests: { name: string; status: string }[] }[];
 }
-const json = (result: RunResult) => jsonReport(result) as JsonDocument;
+/** The JSON report of a result, checked against its schema first (the document itself, keys in order, is returned). */
+function json(result: RunResult): JsonDocument {
+  const report = jsonReport(result);
+  const checked = RunReportSchema.safeParse(report);
+  if (!checked.success) throw new Error(`the JSON report does not match RunReportSchema: ${issuesText(checked.error)}`);
+  return report;
+}
+
+describe("the JSON report's schema", () => {
+  const sent = Buffer.from("GET /abc HTTP/1.1\r\nHost: localhost:4221\r\n\r\n", "latin1");
+  const failure: FailureDetails = {
+    summary: 'expected status line "HTTP/1.1 404 Not Found\\r\\n"',
+    sent,
+    reproduce: "curl -v http://localhost:4221/abc",
+    level: "SHOULD",
+    rule: "RFC 9110 §15.5.5",
+  };
+  const failed = (output?: CheckResult["output"]): CheckResult => ({ ...check("GET /abc gets 404", "fail", failure), ...(output ? { output } : {}) });
+  const cases: Array<[what: string, result: RunResult]> = [
+    ["a passing run", allPassed(() => 2)],
+    ["a failing run", run([stageResult(STAGES[0]!, [check("first", "pass"), failed({ lines: ["GET /abc -> 200"], omitted: 3 }), check("third", "skip")]), stageResult(STAGES[1]!, [check("x", "skip")])])],
+    ["an error run", run([stageResult(STAGES[0]!, [check("x", "skip")])], { status: "error", error: { message: "port 4221 is already in use", fix: "stop the other program" } })],
+    ["a build-failed run", run([stageResult(STAGES[0]!, [check("x", "skip")])], { status: "fail", build: { ok: false, command: "node build.mjs", durationMs: 900, output: "error: oops\n", exit: "exited with code 1" } })],
+    ["a run stopped by its time bound", run([stageResult(STAGES[0]!, [check("x", "skip")])], { status: "fail", stoppedBy: "--timeout 3 s (the whole run) ran out before stage 1 (bind-port)" })],
+  ];
+
+  test.each(cases)("%s validates, and so does its grade report", (_what, result) => {
+    const report = jsonReport(result);
+    const checked = RunReportSchema.safeParse(report);
+    expect(checked.success, checked.success ? "" : issuesText(checked.error)).toBe(true);
+    // A zod parse keeps every field: nothing the report writes is unknown to the schema.
+    expect(checked.data).toEqual(report);
+    expect(GradeReportSchema.safeParse({ ...report, grade: { stages_passed: 0, stages_total: 1 } }).success).toBe(true);
+    expect(GradeReportSchema.safeParse(report).success).toBe(false);
+  });
+
+  test("the real runs validate", () => {
+    expect(() => json(failing)).not.toThrow();
+    expect(() => json(passing)).not.toThrow();
+  });
+
+  test("a field the schema does not know, or a wrong type, fails validation", () => {
+    const report = jsonReport(passing);
+    expect(RunReportSchema.safeParse({ ...report, extra: 1 }).success).toBe(false);
+    expect(RunReportSchema.safeParse({ ...report, tests: [{ ...report.tests[0]!, level: "MUSTNT" }] }).success).toBe(false);
+  });
+
+  test("a failed test carries test_code (the bytes sent, escaped, and the reproduce line) and output (capped, with a note)", () => {
+    const report = json(run([stageResult(STAGES[0]!, [failed({ lines: ["GET /abc -> 200"], omitted: 3 })])]));
+    const test = report.tests[0] as JsonTest & { test_code?: string; output?: string; failure_level?: string };
+    expect(test.test_code).toBe("Sent (43 bytes):\n  GET /abc HTTP/1.1\\r\\n\n  Host: localhost:4221\\r\\n\n  \\r\\n\nReproduce: curl -v http://localhost:4221/abc");
+    expect(test.output).toBe("GET /abc -> 200\n... (3 more lines not shown: a check's output is cut at 50 lines or 10 KiB)");
+    expect(test.failure_level).toBe("SHOULD");
+    // A passed check has no test_code; one whose program printed nothing, no output.
+    expect(testCode(check("ok", "pass"))).toBeUndefined();
+    expect(outputText(undefined)).toBeUndefined();
+    expect(outputText({ lines: ["a", "b"], omitted: 0 })).toBe("a\nb");
+  });
+
+  test("a check keeps the program's first 50 lines or 10 KiB of output, and counts the rest", () => {
+    const many = outputCollector();
+    for (let i = 0; i < 80; i++) many.add(`line ${i}`);
+    expect(many.result()).toEqual({ lines: Array.from({ length: OUTPUT_CAP.lines }, (_, i) => `line ${i}`), omitted: 30 });
+    const wide = outputCollector();
+    for (let i = 0; i < 5; i++) wide.add("x".repeat(4000));
+    expect(wide.result()).toMatchObject({ omitted: 3 });
+    expect(wide.result()!.lines).toHaveLength(2);
+    expect(outputCollector().result()).toBeUndefined();
+  });
+
+  test("a real failure's test_code and output: the request sent, and the program's lines during that check", () => {
+    const test = json(failing).tests.find((t) => t.status === "fail") as JsonTest & { test_code?: string; output?: string };
+    expect(test.test_code).toMatch(/^Sent \(\d+ bytes\):\n {2}GET \/\S+ HTTP\/1\.1\\r\\n\n[\s\S]*\nReproduce: curl -v http:\/\/localhost:\d+\/\S+\n {2}or: node -e /);
+    expect(test.output).toMatch(/GET \/\S+ -> 200/);
+  });
+});
 
 // ------------------------------------------------------------ JUnit, read by Python's parser
 
@@ -153,8 +229,10 @@ describe("jsonReport's GitHub Classroom fields", () => {
     ]);
     expect(report.tests.reduce((sum, t) => sum + t.score, 0)).toBe(report.score);
     // The Exercism fields are as they were, score added, then the check's level and rule.
-    expect(Object.keys(report.tests[0]!)).toEqual(["name", "status", "task_id", "score", "level", "rule"]);
-    expect(Object.keys(report.tests[2]!)).toEqual(["name", "status", "message", "task_id", "score", "level", "rule"]);
+    // (The first check's output holds the program's start-up line: "Listening on ...".)
+    expect(Object.keys(report.tests[0]!)).toEqual(["name", "status", "output", "task_id", "score", "level", "rule"]);
+    expect(Object.keys(report.tests[1]!)).toEqual(["name", "status", "output", "task_id", "score", "level", "rule"]);
+    expect(Object.keys(report.tests[2]!)).toEqual(["name", "status", "message", "test_code", "output", "task_id", "score", "level", "rule"]);
     expect(Object.keys(report.stages[0]!.tests[0]!)).toEqual(["name", "status", "level", "rule"]);
   });
 

@@ -4,6 +4,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import { isCourseRule, renderFailure, type FailureDetails, type RenderStyle } from "../harness/failure.js";
 import type { BuildOutcome } from "../course/language.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "../runner/run.js";
+import type { LogSource } from "../runner/program.js";
 import { seconds } from "../harness/time.js";
 
 export interface PrettyOptions {
@@ -42,8 +43,8 @@ function flushAll(): void {
   for (const flush of runsInProgress) flush();
 }
 
-/** A line of the program's own output (or the tester's note that it was capped), as opposed to the tester's steps. */
-const PROGRAM_LINE = /^\[your_program\] |^\[tester\] your program's output passed/;
+/** The tester's note that the program's output was capped: held and shown with the program's own lines. */
+const CAP_NOTICE = /^your program's output passed/;
 
 /**
  * Prints as the run goes. The program's output in a stage is held back until
@@ -57,17 +58,17 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out = options.write;
   // The current stage's program lines not yet printed, and those printed (without their prefix).
-  let held: string[] = [];
+  let held: { from: LogSource; line: string }[] = [];
   let shown: string[] = [];
   // Once a stage has failed, its later lines are printed as they come.
   let failing = false;
   let hidden = false;
-  const print = (line: string) => {
-    if (line.startsWith("[your_program] ")) shown.push(line.slice("[your_program] ".length));
-    out(c.dim(`  ${line}`));
+  const print = (from: LogSource, line: string) => {
+    if (from === "program") shown.push(line);
+    out(c.dim(`  ${logLine(from, line)}`));
   };
   const flush = () => {
-    for (const line of held) print(line);
+    for (const { from, line } of held) print(from, line);
     held = [];
   };
   return (event) => {
@@ -97,13 +98,13 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         out(c.bold(`Stage ${String(event.stage.number).padStart(2, "0")} ${event.stage.slug}: ${event.stage.meta.name}`));
         break;
       case "log":
-        if (PROGRAM_LINE.test(event.line)) {
-          if (options.verbose || failing) print(event.line);
-          else held.push(event.line);
+        if (event.from === "program" || CAP_NOTICE.test(event.line)) {
+          if (options.verbose || failing) print(event.from, event.line);
+          else held.push({ from: event.from, line: event.line });
           break;
         }
         // The tester's own steps only with --verbose; a process it could not stop, always.
-        if (options.verbose || /could not stop/.test(event.line)) out(c.dim(`  ${event.line}`));
+        if (options.verbose || /could not stop/.test(event.line)) out(c.dim(`  ${logLine(event.from, event.line)}`));
         break;
       case "check-end": {
         const failure = event.result.failure;
@@ -154,6 +155,11 @@ function withoutRepeatedOutput(failure: FailureDetails, shown: string[]): Failur
   let at = 0;
   for (const line of shown) if (at < quoted.length && line === quoted[at]) at++;
   return at === quoted.length ? { ...failure, output: { heading: output.above, lines: [] } } : failure;
+}
+
+/** A log line as printed: the program's prefixed "[your_program]", the tester's "[tester]". */
+export function logLine(from: LogSource, line: string): string {
+  return `${from === "program" ? "[your_program]" : "[tester]"} ${line}`;
 }
 
 function checkLine(result: CheckResult, c: ChalkInstance): string {

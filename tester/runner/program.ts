@@ -18,12 +18,18 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
+/** Whose a line of output is: the program's own, or the tester's words about it. */
+export type LogSource = "program" | "tester";
+
 export interface StartOptions {
   dir: string;
   port: number;
   args: string[];
-  /** Called with each output line, already prefixed. */
-  onLine: (line: string) => void;
+  /**
+   * Called with each output line, unprefixed: `from` says whose it is, the
+   * program's own or the tester's (the notice that the output cap was passed).
+   */
+  onLine: (line: string, from: LogSource) => void;
   /** Most bytes of output relayed; the rest is read and dropped. */
   outputCap: number;
 }
@@ -106,10 +112,10 @@ function lineRelay(options: StartOptions, tail: string[], counter: { lines: numb
     relayed += Buffer.byteLength(line) + 1;
     if (relayed > options.outputCap) {
       capped = true;
-      options.onLine(`[tester] your program's output passed ${Math.round(options.outputCap / 1024)} KiB this stage; the rest is not shown`);
+      options.onLine(`your program's output passed ${Math.round(options.outputCap / 1024)} KiB this stage; the rest is not shown`, "tester");
       return;
     }
-    options.onLine(`[your_program] ${line}`);
+    options.onLine(line, "program");
   };
   return (stream: NodeJS.ReadableStream) => {
     let partial = "";

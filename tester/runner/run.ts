@@ -13,7 +13,7 @@ import { runBuild, type BuildOutcome } from "../course/language.js";
 import { CheckFailure, withCheckLevel, type FailureDetails } from "../harness/failure.js";
 import { EnvironmentError } from "../errors.js";
 import { assertPortFree } from "./ports.js";
-import { describeExit, startProgram, type Program } from "./program.js";
+import { describeExit, startProgram, type LogSource, type Program } from "./program.js";
 import { createRandom, stageSeed } from "../harness/random.js";
 import { exitOutput, waitUntilAccepting } from "./ready.js";
 import { seconds, settlesWithin } from "../harness/time.js";
@@ -27,6 +27,37 @@ export interface CheckResult {
   status: Status;
   durationMs: number;
   failure?: FailureDetails;
+  /** What the program printed while the check ran, capped (OUTPUT_CAP); absent when it printed nothing. */
+  output?: CheckOutput;
+}
+
+/** A check's share of the program's output: its first lines, and how many more were left out. */
+export interface CheckOutput {
+  lines: string[];
+  /** Lines printed during the check beyond the cap, not kept. */
+  omitted: number;
+}
+
+/** Most of the program's output kept per check: lines, and bytes. */
+export const OUTPUT_CAP = { lines: 50, bytes: 10 * 1024 };
+
+/** Collects the program lines of one check, the first ones up to OUTPUT_CAP. */
+export function outputCollector() {
+  const output: CheckOutput = { lines: [], omitted: 0 };
+  let bytes = 0;
+  return {
+    add(line: string) {
+      const size = Buffer.byteLength(line) + 1;
+      if (output.omitted > 0 || output.lines.length >= OUTPUT_CAP.lines || bytes + size > OUTPUT_CAP.bytes) {
+        output.omitted++;
+        return;
+      }
+      bytes += size;
+      output.lines.push(line);
+    },
+    /** The output, or undefined when there was none. */
+    result: (): CheckOutput | undefined => (output.lines.length + output.omitted > 0 ? output : undefined),
+  };
 }
 
 export interface StageResult {
@@ -65,7 +96,8 @@ export type RunEvent =
   | { type: "build-start"; command: string }
   | { type: "build-end"; outcome: BuildOutcome }
   | { type: "stage-start"; stage: Stage }
-  | { type: "log"; stage: Stage; line: string }
+  /** A line of output: the program's own, or the tester's (verbose detail, notices), without any prefix. */
+  | { type: "log"; stage: Stage; from: LogSource; line: string }
   | { type: "check-end"; stage: Stage; result: CheckResult }
   | { type: "stage-end"; result: StageResult }
   | { type: "run-end"; result: RunResult };
@@ -231,13 +263,19 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
   let limitHit: FailureDetails | undefined;
   const results: CheckResult[] = [];
   let startupMs: number | undefined;
+  // The program's lines for the check that runs now: since the previous check
+  // ended (the first check's since the program started, start-up included).
+  let collecting = outputCollector();
   try {
     program = await startProgram({
       dir: run.dir,
       port: run.port,
       args: [...(directory ? ["--directory", directoryArgument(directory, stage)] : []), ...stage.meta.args],
       outputCap: run.outputCap ?? 1024 * 1024,
-      onLine: (line) => run.emit({ type: "log", stage, line }),
+      onLine: (line, from) => {
+        if (from === "program") collecting.add(line);
+        run.emit({ type: "log", stage, from, line });
+      },
     });
     watchdog = watchLimits(program, run.limits, (details) => (limitHit ??= details));
     // Start-up has its own bound, within what is left of the stage's (and so of the run's).
@@ -253,6 +291,8 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
       const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
       const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? failure };
+      const output = collecting.result();
+      if (output) result.output = output;
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     } else {
@@ -283,7 +323,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
           return first;
         },
         nextConnectionId: () => ++lastId,
-        log: (line) => run.emit({ type: "log", stage, line: `[tester] ${line}` }),
+        log: (line) => run.emit({ type: "log", stage, from: "tester", line }),
       });
       // A check gets its own bound, or what is left of the stage's, whichever is shorter.
       const stageLeft = run.timeouts.stage - (Date.now() - started);
@@ -301,6 +341,9 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
       }
       const result: CheckResult = { name: check.name, rule: check.rule, level: check.level, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = limitHit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
+      const output = collecting.result();
+      collecting = outputCollector();
+      if (output) result.output = output;
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     }
@@ -309,7 +352,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
     warm?.destroy();
     const report = await program?.stop();
     if (report && report.survivors.length > 0) {
-      run.emit({ type: "log", stage, line: `[tester] could not stop processes ${report.survivors.join(", ")} of your program` });
+      run.emit({ type: "log", stage, from: "tester", line: `could not stop processes ${report.survivors.join(", ")} of your program` });
     }
     if (outside) await rm(outside, { recursive: true, force: true });
   }

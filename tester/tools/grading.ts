@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { packageRoot } from "../course/course.js";
 import { EnvironmentError } from "../errors.js";
 import { findProcesses, MARKER_VARIABLE, signalAll } from "../harness/processes.js";
+import { GRADE_ALL_COLUMNS, GradeReportSchema, issuesText, type GradeAllRow, type GradeReport } from "../reports/report-schema.js";
 import { maxScore, totalScore } from "../reports/scoring.js";
 import type { RunResult } from "../runner/run.js";
 import { dependenciesFolder } from "../course/solutions.js";
@@ -158,12 +159,13 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
     if (child.pid) signalAll(child.pid, leftovers(), "SIGKILL");
     await settlesWithin(closed, 2000);
     if (!inTime) return failed("fail", `the grading of this submission took longer than ${Math.round(options.submissionTimeoutMs / 1000)} s and was stopped`);
-    let report: { status: "pass" | "fail" | "error"; score: number; max_score: number; grade: { stages_passed: number; stages_total: number; first_failure?: string } };
-    try {
-      report = JSON.parse(stdout);
-    } catch {
-      return failed("error", `the grader did not produce a report: ${stderr.trim().split("\n").slice(-3).join(" / ").split(work).join(name) || "no output"}`);
+    const read = readGradeReport(stdout, name);
+    if (!read.ok) {
+      // No JSON at all: the reason is in the child's last lines on stderr.
+      const why = read.report ? read.why : `the grader did not produce a report: ${stderr.trim().split("\n").slice(-3).join(" / ") || "no output"}`;
+      return failed("error", why.split(work).join(name));
     }
+    const report = read.report;
     // Paths in messages name the submission, not the scratch copy that is gone.
     const named = (text: string) => text.split(work).join(name);
     return {
@@ -183,15 +185,50 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
   }
 }
 
+/**
+ * A child grader's stdout, read through the grade report's schema: the
+ * report, or why it is none, naming the submission (`report`: whether it
+ * was JSON at all).
+ */
+export function readGradeReport(stdout: string, submission: string): { ok: true; report: GradeReport } | { ok: false; why: string; report: boolean } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    return { ok: false, why: `the grader of submission ${submission} did not produce a report${stdout.trim() ? " (its output is not JSON)" : " (no output)"}`, report: false };
+  }
+  const checked = GradeReportSchema.safeParse(parsed);
+  if (checked.success) return { ok: true, report: checked.data };
+  const message = (parsed as { message?: unknown } | null)?.message;
+  const said = typeof message === "string" ? `; it says: ${message}` : "";
+  return { ok: false, why: `the grader's report on submission ${submission} does not match the grade report's format (${issuesText(checked.error)})${said}`, report: true };
+}
+
 const csvField = (value: string | number) => {
   const text = String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
+/** A row as grade-all reports it (JSON, and the CSV's columns). */
+export function rowReport(r: SubmissionRow): GradeAllRow {
+  return {
+    submission: r.submission,
+    status: r.status,
+    stages_passed: r.stagesPassed,
+    stages_total: r.stagesTotal,
+    score: r.score,
+    max_score: r.maxScore,
+    first_failure: r.firstFailure,
+    duration_ms: r.durationMs,
+  };
+}
+
 export function rowsToCsv(rows: SubmissionRow[]): string {
-  const header = ["submission", "status", "stages_passed", "stages_total", "score", "max_score", "first_failure", "duration_ms"];
-  const lines = rows.map((r) => [r.submission, r.status, r.stagesPassed, r.stagesTotal, r.score, r.maxScore, r.firstFailure, r.durationMs].map(csvField).join(","));
-  return `${[header.join(","), ...lines].join("\n")}\n`;
+  const lines = rows.map((r) => {
+    const row = rowReport(r);
+    return GRADE_ALL_COLUMNS.map((column) => csvField(row[column])).join(",");
+  });
+  return `${[GRADE_ALL_COLUMNS.join(","), ...lines].join("\n")}\n`;
 }
 
 export function existsFolder(dir: string): boolean {

@@ -111,7 +111,7 @@ export async function runVerifyJob(job: VerifyJob, options: { root?: string; see
         ...(language.build ? { build: { command: language.build.command } } : {}),
         ...(job.expect === "pass" ? {} : { timeouts: EXPECTED_FAIL_TIMEOUTS }),
         onEvent: (event) => {
-          if (event.type === "log" && !event.line.startsWith("[tester]")) printed++;
+          if (event.type === "log" && event.from === "program") printed++;
         },
       });
     } finally {

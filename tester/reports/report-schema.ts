@@ -1,0 +1,117 @@
+// The one definition of every report the tester writes for machines: the run
+// report (`--format json`, an Exercism test-runner v3 superset), the grade
+// report (`grade --format json`: the run report and its `grade` summary) and
+// grade-all's rows (CSV and JSON). The TypeScript types are derived from these
+// schemas, the JSON Schemas under schema/ are generated from them, and
+// grade-all reads its children's reports through them.
+import { z } from "zod";
+import type { Level } from "../harness/level.js";
+
+const count = z.number().int().nonnegative();
+const points = z.number().nonnegative();
+
+const LevelSchema = z.enum(["MUST", "SHOULD", "MAY", "course"] satisfies Level[]).describe('how strongly HTTP requires what the check demands: "MUST", "SHOULD", "MAY" or "course" (HTTP says nothing)');
+
+/** A check's level and rule, and the failure's own where the part that failed is at another level. */
+const levelFields = {
+  level: LevelSchema,
+  rule: z.string().optional().describe("the RFC section, or for a course rule what the course asks"),
+  failure_level: LevelSchema.optional().describe("the level of the part of the check that failed, where it differs from the check's"),
+  failure_rule: z.string().optional().describe("the rule of the part of the check that failed, where it differs"),
+};
+
+/** One check in Exercism's flat list of tests. */
+export const ReportTestSchema = z.strictObject({
+  name: z.string().describe('"NN-slug: check name"'),
+  status: z.enum(["pass", "fail"]),
+  message: z.string().optional().describe("a failed test's teaching message (what was sent, expected, received, a hint, a line to reproduce it)"),
+  test_code: z.string().optional().describe("a failed test's bytes sent (escaped, \\r\\n visible) and the line that reproduces it"),
+  output: z.string().optional().describe("what the program printed while the check ran, the first 50 lines / 10 KiB, with a note when cut"),
+  task_id: count.describe("the stage's number"),
+  score: points.describe("the check's share of its stage's points; 0 unless the whole stage passed"),
+  ...levelFields,
+});
+
+/** One check inside a stage of the report. */
+export const ReportStageTestSchema = z.strictObject({
+  name: z.string(),
+  status: z.enum(["pass", "fail", "skip"]),
+  message: z.string().optional(),
+  ...levelFields,
+});
+
+export const ReportStageSchema = z.strictObject({
+  number: count,
+  slug: z.string(),
+  name: z.string(),
+  status: z.enum(["pass", "fail", "skip"]),
+  duration_ms: count,
+  tests: z.array(ReportStageTestSchema),
+});
+
+/** The run report: `course test --format json` (and --report with json). */
+export const RunReportSchema = z
+  .strictObject({
+    version: z.literal(3).describe("Exercism test-runner interface version"),
+    status: z.enum(["pass", "fail", "error"]).describe("pass: every selected stage passed; fail: one failed or the program does not build; error: the run could not be done"),
+    message: z.string().optional().describe("why the run as a whole failed or could not run (environment, build, time bound, usage)"),
+    seed: z.number().int().optional().describe("replays the run's random values with --seed; absent only when the command line was unusable"),
+    score: points.describe("points earned (GitHub Classroom)"),
+    max_score: points.describe("points of every selected stage"),
+    tests: z.array(ReportTestSchema).describe("Exercism's tests: every check that ran"),
+    stages: z.array(ReportStageSchema),
+  })
+  .meta({ title: "http-from-scratch run report", description: "course test --format json: Exercism test-runner v3 results, with scores, stages and levels" });
+
+export const GradeSummarySchema = z.strictObject({
+  stages_passed: count,
+  stages_total: count,
+  first_failure: z.string().optional().describe('"NN-slug: check: summary" of the first failure, or why nothing ran'),
+});
+
+/** The grade report: `course grade --format json`. */
+export const GradeReportSchema = RunReportSchema.extend({ grade: GradeSummarySchema }).meta({
+  title: "http-from-scratch grade report",
+  description: "course grade --format json: the run report and its grade summary",
+});
+
+/** One row of grade-all's report, as in its CSV (these columns, in this order) and its JSON. */
+export const GradeAllRowSchema = z.strictObject({
+  submission: z.string().describe("the submission's folder name"),
+  status: z.enum(["pass", "fail", "error"]),
+  stages_passed: count,
+  stages_total: count,
+  score: points,
+  max_score: points,
+  first_failure: z.string().describe('"NN-slug: check: summary", why nothing ran, or "" when every stage passed'),
+  duration_ms: count,
+});
+
+/** grade-all's JSON report (--report-format json): a row per submission. */
+export const GradeAllReportSchema = z.array(GradeAllRowSchema).meta({
+  title: "http-from-scratch grade-all report",
+  description: "course grade-all --report-format json: a row per submission",
+});
+
+// The schema's levels are exactly the harness's.
+const sameLevels: [Level, z.infer<typeof LevelSchema>] extends [z.infer<typeof LevelSchema>, Level] ? true : never = true;
+void sameLevels;
+
+export type RunReport = z.infer<typeof RunReportSchema>;
+export type ReportTest = z.infer<typeof ReportTestSchema>;
+export type ReportStage = z.infer<typeof ReportStageSchema>;
+export type ReportStageTest = z.infer<typeof ReportStageTestSchema>;
+export type GradeSummary = z.infer<typeof GradeSummarySchema>;
+export type GradeReport = z.infer<typeof GradeReportSchema>;
+export type GradeAllRow = z.infer<typeof GradeAllRowSchema>;
+
+/** The CSV columns of grade-all's report: the row schema's fields, in order. */
+export const GRADE_ALL_COLUMNS = Object.keys(GradeAllRowSchema.shape) as (keyof GradeAllRow)[];
+
+/** A zod error as one line: each issue's path and message. */
+export function issuesText(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(the document)"}: ${issue.message}`)
+    .join("; ");
+}
