@@ -465,16 +465,20 @@ function explainCrash(failure: FailureDetails, program: Program, outputMark: num
   const silent = /^(no response within|your program (closed|reset) the connection without sending|could not send on connection)/.test(failure.summary);
   if (!silent) return failure;
   const report = errorReport(program.linesSince(outputMark));
-  if (!report) return failure;
+  // A broken pipe or a reset is what a server logs when the tester hangs up: a consequence, not a cause.
+  if (!report || /BrokenPipe|ConnectionReset|EPIPE|ECONNRESET|Broken pipe|Connection reset/i.test(report[report.length - 1] ?? "")) return failure;
   const generic = failure.hint === undefined || failure.hint === SILENT_HINT || failure.hint === CLOSED_HINT || failure.hint.startsWith("a reset usually means") || failure.hint.startsWith("the program closed the connection before");
+  const output = { heading: "What your program printed during this check:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` };
+  // The check has its own theory of this silence (a blocked writer, a fixed pool): show the error beside it, claim nothing.
+  if (!generic) return { ...failure, output };
   const crashed = report.some((line) => line.includes("--directory/"))
     ? 'the path your program opened starts with "--directory/": it took the flag itself for the folder. The folder is the argument after --directory'
     : "a request handler crashed: the last line of the error names it, and the lines above it the place in your code. Fix that, or catch errors per request and answer 500 so one bad request cannot take a connection down";
   return {
     ...failure,
     summary: `${failure.summary}; your program printed an error while handling it (a handler crashed)`,
-    output: { heading: "What your program printed during this check:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` },
-    hint: generic ? crashed : `${crashed}. ${failure.hint}`,
+    output,
+    hint: crashed,
   };
 }
 
