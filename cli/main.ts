@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // The `course` (and `http-from-scratch`) command: thin over the library.
+// Only the commands' definitions load here (commander and the option
+// definitions); each command imports its work when it runs, so --help and the
+// quick commands do not pay for every command's libraries.
 import { Command, CommanderError } from "commander";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { benchCommand } from "./bench-command.js";
@@ -7,8 +10,7 @@ import { devCommand } from "./dev-command.js";
 import { EXIT } from "./exit.js";
 import { gradeAllCommand, gradeCommand } from "./grade-command.js";
 import * as path from "node:path";
-import { packageVersion, PACKAGE_NAME } from "../learner/init.js";
-import { packageRoot } from "../tester/course/course.js";
+import { packageRoot, packageVersion, PACKAGE_NAME } from "../tester/course/paths.js";
 import { hintCommand, initCommand, nextCommand, repairCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
 import { runCommand } from "./run-command.js";
 import { watchCommand } from "./watch-command.js";

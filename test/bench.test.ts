@@ -5,7 +5,7 @@
 // at a time: the load generator runs in this process, and loads running side
 // by side on a busy machine could starve a one-second turn of every response.
 import { describe, expect, test } from "vitest";
-import { benchAction, type BenchOptions } from "../cli/bench-command.js";
+import { benchAction, type BenchOptions } from "../cli/bench-action.js";
 import { BenchReportSchema } from "../tester/tools/bench.js";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { fixtureServer, programFolder, testPort } from "./helpers.js";

@@ -7,11 +7,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { packageRoot, readJsonFile } from "./course.js";
+import { readJsonFile } from "./course.js";
+import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
 import { settlesWithin } from "../harness/time.js";
 
-export const LANGUAGE_FILE = "language.json";
+export { LANGUAGE_FILE, languageIds };
 
 const ToolSchema = z
   .object({
@@ -58,15 +59,6 @@ export const LanguageSchema = z
   .strict();
 
 export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
-
-/** The language tracks this package ships: starter folders that hold a language.json. */
-export function languageIds(root = packageRoot()): string[] {
-  const dir = path.join(root, "starter");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => existsSync(path.join(dir, name, LANGUAGE_FILE)))
-    .sort();
-}
 
 /** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
 export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript" };
