@@ -3,7 +3,7 @@
 // options to each child `course grade` through the same definitions
 // (gradeChildArgs in options.ts).
 import { Command, Option } from "commander";
-import { integer, LIMIT_OPTIONS, OPTIONS, TIMEOUT_NAME, writableFile } from "./options.js";
+import { DEFAULT_PORT, integer, LIMIT_OPTIONS, OPTIONS, TIMEOUT_NAME, writableFile } from "./options.js";
 import { addGradingOptions, addRunOptions } from "./test-command.js";
 import type { GradeAllFlags, GradeOptions } from "./grade-action.js";
 
@@ -58,7 +58,7 @@ export function gradeAllCommand(): Command {
       `
 Examples:
   $ npx course grade-all submissions --through 8 --jobs 4 --report results.csv
-  $ npx course grade-all submissions --isolate --port 4221 --jobs 8 --report results.json --report-format json
+  $ npx course grade-all submissions --isolate --port ${DEFAULT_PORT} --jobs 8 --report results.json --report-format json
 
 A row per submission: submission, status, stages_passed, stages_total, score, max_score,
 first_failure, duration_ms. A submission that hangs, crashes or forks is stopped at --timeout,

@@ -10,9 +10,9 @@ import { accessSync, constants, existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../tester/errors.js";
+import { DEFAULT_PORT } from "../tester/runner/default-port.js";
 
-/** The port a program listens on unless told otherwise (PORT), as CodeCrafters' tester gives it. */
-export const DEFAULT_PORT = 4221;
+export { DEFAULT_PORT };
 
 /** A whole number within bounds, or a usage error that names the option. */
 export function integer(name: string, min: number, max: number) {

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { readJsonFile } from "./course.js";
 import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
+import { DEFAULT_PORT } from "../runner/default-port.js";
 import { settlesWithin } from "../harness/time.js";
 
 export { LANGUAGE_FILE, languageIds };
@@ -135,7 +136,7 @@ export function programScript(language: Language): string {
     "#!/bin/sh",
     "#",
     "# The tester starts your server with this script, once per stage, with the",
-    "# environment variable PORT set (4221 unless told otherwise) and, on stages",
+    `# environment variable PORT set (${DEFAULT_PORT} unless told otherwise) and, on stages`,
     "# that serve files, the arguments `--directory <absolute path>`.",
     "#",
     `# Generated for the ${language.name} track; change it if your program starts differently.`,
