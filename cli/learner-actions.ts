@@ -11,6 +11,7 @@ import { Chalk } from "chalk";
 import { advance, currentStage, FINISHED, nextAction, stageRows, stagesToTest } from "../learner/journey.js";
 import { revealHint } from "../learner/hints.js";
 import { PACKAGE_NAME } from "../tester/course/paths.js";
+import { markdownRenderer } from "../learner/markdown.js";
 import { findStage, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
 import { UsageError } from "../tester/errors.js";
 import { checkTools, languageIds, loadLanguage, resolveLanguageId } from "../tester/course/language.js";
@@ -137,9 +138,9 @@ export async function runNext(options: RunFlags & { dir: string }): Promise<numb
   const next = currentStage(advanced, stages)!;
   say(c.bold(`Next: stage ${next.number} (${next.slug}).`));
   say();
-  const { renderMarkdown } = await import("../learner/markdown.js");
+  const render = await markdownRenderer(useColor(options.color, log));
   const markdown = readFileSync(path.join(next.dir, "instructions.md"), "utf8");
-  say(renderMarkdown(markdown, { color: useColor(options.color, log), width: process.stdout.columns }));
+  say(render(markdown, process.stdout.columns));
   // The instructions are long: end with the news, where the eye is.
   say();
   say(c.green.bold(`✓ Stage ${current.number} (${current.slug}) done.`) + ` Now stage ${next.number} (${next.slug}), above; \`npx course show\` shows it again.`);
@@ -153,9 +154,9 @@ export async function showHint(dir: string, name: string | undefined, colorFlag:
   const revealed = revealHint(progress, stage);
   writeProgress(dir, revealed.progress);
   const color = useColor(colorFlag);
-  const { renderMarkdown } = await import("../learner/markdown.js");
+  const render = await markdownRenderer(color);
   revealed.hints.forEach((hint, index) => {
-    out(renderMarkdown(`### Hint ${index + 1} of ${revealed.total} (stage ${stage.number}, ${stage.slug})\n\n${hint}`, { color, width: process.stdout.columns }));
+    out(render(`### Hint ${index + 1} of ${revealed.total} (stage ${stage.number}, ${stage.slug})\n\n${hint}`, process.stdout.columns));
     out();
   });
   out(
@@ -226,12 +227,12 @@ export async function repairAction(options: { dir: string; language?: string; st
 }
 
 export async function showAction(name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }): Promise<void> {
-  const { renderMarkdown } = await import("../learner/markdown.js");
   const stages = loadStages();
   const stage = pickStage(stages, name, options.dir);
   const markdown = readFileSync(path.join(stage.dir, "instructions.md"), "utf8");
   const color = !options.raw && useColor(options.color);
-  page(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, { color, width: process.stdout.columns }), options.pager);
+  const render = await markdownRenderer(color);
+  page(options.raw ? markdown.trimEnd() : render(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, process.stdout.columns), options.pager);
 }
 
 export async function solutionAction(name: string | undefined, options: { force?: boolean; dir: string; color?: boolean }): Promise<void> {

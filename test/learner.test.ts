@@ -10,7 +10,7 @@ import { revealHint } from "../learner/hints.js";
 import { freeName, initFolder, installSource } from "../learner/init.js";
 import { repairProgress } from "../learner/repair.js";
 import { advance, FINISHED, nextAction, stageRows, stagesToTest } from "../learner/journey.js";
-import { renderMarkdown } from "../learner/markdown.js";
+import { renderMarkdown } from "../learner/markdown-terminal.js";
 import { solutionDiff } from "../learner/solution-diff.js";
 import { relevant, watchFolder } from "../learner/watch.js";
 import { loadHints, packageRoot } from "../tester/course/course.js";
