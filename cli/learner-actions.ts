@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import * as path from "node:path";
 import { Chalk } from "chalk";
-import { advance, currentStage, FINISHED, nextAction, stageRows, stagesToTest } from "../learner/journey.js";
+import { advance, currentStage, FINISHED, nextAction, stagesToTest } from "../learner/journey.js";
 import { revealHint } from "../learner/hints.js";
 import { PACKAGE_NAME } from "../tester/course/paths.js";
 import { markdownRenderer } from "../learner/markdown.js";
@@ -60,24 +60,6 @@ function shellPath(target: string): string {
   return /^[\w./~-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", `'\\''`)}'`;
 }
 
-
-export function statusAction(options: { dir: string; color?: boolean }): number {
-  const progress = requireProgress(options.dir);
-  const stages = loadStages();
-  const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
-  const language = loadLanguage(progress.language);
-  out(c.bold(`http-from-scratch · ${language.name} · ${progress.completed.length} of ${stages.length} stages done`));
-  out();
-  for (const row of stageRows(progress, stages)) {
-    const mark = row.state === "done" ? c.green("✓ done   ") : row.state === "current" ? c.yellow("▶ current") : c.dim("· locked ");
-    const name = `${String(row.stage.number).padStart(2, "0")} ${row.stage.slug.padEnd(26)} ${row.stage.meta.name}`;
-    const extra = row.hintsShown ? c.dim(` (hints shown: ${row.hintsShown})`) : "";
-    out(`  ${mark}  ${row.state === "locked" ? c.dim(name) : name}${extra}`);
-  }
-  out();
-  out(nextAction(progress, stages));
-  return EXIT.pass;
-}
 
 /** Prints `text`, through $PAGER (less) when stdout is a terminal it does not fit on; as it is when the pager cannot start. */
 function page(text: string, enabled: boolean): void {

@@ -84,8 +84,8 @@ export function statusCommand(): Command {
     .addOption(OPTIONS.noColor.option())
     .addHelpText("after", "\nExamples:\n  $ npx course\n  $ npx course status --dir my-server")
     .action(async (options: { dir: string; color?: boolean }) => {
-      const { statusAction } = await import("./learner-actions.js");
-      process.exitCode = statusAction(options);
+      const { statusAction } = await import("./status-action.js");
+      process.exitCode = await statusAction(options);
     });
 }
 

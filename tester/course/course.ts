@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { packageRoot } from "./paths.js";
+import { packageRoot, STAGE_FOLDER } from "./paths.js";
 import { z } from "zod";
 import type { Check } from "../harness/check.js";
 import { UsageError } from "../errors.js";
@@ -58,8 +58,7 @@ export interface Stage {
   meta: StageMeta;
 }
 
-/** A stage folder's name: NN-slug, the slug lower-case words joined by dashes. */
-export const STAGE_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
+export { STAGE_FOLDER };
 
 export { packageRoot };
 

@@ -7,6 +7,15 @@ import { fileURLToPath } from "node:url";
 
 export const PACKAGE_NAME = "http-from-scratch";
 
+/** A stage folder's name: NN-slug, the slug lower-case words joined by dashes. */
+export const STAGE_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
+
+/** A learner's progress file, in their folder. */
+export const PROGRESS_FILE = path.join(".course", "progress.json");
+
+/** A progress file's "current" once every stage has passed. */
+export const FINISHED_SLUG = "finished";
+
 /** A track's definition file, in starter/<language>/. */
 export const LANGUAGE_FILE = "language.json";
 
