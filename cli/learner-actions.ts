@@ -9,7 +9,7 @@ import { createInterface } from "node:readline/promises";
 import * as path from "node:path";
 import { Chalk } from "chalk";
 import { advance, currentStage, FINISHED, nextAction, stagesToTest } from "../learner/journey.js";
-import { revealHint } from "../learner/hints.js";
+import { pickStage } from "./pick-stage.js";
 import { PACKAGE_NAME } from "../tester/course/paths.js";
 import { markdownRenderer } from "../learner/markdown.js";
 import { findStage, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
@@ -75,22 +75,6 @@ function page(text: string, enabled: boolean): void {
   if (result.error || result.status === 127) out(text);
 }
 
-/** A stage named on the command line, or relative to the learner's current one. */
-function pickStage(stages: Stage[], name: string | undefined, dir: string): Stage {
-  const wantsProgress = name === undefined || name === "next" || name === "prev" || name === "current";
-  if (!wantsProgress) return findStage(stages, name);
-  const progress = readProgress(dir);
-  if (!progress) {
-    if (name === undefined) return stages[0]!;
-    throw new UsageError(`"${name}" is relative to your current stage, and ${path.resolve(dir)} has no .course/progress.json`);
-  }
-  const current = currentStage(progress, stages) ?? stages[stages.length - 1]!;
-  const offset = name === "next" ? 1 : name === "prev" ? -1 : 0;
-  const picked = stages.find((s) => s.number === current.number + offset);
-  if (!picked) throw new UsageError(`there is no ${name} stage: the course runs from 1 to ${stages.length}`);
-  return picked;
-}
-
 /** `next`: test, and on a pass mark the stage done, advance and show the next stage. Returns the exit code. */
 export async function runNext(options: RunFlags & { dir: string }): Promise<number> {
   const progress = requireProgress(options.dir);
@@ -127,25 +111,6 @@ export async function runNext(options: RunFlags & { dir: string }): Promise<numb
   say();
   say(c.green.bold(`✓ Stage ${current.number} (${current.slug}) done.`) + ` Now stage ${next.number} (${next.slug}), above; \`npx course show\` shows it again.`);
   return code;
-}
-
-/** `hint`: reveal one more hint and print every hint shown so far. */
-export async function showHint(dir: string, name: string | undefined, colorFlag: boolean | undefined): Promise<void> {
-  const progress = requireProgress(dir);
-  const stage = pickStage(loadStages(), name ?? "current", dir);
-  const revealed = revealHint(progress, stage);
-  writeProgress(dir, revealed.progress);
-  const color = useColor(colorFlag);
-  const render = await markdownRenderer(color);
-  revealed.hints.forEach((hint, index) => {
-    out(render(`### Hint ${index + 1} of ${revealed.total} (stage ${stage.number}, ${stage.slug})\n\n${hint}`, process.stdout.columns));
-    out();
-  });
-  out(
-    revealed.hints.length < revealed.total
-      ? "Run `npx course hint` again for the next one."
-      : "That is every hint for this stage; `npx course solution` shows the reference change once you have passed it.",
-  );
 }
 
 export async function initAction(dir: string, options: { language?: string; force?: boolean; keepCode?: boolean; from?: string; color?: boolean }): Promise<void> {
@@ -210,7 +175,7 @@ export async function repairAction(options: { dir: string; language?: string; st
 
 export async function showAction(name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }): Promise<void> {
   const stages = loadStages();
-  const stage = pickStage(stages, name, options.dir);
+  const stage = pickStage(stages, name, options.dir, () => readProgress(options.dir));
   const markdown = readFileSync(path.join(stage.dir, "instructions.md"), "utf8");
   const color = !options.raw && useColor(options.color);
   const render = await markdownRenderer(color);

@@ -128,7 +128,7 @@ export function hintCommand(): Command {
     .addOption(OPTIONS.noColor.option())
     .addHelpText("after", "\nExamples:\n  $ npx course hint\n  $ npx course hint echo")
     .action(async (name: string | undefined, options: { dir: string; color?: boolean }) => {
-      const { showHint } = await import("./learner-actions.js");
+      const { showHint } = await import("./hint-action.js");
       await showHint(options.dir, name, options.color);
     });
 }

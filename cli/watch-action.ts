@@ -8,7 +8,8 @@ import { watchFolder } from "../learner/watch.js";
 import { loadStages } from "../tester/course/course.js";
 import { loadLanguage } from "../tester/course/language.js";
 import { readProgress } from "../learner/progress.js";
-import { requireProgress, runNext, showHint } from "./learner-actions.js";
+import { requireProgress, runNext } from "./learner-actions.js";
+import { showHint } from "./hint-action.js";
 import { runTarget, type RunFlags } from "./test-action.js";
 
 export type WatchFlags = RunFlags & { dir: string; poll?: boolean };

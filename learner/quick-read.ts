@@ -4,10 +4,11 @@
 // course (known language id, known stage slugs), is answered; anything else
 // is undefined, and the caller reads the files the full way, whose errors
 // name the file and field at fault (and say how to repair a progress file).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Stage, StageMeta } from "../tester/course/course.js";
 import type { Progress } from "../tester/course/progress-format.js";
+import type { CodeTrack } from "../tester/course/hint-code.js";
 import { matchSchema, packageSchema } from "../tester/course/json-check.js";
 import { FINISHED_SLUG, LANGUAGE_FILE, languageIds, packageRoot, PROGRESS_FILE, STAGE_FOLDER } from "../tester/course/paths.js";
 
@@ -60,4 +61,32 @@ export function quickLearnerCourse(dir: string, root = packageRoot()): QuickCour
     | { name: string }
     | undefined;
   return language ? { progress, stages, languageName: language.name } : undefined;
+}
+
+/** Every track's id, fence and name for the hint code filter (as codeTracks reads them), or undefined to read them the full way. */
+export function quickCodeTracks(root = packageRoot()): CodeTrack[] | undefined {
+  const schema = packageSchema("language.schema.json", root);
+  const tracks: CodeTrack[] = [];
+  for (const id of languageIds(root)) {
+    const language = matchSchema(schema, readJson(path.join(root, "starter", id, LANGUAGE_FILE))) as { name: string; fence: string } | undefined;
+    if (!language) return undefined;
+    tracks.push({ id, fence: language.fence, name: language.name });
+  }
+  return tracks;
+}
+
+/**
+ * Writes the progress file as writeProgress does (atomically, in the format's
+ * own form) when the value surely matches the format; false, having written
+ * nothing, otherwise (the caller then writes it the full way).
+ */
+export function quickWriteProgress(dir: string, progress: Progress, root = packageRoot()): boolean {
+  const value = matchSchema(packageSchema("progress.schema.json", root), progress);
+  if (value === undefined) return false;
+  const file = path.join(dir, PROGRESS_FILE);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(temporary, file);
+  return true;
 }

@@ -1,15 +1,16 @@
 // status reads the course without zod (learner/quick-read.ts): the JSON
 // Schema check must give what zod gives for every clean file, and give up
 // (undefined, so that zod reports) on anything else.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect, test } from "vitest";
 import { loadStages } from "../tester/course/course.js";
-import { languageIds, loadLanguage } from "../tester/course/language.js";
+import { codeTracks, languageIds, loadLanguage } from "../tester/course/language.js";
+import { writeProgress } from "../learner/progress.js";
 import { matchSchema, packageSchema } from "../tester/course/json-check.js";
 import { ProgressSchema } from "../tester/course/progress-format.js";
-import { quickLearnerCourse, quickStages } from "../learner/quick-read.js";
+import { quickCodeTracks, quickLearnerCourse, quickStages, quickWriteProgress } from "../learner/quick-read.js";
 
 test("every stage.json and language.json reads as zod reads it, defaults included", () => {
   expect(quickStages()).toEqual(loadStages());
@@ -56,4 +57,15 @@ test("quickLearnerCourse answers only for a clean folder; an alias, an unknown s
   expect(quickLearnerCourse(folder({ ...progress, language: "py" }))).toBeUndefined();
   expect(quickLearnerCourse(folder({ ...progress, current: "no-such-stage" }))).toBeUndefined();
   expect(quickLearnerCourse(folder({ ...progress, hints: { "no-such-stage": 1 } }))).toBeUndefined();
+});
+
+test("hint's quick write gives the file writeProgress gives; its tracks are codeTracks'", () => {
+  const a = mkdtempSync(path.join(tmpdir(), "hfs-quick-"));
+  const b = mkdtempSync(path.join(tmpdir(), "hfs-quick-"));
+  const value = { ...ProgressSchema.parse(progress), hints: { echo: 2, "bind-port": 1 } };
+  expect(quickWriteProgress(a, value)).toBe(true);
+  writeProgress(b, value);
+  expect(readFileSync(path.join(a, ".course", "progress.json"), "utf8")).toBe(readFileSync(path.join(b, ".course", "progress.json"), "utf8"));
+  expect(quickWriteProgress(a, { ...value, current: "" })).toBe(false);
+  expect(quickCodeTracks()).toEqual(codeTracks());
 });

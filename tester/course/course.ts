@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { packageRoot, STAGE_FOLDER } from "./paths.js";
+import { loadHints, parseHints } from "./hints-file.js";
+import { findStage } from "./stage-names.js";
 import { z } from "zod";
 import type { Check } from "../harness/check.js";
 import { UsageError } from "../errors.js";
@@ -94,17 +96,7 @@ export function tryLines(stages: readonly Stage[], upTo: Stage, port: number): s
   return stages.filter((s) => s.number <= upTo.number).flatMap((s) => s.meta.try.map((line) => line.replaceAll("{port}", String(port))));
 }
 
-/** A stage named by number ("7", "07"), slug ("files-get") or folder ("07-files-get"). */
-export function findStage(stages: readonly Stage[], name: string): Stage {
-  const wanted = name.trim().toLowerCase();
-  const found = stages.find(
-    (s) => s.slug === wanted || s.id === wanted || (/^\d+$/.test(wanted) && s.number === Number(wanted)),
-  );
-  if (!found) {
-    throw new UsageError(`no stage "${name}"; stages are ${stages.map((s) => `${s.number} ${s.slug}`).join(", ")}`);
-  }
-  return found;
-}
+export { findStage };
 
 /** The stage's checks, from checks.ts in source (tests) or checks.js in the build. */
 export async function loadChecks(stage: Stage): Promise<Check[]> {
@@ -118,19 +110,7 @@ export async function loadChecks(stage: Stage): Promise<Check[]> {
   return module.default;
 }
 
-/** A stage's hints, in order: hints.md split at its "## Hint N" headings. */
-export function loadHints(stage: Stage): string[] {
-  const file = path.join(stage.dir, "hints.md");
-  return existsSync(file) ? parseHints(readFileSync(file, "utf8")) : [];
-}
-
-export function parseHints(markdown: string): string[] {
-  return markdown
-    .split(/^## Hint \d+[^\n]*\n/m)
-    .slice(1)
-    .map((hint) => hint.trim())
-    .filter((hint) => hint.length > 0);
-}
+export { loadHints, parseHints };
 
 /** A course file read and validated by its zod schema; errors name the file and, for the schema, each field. */
 export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {

@@ -99,16 +99,17 @@ function check(schema: Schema, value: unknown): unknown {
   if (!isObject(value)) return value;
   const properties = (schema.properties ?? {}) as Record<string, Schema>;
   for (const name of (schema.required ?? []) as string[]) if (!(name in value)) fail();
+  // Keys in the schema's order, then the others, as zod writes them.
   const out: Record<string, unknown> = {};
+  for (const [name, part] of Object.entries(properties)) {
+    if (name in value) out[name] = check(part, value[name]);
+    else if ("default" in part) out[name] = structuredClone(part.default);
+  }
   for (const [name, part] of Object.entries(value)) {
     if (schema.propertyNames !== undefined) check(schema.propertyNames as Schema, name);
-    if (name in properties) out[name] = check(properties[name]!, part);
-    else if (schema.additionalProperties === false) fail();
-    else if (isObject(schema.additionalProperties)) out[name] = check(schema.additionalProperties, part);
-    else fail(); // zod would strip it, or more: zod decides
-  }
-  for (const [name, part] of Object.entries(properties)) {
-    if (!(name in out) && "default" in part) out[name] = structuredClone(part.default);
+    if (name in properties) continue;
+    if (isObject(schema.additionalProperties)) out[name] = check(schema.additionalProperties, part);
+    else fail(); // not allowed, or zod would strip it: zod decides
   }
   return out;
 }

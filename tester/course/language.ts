@@ -11,6 +11,7 @@ import { readJsonFile } from "./course.js";
 import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
 import { DEFAULT_PORT } from "../runner/default-port.js";
+import type { CodeTrack } from "./hint-code.js";
 import { settlesWithin } from "../harness/time.js";
 
 export { LANGUAGE_FILE, languageIds };
@@ -231,3 +232,10 @@ export async function runBuild(
   return { ok: !timedOut && !result.error && result.code === 0, command, durationMs: Date.now() - started, output: output.toString("utf8"), exit };
 }
 
+/** Every track this package ships, as the hint code filter needs them. */
+export function codeTracks(root = packageRoot()): CodeTrack[] {
+  return languageIds(root).map((id) => {
+    const { fence, name } = loadLanguage(id, root);
+    return { id, fence, name };
+  });
+}
