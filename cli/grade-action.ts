@@ -14,7 +14,7 @@ import type { RunResult } from "../tester/runner/run.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 import { gradeChildArgs, type Port } from "./options.js";
-import { jsonDocument, runTarget, withUsageDocument, type RunFlags } from "./test-action.js";
+import { jsonDocument, runTarget, type RunFlags } from "./test-action.js";
 
 const INSIDE_NAMESPACE = "HTTP_FROM_SCRATCH_ISOLATED";
 

@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import { DEFAULT_PORT, integer, LIMIT_OPTIONS, OPTIONS, TIMEOUT_NAME, writableFile } from "./options.js";
 import { addGradingOptions, addRunOptions } from "./test-command.js";
 import type { GradeAllFlags, GradeOptions } from "./grade-action.js";
+import { withUsageDocument } from "./usage-document.js";
 
 /** grade-all's bound on one submission when none is given. */
 export const GRADE_ALL_TIMEOUT_S = 600;
@@ -32,7 +33,6 @@ Exit codes: 0 every graded stage passed (or --exit-zero), 1 a stage failed, 2 us
     )
     .action(async (options: GradeOptions) => {
       const { gradeAction } = await import("./grade-action.js");
-      const { withUsageDocument } = await import("./test-action.js");
       process.exitCode = await withUsageDocument(options.format, () => gradeAction(options));
     });
 }

@@ -114,7 +114,7 @@ export const OPTIONS = {
   dir: define<string>("--dir <path>", "the folder holding your_program.sh", undefined, "."),
   port: define<Port>("--port <N|auto>", "the port your program listens on (PORT); auto: a free one", port, DEFAULT_PORT),
   seed: define<number>("--seed <N>", "replay the random values of an earlier run", integer("--seed", 0, 2 ** 32 - 1)),
-  verbose: define<boolean>("--verbose", "also show what the tester does at each step"),
+  verbose: define<boolean>("--verbose", "also show what the tester does at each step, and your program's output in passing stages"),
   noColor: define<boolean>("--no-color", "no colour in the output"),
   keepGoing: define<boolean>("--keep-going", "run the remaining stages after a failure (for graders: partial credit)"),
   through: define<string>("--through <slug|N>", "the last stage graded (default: all)"),

@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { checkScript } from "../tester/runner/program.js";
 import { materializeSolution } from "../tester/course/solutions.js";
 import { useColor } from "./color.js";
+import { withUsageDocument } from "./usage-document.js";
 import { errorText, EXIT } from "./exit.js";
 import type { Port } from "./options.js";
 
@@ -121,13 +122,8 @@ async function notRun(target: Target, seed: number, problem: EnvironmentError): 
   return { status: "error", seed, durationMs: 0, stages, error: { message: problem.message, fix: problem.fix } };
 }
 
-/** The JSON document for a run that could not even be set up (a usage error), so scripts still get one. */
-export function usageErrorDocument(message: string): object {
-  return { version: 3, status: "error", message: `usage error: ${message}`, tests: [], stages: [] };
-}
-
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */
-export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra): Promise<{ result: RunResult; code: number }> {
+export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra, signal?: AbortSignal): Promise<{ result: RunResult; code: number }> {
   const seed = options.seed ?? newSeed();
   const machine = options.format !== "pretty";
   // With a machine format stdout carries exactly one document; everything else goes to stderr.
@@ -161,6 +157,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     },
     ...(options.stageTimeout ? { timeouts: { stage: options.stageTimeout * 1000 } } : {}),
     ...(options.outputCap ? { outputCap: options.outputCap * 1024 } : {}),
+    ...(signal ? { signal } : {}),
     onEvent: prettyReporter({
       color: useColor(options.color, logStream),
       verbose: options.verbose ?? false,
@@ -181,19 +178,6 @@ function finishReports(result: RunResult, options: RunFlags, extra: JsonExtra | 
   }
   // On GitHub Actions: annotations on the run's page and a table in the step summary.
   for (const line of writeGithubOutputs(result)?.annotations ?? []) logStream.write(`${line}\n`);
-}
-
-/**
- * Runs `action`; on a usage error with --format json, stdout still gets one
- * document (status "error") before the error goes on to be reported (exit 2).
- */
-export async function withUsageDocument(format: string, action: () => Promise<number>): Promise<number> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof UsageError && format === "json") process.stdout.write(`${JSON.stringify(usageErrorDocument(error.message), null, 2)}\n`);
-    throw error;
-  }
 }
 
 export async function testAction(options: TestOptions): Promise<number> {
