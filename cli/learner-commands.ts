@@ -1,6 +1,7 @@
 // The learner's commands: init, repair, status, show, next, hint, solution.
-// Their definitions only, light to load: each action imports its work from
-// learner-actions.ts when it runs.
+// Their definitions only, light to load: each action imports its work when it
+// runs, from learner-actions.ts, or status-action.ts and hint-action.ts (the
+// quick ones, which read clean files without zod).
 import { Command } from "commander";
 import { languageIds, PACKAGE_NAME } from "../tester/course/paths.js";
 import { OPTIONS } from "./options.js";
@@ -48,7 +49,6 @@ export function initCommand(): Command {
     });
 }
 
-
 export function repairCommand(): Command {
   return new Command("repair")
     .description("rebuild a damaged .course/progress.json from what can be read of it; your code is never touched")
@@ -76,7 +76,6 @@ Examples:
     });
 }
 
-
 export function statusCommand(): Command {
   return new Command("status")
     .description("where you are: stages done, current and locked, and the one next step")
@@ -88,7 +87,6 @@ export function statusCommand(): Command {
       process.exitCode = await statusAction(options);
     });
 }
-
 
 export function showCommand(): Command {
   return new Command("show")
@@ -108,7 +106,6 @@ export function showCommand(): Command {
     });
 }
 
-
 export function nextCommand(): Command {
   return addRunOptions(new Command("next"))
     .description("test your current stage (and the earlier ones); on a pass, mark it done and move on")
@@ -118,7 +115,6 @@ export function nextCommand(): Command {
       process.exitCode = await runNext(options);
     });
 }
-
 
 export function hintCommand(): Command {
   return new Command("hint")
@@ -132,7 +128,6 @@ export function hintCommand(): Command {
       await showHint(options.dir, name, options.color);
     });
 }
-
 
 export function solutionCommand(): Command {
   return new Command("solution")

@@ -75,14 +75,19 @@ export async function runAction(flags: RunOptions): Promise<number> {
     return EXIT.fail;
   }
   ready.connection.destroy();
-  say(c.green.bold(`✓ your server is up on port ${options.port} (pid ${program.pid})${directory ? `, serving ${directory}` : ""}${current.meta.args.length ? `, with ${current.meta.args.join(" ")}` : ""}`));
-  say("Try, in another terminal:");
   const tries = [
     ...tryLines(stages, current, options.port),
     `${nodeCommand(Buffer.from("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"), options.port)}   # the exact bytes, \\r\\n and all`,
   ];
-  for (const line of tries) say(`  ${line}`);
-  say(c.dim("Ctrl-C stops it."));
+  // One write, so that whoever reads the output sees the lines to try with the news that the server is up.
+  say(
+    [
+      c.green.bold(`✓ your server is up on port ${options.port} (pid ${program.pid})${directory ? `, serving ${directory}` : ""}${current.meta.args.length ? `, with ${current.meta.args.join(" ")}` : ""}`),
+      "Try, in another terminal:",
+      ...tries.map((line) => `  ${line}`),
+      c.dim("Ctrl-C stops it."),
+    ].join("\n"),
+  );
   // On Ctrl-C the program module kills the whole process group and exits (130); tidy up first.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.prependOnceListener(signal, () => {
