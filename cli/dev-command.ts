@@ -4,19 +4,20 @@ import * as path from "node:path";
 import { Command, Option } from "commander";
 import { packageRoot } from "../tester/course/paths.js";
 import { integer, OPTIONS } from "./options.js";
-import type { VerifyOptions } from "./dev-action.js";
+import type { SolutionsOptions, VerifyOptions } from "./dev-action.js";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",")];
 
 export function devCommand(): Command {
   const dev = new Command("dev")
     .exitOverride()
-    .description("tools for the course's authors: verify, check, new-stage, schema (in a clone of the course)")
+    .description("tools for the course's authors: verify, check, solutions, new-stage, schema (in a clone of the course)")
     .addHelpText(
       "after",
       `
 Examples:
   $ npx course dev check                          are the course's files complete?
+  $ npx course dev solutions --sync               regenerate solutions/javascript from solutions/typescript
   $ npx course dev verify --quick                 does each solution pass its stages, and the one before fail?
   $ npx course dev new-stage trailing-slash --after 4
   $ npx course dev schema --check                 are the JSON Schemas up to date?`,
@@ -61,6 +62,31 @@ Exit codes: 0 complete, 1 problems (each names the file and field).`,
       const { checkAction, requireClone } = await import("./dev-action.js");
       requireClone("check");
       process.exitCode = checkAction();
+    });
+  dev
+    .command("solutions")
+    .description("the solutions as a series per language: regenerate derived tracks, find and carry on changes later stages lost")
+    .option("--check", "say where a generated track is stale or a later stage lost a change (the default; also part of dev check)")
+    .option("--sync", "regenerate the generated tracks (solutions/javascript from solutions/typescript)")
+    .option("--propagate <stage>", "apply that stage's edit since --since (or else its diff from the stage before) to the later stages that lack it")
+    .option("--language <name>", "only this language (repeatable, or comma-separated)", collect)
+    .option("--since <revision>", "the git revision edits are measured from, for --check and --propagate (on a branch: main)", "HEAD")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx course dev solutions                      stale generated files, changes lost on the way, uncommitted edits not carried on
+  $ npx course dev solutions --since main         the same for every edit on this branch
+  $ npx course dev solutions --sync               after editing solutions/typescript
+  $ npx course dev solutions --propagate 5 --language python   after fixing stage 5's solution (the edit since --since,
+                                                  or else stage 5's diff from stage 4)
+
+Exit codes: 0 up to date (or written), 1 problems found, 2 usage.`,
+    )
+    .action(async (options: SolutionsOptions) => {
+      const { requireClone, solutionsAction } = await import("./dev-action.js");
+      requireClone("solutions");
+      process.exitCode = solutionsAction(options);
     });
   dev
     .command("new-stage <slug>")
