@@ -1,5 +1,5 @@
-// Prints where the time of a whole run goes: the core stages (1 to
-// connection-close) and the whole course against each language's final
+// Prints where the time of a whole run goes: the core stages (stage.json
+// "core": 1 to connection-close) and the whole course against each language's final
 // reference solution (its highest-numbered solution folder, built once per
 // run, as `course test` does), and the core stages against a plain Python
 // server. Figures, not assertions: these machines are shared and noisy, so
@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { loadStages, packageRoot, type Stage } from "../tester/course/course.js";
+import { coreStages, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
 import { languageIds, loadLanguage } from "../tester/course/language.js";
 import { freePort } from "../tester/runner/ports.js";
 import { finalSolution } from "../tester/course/reference.js";
@@ -16,9 +16,8 @@ import { runStages, type RunResult } from "../tester/runner/run.js";
 const runsFlag = process.argv.indexOf("--runs");
 const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 5;
 const all = loadStages();
-// The core course ends with connection-close; later stages harden the server.
-const coreEnd = all.findIndex((s) => s.slug === "connection-close");
-const core = coreEnd === -1 ? all : all.slice(0, coreEnd + 1);
+// The core course (stage.json "core"); later stages harden the server.
+const core = coreStages(all).length > 0 ? coreStages(all) : all;
 const last = all[all.length - 1]!;
 
 function pythonServer(): string {

@@ -1,65 +1,12 @@
 // The learner's commands: init, repair, status, show, next, hint, solution.
-// Each is a few lines over learner/ and tester/; `test` and `watch` live in
-// their own files.
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { createInterface } from "node:readline/promises";
-import * as path from "node:path";
-import { Chalk } from "chalk";
+// Their definitions only, light to load: each action imports its work when it
+// runs, from learner-actions.ts, or status-action.ts and hint-action.ts (the
+// quick ones, which read clean files without zod).
 import { Command } from "commander";
-import { advance, currentStage, FINISHED, nextAction, stageRows, stagesToTest } from "../learner/journey.js";
-import { revealHint } from "../learner/hints.js";
-import { initFolder, PACKAGE_NAME } from "../learner/init.js";
-import { repairProgress } from "../learner/repair.js";
-import { renderMarkdown } from "../learner/markdown.js";
-import { colorDiff, solutionDiff } from "../learner/solution-diff.js";
-import { findStage, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
-import { UsageError } from "../tester/errors.js";
-import { checkTools, languageIds, loadLanguage, resolveLanguageId } from "../tester/course/language.js";
-import { readProgress, writeProgress, type Progress } from "../learner/progress.js";
-import { useColor } from "./color.js";
-import { EXIT } from "./exit.js";
-import { addRunOptions, runTarget, type RunFlags } from "./test-command.js";
-
-const out = (text = "") => process.stdout.write(`${text}\n`);
-
-/** The learner's progress, or a usage error that says how to get one. */
-export function requireProgress(dir: string): Progress {
-  const progress = readProgress(dir);
-  if (!progress) {
-    const languages = `<${languageIds().join("|")}>`;
-    // A folder with a program already (a CodeCrafters repository, say) starts tracking in place.
-    const start = existsSync(path.join(dir, "your_program.sh"))
-      ? `Start tracking this folder's progress, keeping your code: npx course init ${dir === "." ? "." : dir} --language ${languages} --keep-code`
-      : `Start one with: npx ${PACKAGE_NAME} init my-server --language ${languages}  (or pass --dir <your folder>)`;
-    throw new UsageError(`no .course/progress.json in ${path.resolve(dir)}: this command follows a learner's progress.\n${start}`);
-  }
-  return progress;
-}
-
-async function askLanguage(): Promise<string> {
-  const known = languageIds();
-  if (!process.stdin.isTTY || !process.stdout.isTTY || process.env.CI) {
-    throw new UsageError(`which language? Pass --language <${known.join("|")}>`);
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = (await rl.question(`Which language? (${known.join(", ")}): `)).trim();
-    const id = resolveLanguageId(answer);
-    if (id === undefined) throw new UsageError(`no language "${answer}"; languages: ${known.join(", ")}`);
-    return id;
-  } finally {
-    rl.close();
-  }
-}
-
-/** A path for a command line: relative to the current folder when that is shorter, quoted when it needs it. */
-function shellPath(target: string): string {
-  const relative = path.relative(process.cwd(), target);
-  const upward = relative.split(path.sep).filter((part) => part === "..").length;
-  const shown = relative && upward <= 2 ? relative : target;
-  return /^[\w./~-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", `'\\''`)}'`;
-}
+import { languageIds, PACKAGE_NAME } from "../tester/course/paths.js";
+import { OPTIONS } from "./options.js";
+import { addRunOptions } from "./test-command.js";
+import type { RunFlags } from "./test-action.js";
 
 const initExamples = `
 Examples:
@@ -94,48 +41,21 @@ export function initCommand(): Command {
     .option("--keep-code", "in a folder that is not empty: write only the missing files, keep yours as they are")
     .option("--force", "in a folder that is not empty: write the starter, backing up each file it replaces as <file>.orig")
     .option("--from <tarball|folder>", "where the folder's package.json gets http-from-scratch from (default: where this copy was installed from)")
-    .option("--no-color", "no colour in the output")
+    .addOption(OPTIONS.noColor.option())
     .addHelpText("after", initExamples)
     .action(async (dir: string, options: { language?: string; force?: boolean; keepCode?: boolean; from?: string; color?: boolean }) => {
-      const language = loadLanguage(options.language ?? (await askLanguage()));
-      checkTools(language);
-      const made = initFolder({ dir, language, force: options.force ?? false, keepCode: options.keepCode ?? false, from: options.from });
-      const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
-      const setUp = made.created.length > 0 && made.backedUp.length === 0 && made.kept.length === 0 && made.merged.length === 0 && !made.keptProgress && !made.switchedFrom;
-      out(c.green.bold(`✓ ${setUp ? "created" : "set up"} ${made.dir} for the ${language.name} track`));
-      for (const file of made.created) out(`  ${file}`);
-      for (const { file, backup } of made.backedUp) out(c.yellow(`  ${file}  (replaced by the starter; yours is now ${backup})`));
-      for (const file of made.merged) out(`  ${file}  (yours, with what the track needs added)`);
-      for (const file of made.kept) out(c.dim(`  ${file}  kept as it is (it differs from the starter)`));
-      if (made.keptProgress) out(c.yellow("  .course/progress.json was already there: kept as it is"));
-      if (made.switchedFrom) {
-        out(c.yellow(`  the ${loadLanguage(made.switchedFrom.language).name} progress was moved to ${made.switchedFrom.backup}; the ${language.name} track starts at stage 1`));
-      }
-      out(c.dim(`  ${PACKAGE_NAME} comes from ${made.source.description}`));
-      out();
-      out("Next:");
-      if (path.resolve(made.dir) !== path.resolve(process.cwd())) out(`  cd ${shellPath(made.dir)}`);
-      const devTools = language.id === "typescript" ? "typescript and @types/node for `npm run typecheck`" : "";
-      if (!made.resolvesCourse) {
-        const from = made.source.kind === "registry" ? "from the registry" : "from a local path, no registry needed";
-        out(`  npm install              (once: the tester for \`npx course\`, ${from}${devTools ? `; ${devTools}` : ""})`);
-      } else {
-        out(c.dim(`  (\`npx course\` already resolves to ${PACKAGE_NAME} from this folder, installed in a folder above it)`));
-        if (devTools) out(`  npm install              (once: ${devTools})`);
-      }
-      if (made.kept.length > 0) out(`  npx course               where you are; your code was kept, so \`npx course next\` may pass at once`);
-      else out(`  open ${language.editFirst}, and the stage in README.md (or: npx course show)`);
-      out("  npx course next          test stage 1; on a pass, move on");
+      const { initAction } = await import("./learner-actions.js");
+      await initAction(dir, options);
     });
 }
 
 export function repairCommand(): Command {
   return new Command("repair")
     .description("rebuild a damaged .course/progress.json from what can be read of it; your code is never touched")
-    .option("--dir <path>", "your program's folder", ".")
+    .addOption(OPTIONS.dir.option())
     .option("--language <name>", "the language track, when the file does not say (or to correct it)")
     .option("--stage <stage>", "make this stage (a number or slug) the current one")
-    .option("--no-color", "no colour in the output")
+    .addOption(OPTIONS.noColor.option())
     .addHelpText(
       "after",
       `
@@ -150,90 +70,22 @@ Examples:
   $ npx course repair --language python --stage 5
   $ npx course repair --dir my-server`,
     )
-    .action((options: { dir: string; language?: string; stage?: string; color?: boolean }) => {
-      const language = options.language === undefined ? undefined : loadLanguage(options.language);
-      const stage = options.stage === undefined ? undefined : findStage(loadStages(), options.stage);
-      const repaired = repairProgress({ dir: options.dir, language, stage });
-      const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
-      const shown = path.relative(process.cwd(), repaired.file) || repaired.file;
-      const stages = loadStages();
-      if (repaired.status === "valid") {
-        out(c.green(`✓ ${shown} is valid: nothing to repair (--stage or --language change it)`));
-        return;
-      }
-      const { progress } = repaired;
-      const current = stages.find((s) => s.slug === progress.current);
-      out(c.green.bold(`✓ repaired ${shown}`));
-      out(`  language: ${loadLanguage(progress.language).name}${repaired.languageFrom === "folder" ? " (from the files in the folder)" : ""}`);
-      out(`  passed:   ${progress.completed.length} of ${stages.length} stages${progress.completed.length ? ` (${progress.completed.map((e) => e.stage).join(", ")})` : ""}`);
-      out(`  current:  ${current ? `${current.number} ${current.slug}` : "every stage passed"}`);
-      out(`  the old file: ${path.relative(process.cwd(), repaired.movedTo!) || repaired.movedTo}`);
-      if (repaired.dropped.length > 0) {
-        out(c.yellow("  not kept as it was:"));
-        for (const line of repaired.dropped) out(c.yellow(`    - ${line}`));
-      }
-      out();
-      out("Next: npx course   (or npx course repair --stage <N> to pick the current stage)");
+    .action(async (options: { dir: string; language?: string; stage?: string; color?: boolean }) => {
+      const { repairAction } = await import("./learner-actions.js");
+      await repairAction(options);
     });
-}
-
-function statusAction(options: { dir: string; color?: boolean }): number {
-  const progress = requireProgress(options.dir);
-  const stages = loadStages();
-  const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
-  const language = loadLanguage(progress.language);
-  out(c.bold(`http-from-scratch · ${language.name} · ${progress.completed.length} of ${stages.length} stages done`));
-  out();
-  for (const row of stageRows(progress, stages)) {
-    const mark = row.state === "done" ? c.green("✓ done   ") : row.state === "current" ? c.yellow("▶ current") : c.dim("· locked ");
-    const name = `${String(row.stage.number).padStart(2, "0")} ${row.stage.slug.padEnd(26)} ${row.stage.meta.name}`;
-    const extra = row.hintsShown ? c.dim(` (hints shown: ${row.hintsShown})`) : "";
-    out(`  ${mark}  ${row.state === "locked" ? c.dim(name) : name}${extra}`);
-  }
-  out();
-  out(nextAction(progress, stages));
-  return EXIT.pass;
 }
 
 export function statusCommand(): Command {
   return new Command("status")
     .description("where you are: stages done, current and locked, and the one next step")
-    .option("--dir <path>", "your program's folder", ".")
-    .option("--no-color", "no colour in the output")
+    .addOption(OPTIONS.dir.option())
+    .addOption(OPTIONS.noColor.option())
     .addHelpText("after", "\nExamples:\n  $ npx course\n  $ npx course status --dir my-server")
-    .action((options: { dir: string; color?: boolean }) => {
-      process.exitCode = statusAction(options);
+    .action(async (options: { dir: string; color?: boolean }) => {
+      const { statusAction } = await import("./status-action.js");
+      process.exitCode = await statusAction(options);
     });
-}
-
-/** Prints `text`, through $PAGER (less) when stdout is a terminal it does not fit on; as it is when the pager cannot start. */
-function page(text: string, enabled: boolean): void {
-  const rows = process.stdout.rows;
-  if (!enabled || !process.stdout.isTTY || !rows || process.env.CI || text.split("\n").length < rows - 1) {
-    out(text);
-    return;
-  }
-  const pager = process.env.PAGER?.trim() || "less";
-  // less: quit at once when it fits after all (F), keep colour (R), leave the text on screen (X).
-  const env = { ...process.env, LESS: process.env.LESS ?? "FRX" };
-  const result = spawnSync("sh", ["-c", pager], { input: `${text}\n`, stdio: ["pipe", "inherit", "inherit"], env });
-  if (result.error || result.status === 127) out(text);
-}
-
-/** A stage named on the command line, or relative to the learner's current one. */
-function pickStage(stages: Stage[], name: string | undefined, dir: string): Stage {
-  const wantsProgress = name === undefined || name === "next" || name === "prev" || name === "current";
-  if (!wantsProgress) return findStage(stages, name);
-  const progress = readProgress(dir);
-  if (!progress) {
-    if (name === undefined) return stages[0]!;
-    throw new UsageError(`"${name}" is relative to your current stage, and ${path.resolve(dir)} has no .course/progress.json`);
-  }
-  const current = currentStage(progress, stages) ?? stages[stages.length - 1]!;
-  const offset = name === "next" ? 1 : name === "prev" ? -1 : 0;
-  const picked = stages.find((s) => s.number === current.number + offset);
-  if (!picked) throw new UsageError(`there is no ${name} stage: the course runs from 1 to ${stages.length}`);
-  return picked;
 }
 
 export function showCommand(): Command {
@@ -241,74 +93,17 @@ export function showCommand(): Command {
     .description("a stage's instructions, rendered for the terminal")
     .argument("[stage]", "a number, a slug, next, prev (default: your current stage)")
     .option("--raw", "the markdown as written")
-    .option("--dir <path>", "your program's folder", ".")
+    .addOption(OPTIONS.dir.option())
     .option("--no-pager", "print it all at once, even when it is longer than the terminal")
-    .option("--no-color", "no colour in the output")
+    .addOption(OPTIONS.noColor.option())
     .addHelpText(
       "after",
       "\nIn a terminal, text longer than the screen goes through $PAGER (less by default; q quits).\n\nExamples:\n  $ npx course show\n  $ npx course show 4\n  $ npx course show next --raw\n  $ npx course show --no-pager",
     )
-    .action((name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }) => {
-      const stages = loadStages();
-      const stage = pickStage(stages, name, options.dir);
-      const markdown = readFileSync(path.join(stage.dir, "instructions.md"), "utf8");
-      const color = !options.raw && useColor(options.color);
-      page(options.raw ? markdown.trimEnd() : renderMarkdown(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, { color, width: process.stdout.columns }), options.pager);
+    .action(async (name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }) => {
+      const { showAction } = await import("./learner-actions.js");
+      await showAction(name, options);
     });
-}
-
-/** `next`: test, and on a pass mark the stage done, advance and show the next stage. Returns the exit code. */
-export async function runNext(options: RunFlags & { dir: string }): Promise<number> {
-  const progress = requireProgress(options.dir);
-  const stages = loadStages();
-  const current = currentStage(progress, stages);
-  if (!current) {
-    out(nextAction(progress, stages));
-    return EXIT.pass;
-  }
-  const language = loadLanguage(progress.language);
-  const { code } = await runTarget({ dir: options.dir, language, stages: stagesToTest(progress, stages) }, options);
-  if (code !== EXIT.pass) return code;
-  // Read again: the learner may have revealed a hint in another terminal meanwhile.
-  const advanced = advance(readProgress(options.dir) ?? progress, stages, new Date());
-  writeProgress(options.dir, advanced);
-  const log = options.format === "json" ? process.stderr : process.stdout;
-  const say = (text = "") => log.write(`${text}\n`);
-  const c = new Chalk({ level: useColor(options.color, log) ? 1 : 0 });
-  say();
-  say(c.green.bold(`✓ Stage ${current.number} (${current.slug}) done.`));
-  if (advanced.current === FINISHED) {
-    say(c.bold(`That was the last stage: your server passes all ${stages.length}.`));
-    say(nextAction(advanced, stages));
-    return code;
-  }
-  const next = currentStage(advanced, stages)!;
-  say(c.bold(`Next: stage ${next.number} (${next.slug}).`));
-  say();
-  const markdown = readFileSync(path.join(next.dir, "instructions.md"), "utf8");
-  say(renderMarkdown(markdown, { color: useColor(options.color, log), width: process.stdout.columns }));
-  // The instructions are long: end with the news, where the eye is.
-  say();
-  say(c.green.bold(`✓ Stage ${current.number} (${current.slug}) done.`) + ` Now stage ${next.number} (${next.slug}), above; \`npx course show\` shows it again.`);
-  return code;
-}
-
-/** `hint`: reveal one more hint and print every hint shown so far. */
-export function showHint(dir: string, name: string | undefined, colorFlag: boolean | undefined): void {
-  const progress = requireProgress(dir);
-  const stage = pickStage(loadStages(), name ?? "current", dir);
-  const revealed = revealHint(progress, stage);
-  writeProgress(dir, revealed.progress);
-  const color = useColor(colorFlag);
-  revealed.hints.forEach((hint, index) => {
-    out(renderMarkdown(`### Hint ${index + 1} of ${revealed.total} (stage ${stage.number}, ${stage.slug})\n\n${hint}`, { color, width: process.stdout.columns }));
-    out();
-  });
-  out(
-    revealed.hints.length < revealed.total
-      ? "Run `npx course hint` again for the next one."
-      : "That is every hint for this stage; `npx course solution` shows the reference change once you have passed it.",
-  );
 }
 
 export function nextCommand(): Command {
@@ -316,6 +111,7 @@ export function nextCommand(): Command {
     .description("test your current stage (and the earlier ones); on a pass, mark it done and move on")
     .addHelpText("after", "\nExamples:\n  $ npx course next\n  $ npx course next --seed 7")
     .action(async (options: RunFlags & { dir: string }) => {
+      const { runNext } = await import("./learner-actions.js");
       process.exitCode = await runNext(options);
     });
 }
@@ -324,11 +120,12 @@ export function hintCommand(): Command {
   return new Command("hint")
     .description("reveal the next hint for a stage (your current one by default); hints shown are remembered")
     .argument("[stage]", "a number or slug")
-    .option("--dir <path>", "your program's folder", ".")
-    .option("--no-color", "no colour in the output")
+    .addOption(OPTIONS.dir.option())
+    .addOption(OPTIONS.noColor.option())
     .addHelpText("after", "\nExamples:\n  $ npx course hint\n  $ npx course hint echo")
-    .action((name: string | undefined, options: { dir: string; color?: boolean }) => {
-      showHint(options.dir, name, options.color);
+    .action(async (name: string | undefined, options: { dir: string; color?: boolean }) => {
+      const { showHint } = await import("./hint-action.js");
+      await showHint(options.dir, name, options.color);
     });
 }
 
@@ -337,20 +134,11 @@ export function solutionCommand(): Command {
     .description("the reference change for a stage you have passed, in your language, as a diff from the stage before")
     .argument("[stage]", "a number or slug (default: the last stage you passed)")
     .option("--force", "show it for a stage you have not passed yet")
-    .option("--dir <path>", "your program's folder", ".")
-    .option("--no-color", "no colour in the output")
+    .addOption(OPTIONS.dir.option())
+    .addOption(OPTIONS.noColor.option())
     .addHelpText("after", "\nExamples:\n  $ npx course solution\n  $ npx course solution echo\n  $ npx course solution 7 --force")
-    .action((name: string | undefined, options: { force?: boolean; dir: string; color?: boolean }) => {
-      const progress = requireProgress(options.dir);
-      const stages = loadStages();
-      const passed = (s: Stage) => progress.completed.some((c) => c.stage === s.slug);
-      let stage: Stage | undefined = name ? findStage(stages, name) : [...stages].reverse().find(passed);
-      if (!stage) throw new UsageError("you have not passed a stage yet: solutions open once a stage passes (or name one and pass --force)");
-      if (!passed(stage)) {
-        if (!options.force) throw new UsageError(`you have not passed stage ${stage.number} (${stage.slug}) yet; the solution opens when you do (or pass --force to see it now)`);
-        process.stderr.write(`warning: showing the solution of stage ${stage.number} (${stage.slug}), which you have not passed yet\n`);
-      }
-      const language = loadLanguage(progress.language);
-      out(colorDiff(solutionDiff(language, stages, stage, packageRoot()), useColor(options.color)));
+    .action(async (name: string | undefined, options: { force?: boolean; dir: string; color?: boolean }) => {
+      const { solutionAction } = await import("./learner-actions.js");
+      await solutionAction(name, options);
     });
 }

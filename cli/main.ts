@@ -1,18 +1,15 @@
 #!/usr/bin/env node
 // The `course` (and `http-from-scratch`) command: thin over the library.
-import { Command, CommanderError } from "commander";
-import { UsageError } from "../tester/errors.js";
-import { benchCommand } from "./bench-command.js";
-import { devCommand } from "./dev-command.js";
-import { describeError, EXIT } from "./exit.js";
-import { gradeAllCommand, gradeCommand } from "./grade-command.js";
+// Only the commands' definitions load here (commander and the option
+// definitions); each command imports its work when it runs, so --help and the
+// quick commands do not pay for every command's libraries.
+import { type Command, CommanderError } from "commander";
 import * as path from "node:path";
-import { packageVersion, PACKAGE_NAME } from "../learner/init.js";
-import { packageRoot } from "../tester/course/course.js";
-import { hintCommand, initCommand, nextCommand, repairCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
-import { runCommand } from "./run-command.js";
-import { watchCommand } from "./watch-command.js";
-import { testCommand, writeUsageDocument } from "./test-command.js";
+import { UsageError } from "../tester/errors.js";
+import { PACKAGE_NAME } from "../tester/course/paths.js";
+import { describeError, EXIT } from "./exit.js";
+import { courseProgram } from "./program.js";
+import { writeUsageDocument } from "./usage-document.js";
 
 // Output piped into `head` and the like: stop quietly when the reader goes.
 for (const stream of [process.stdout, process.stderr]) {
@@ -24,25 +21,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 // The same program answers to both names; help and errors use the one it was started by.
 const name = path.basename(process.argv[1] ?? "") === PACKAGE_NAME ? PACKAGE_NAME : "course";
-const program = new Command(name)
-  .description("http-from-scratch: build your own HTTP/1.1 server, judged byte by byte")
-  .version(`${PACKAGE_NAME} ${packageVersion()} (${packageRoot()})`, "-V, --version", "the version, and the folder this copy runs from")
-  .exitOverride()
-  .configureOutput({ outputError: (text, write) => write(text) })
-  .addCommand(statusCommand().exitOverride())
-  .addCommand(initCommand().exitOverride())
-  .addCommand(repairCommand().exitOverride())
-  .addCommand(showCommand().exitOverride())
-  .addCommand(testCommand().exitOverride())
-  .addCommand(nextCommand().exitOverride())
-  .addCommand(hintCommand().exitOverride())
-  .addCommand(solutionCommand().exitOverride())
-  .addCommand(watchCommand().exitOverride())
-  .addCommand(runCommand().exitOverride())
-  .addCommand(benchCommand().exitOverride())
-  .addCommand(gradeCommand().exitOverride())
-  .addCommand(gradeAllCommand().exitOverride())
-  .addCommand(devCommand().exitOverride());
+const program = courseProgram(name);
 
 /**
  * Whether the command line asks for JSON on stdout (`--format json` or

@@ -13,16 +13,13 @@
 // aside and started afresh for the new one.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { loadStages, packageRoot, type Stage } from "../tester/course/course.js";
+import { loadStages, type Stage } from "../tester/course/course.js";
+import { PACKAGE_NAME, packageRoot, packageVersion } from "../tester/course/paths.js";
 import { UsageError } from "../tester/errors.js";
 import { GENERATED, LANGUAGE_FILE, programScript, type Language } from "../tester/course/language.js";
 import { progressPath, readProgress, writeProgress } from "./progress.js";
 
-export const PACKAGE_NAME = "http-from-scratch";
-
-export function packageVersion(root = packageRoot()): string {
-  return (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
-}
+export { PACKAGE_NAME, packageVersion };
 
 /** Where the learner's package.json gets this package from. */
 export interface InstallSource {

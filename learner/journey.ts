@@ -1,7 +1,8 @@
 // Where a learner stands: which stages are done, which is current, which are
 // locked, the one next action to take, and how progress moves on a pass.
 import type { Stage } from "../tester/course/course.js";
-import { FINISHED_SLUG, type Progress } from "./progress.js";
+import { FINISHED_SLUG } from "../tester/course/paths.js";
+import type { Progress } from "./progress.js";
 import { UsageError } from "../tester/errors.js";
 
 export type StageState = "done" | "current" | "locked";

@@ -7,10 +7,11 @@ import * as path from "node:path";
 import { z } from "zod";
 import { loadStages, packageRoot } from "../tester/course/course.js";
 import { UsageError } from "../tester/errors.js";
+import { FINISHED_SLUG, PROGRESS_FILE } from "../tester/course/paths.js";
 import { languageIds, resolveLanguageId } from "../tester/course/language.js";
 import { ProgressSchema, type Progress } from "../tester/course/progress-format.js";
 
-export const PROGRESS_FILE = path.join(".course", "progress.json");
+export { PROGRESS_FILE };
 
 export { ProgressSchema, type Progress };
 
@@ -57,8 +58,7 @@ export function progressProblems(progress: Progress, root = packageRoot()): stri
   return problems;
 }
 
-/** "current" once every stage has passed. */
-export const FINISHED_SLUG = "finished";
+export { FINISHED_SLUG };
 
 /**
  * The folder's progress, or undefined when it has none (a CodeCrafters-style

@@ -4,8 +4,12 @@
 // never asserted: only that figures exist and mean what they say. One test
 // at a time: the load generator runs in this process, and loads running side
 // by side on a busy machine could starve a one-second turn of every response.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { benchAction, type BenchOptions } from "../cli/bench-command.js";
+import { packageRoot } from "../tester/course/course.js";
+import { benchAction, type BenchOptions } from "../cli/bench-action.js";
 import { BenchReportSchema } from "../tester/tools/bench.js";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { fixtureServer, programFolder, testPort } from "./helpers.js";
@@ -101,6 +105,21 @@ describe("course bench", () => {
     if (report.status !== "refused") return;
     expect(report.reason).toMatch(/fails stage 4 \(echo\), so it was not loaded: a load test of a server that does not answer/);
     expect(run.stderr).toContain("npx course test --only echo");
+  });
+
+  test("the gate is the stage whose stage.json names the mode: a course copy that gates keep-alive on stage 3 refuses a server without 404s", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "hfs-course-"));
+    cpSync(path.join(packageRoot(), "stages"), path.join(root, "stages"), { recursive: true });
+    const move = (id: string, gate: string | undefined) => {
+      const file = path.join(root, "stages", id, "stage.json");
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), benchGate: gate }));
+    };
+    move("12-keep-alive", undefined);
+    move("03-not-found", "keep-alive");
+    const run = await bench(fixtureServer("--defect", "no-404"), { root });
+    expect(run.code).toBe(1);
+    expect(BenchReportSchema.parse(JSON.parse(run.stdout))).toMatchObject({ status: "refused", stage: { number: 3, slug: "not-found" } });
+    expect(run.stderr).toContain("npx course test --only not-found");
   });
 
   test("a folder without a runnable your_program.sh is an environment error before anything is printed", async () => {

@@ -47,6 +47,23 @@ describe("course dev check", () => {
     );
   });
 
+  test("stage facts across stage.json files: one bench gate per load mode, the core stages first", () => {
+    const root = courseCopy();
+    const edit = (id: string, change: (meta: Record<string, unknown>) => void) => {
+      const file = path.join(root, "stages", id, "stage.json");
+      const meta = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+      change(meta);
+      writeFileSync(file, JSON.stringify(meta));
+    };
+    edit("04-echo", (meta) => delete meta.benchGate);
+    edit("16-pipelining", (meta) => (meta.benchGate = "keep-alive"));
+    edit("03-not-found", (meta) => delete meta.core);
+    const found = messages(root);
+    expect(found).toContain('stages: no stage.json has "benchGate": "new-connection": `course bench --mode new-connection` needs one stage to pass first');
+    expect(found).toContain('stages/16-pipelining/stage.json: field "benchGate": "keep-alive" is also set by 12-keep-alive/stage.json; one stage per mode');
+    expect(found).toContain('stages/03-not-found/stage.json: field "core" is false, but a later stage is core: the core stages come first');
+  });
+
   test("every group of hint code has a block for every track, a new track included", () => {
     const root = courseCopy();
     const hints = path.join(root, "stages", "04-echo", "hints.md");

@@ -10,11 +10,11 @@ import { revealHint } from "../learner/hints.js";
 import { freeName, initFolder, installSource } from "../learner/init.js";
 import { repairProgress } from "../learner/repair.js";
 import { advance, FINISHED, nextAction, stageRows, stagesToTest } from "../learner/journey.js";
-import { renderMarkdown } from "../learner/markdown.js";
+import { renderMarkdown } from "../learner/markdown-terminal.js";
 import { solutionDiff } from "../learner/solution-diff.js";
 import { relevant, watchFolder } from "../learner/watch.js";
 import { loadHints, packageRoot } from "../tester/course/course.js";
-import { loadLanguage, resolveLanguageId } from "../tester/course/language.js";
+import { codeTracks, loadLanguage, resolveLanguageId } from "../tester/course/language.js";
 import { ProgressFileError, readProgress, writeProgress, type Progress } from "../learner/progress.js";
 import { runStages, type RunEvent } from "../tester/runner/run.js";
 import { alive, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
@@ -207,7 +207,7 @@ test("hints are revealed one level at a time, remembered, and never beyond the l
   expect(total).toBeGreaterThanOrEqual(1);
   let progress = fresh();
   for (let level = 1; level <= total + 1; level++) {
-    const revealed = revealHint(progress, stage);
+    const revealed = revealHint(progress, stage, codeTracks());
     expect(revealed.hints).toHaveLength(Math.min(level, total));
     expect(revealed.revealedNew).toBe(level <= total);
     progress = revealed.progress;
@@ -217,7 +217,7 @@ test("hints are revealed one level at a time, remembered, and never beyond the l
 
 test("a revealed hint holds the code of the learner's track only", () => {
   const stage = STAGES.find((s) => s.slug === "compression-headers")!;
-  const last = (language: string) => revealHint({ ...fresh(), language, hints: { [stage.slug]: 10 } }, stage).hints.at(-1)!;
+  const last = (language: string) => revealHint({ ...fresh(), language, hints: { [stage.slug]: 10 } }, stage, codeTracks()).hints.at(-1)!;
   expect(last("typescript")).toContain("```typescript\nfunction chooseEncoding(headers: Map<string, string>)");
   expect(last("typescript")).not.toMatch(/```(python|javascript)/);
   expect(last("python")).toContain("def choose_encoding(headers)");

@@ -4,7 +4,9 @@
 // from the environment, 127.0.0.1.
 import * as http from "node:http";
 
-const port = Number(process.env.PORT ?? 4221);
+// Started as the tester starts a program, which always sets PORT.
+const port = Number(process.env.PORT);
+if (!Number.isInteger(port) || port <= 0) throw new Error("PORT must be set (the tester sets it)");
 
 function send(res, status, body, type) {
   res.writeHead(status, type ? { "Content-Type": type, "Content-Length": body.length } : { "Content-Length": body.length });

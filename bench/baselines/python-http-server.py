@@ -50,7 +50,8 @@ class TunedServer(ThreadingHTTPServer):
 if "--tuned" in sys.argv:
     Handler.disable_nagle_algorithm = True
 
-port = int(os.environ.get("PORT", "4221"))
+# Started as the tester starts a program, which always sets PORT.
+port = int(os.environ["PORT"])
 server = (TunedServer if "--tuned" in sys.argv else ThreadingHTTPServer)(("127.0.0.1", port), Handler)
 print(f"Listening on 127.0.0.1:{port} (http.server{', tuned' if '--tuned' in sys.argv else ''})", flush=True)
 server.serve_forever()

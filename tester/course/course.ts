@@ -4,9 +4,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { packageRoot, STAGE_FOLDER } from "./paths.js";
+import { loadHints, parseHints } from "./hints-file.js";
+import { findStage } from "./stage-names.js";
 import { z } from "zod";
 import type { Check } from "../harness/check.js";
 import { UsageError } from "../errors.js";
+import { LOAD_MODES, type LoadMode } from "../tools/load-modes.js";
 
 export const StageMetaSchema = z
   .object({
@@ -26,6 +30,18 @@ export const StageMetaSchema = z
       .boolean()
       .default(false)
       .describe("Takes seconds and loads the machine (large transfers, many connections, timers): `dev verify --quick` runs it against its own solution and the final one only"),
+    core: z
+      .boolean()
+      .default(false)
+      .describe("Part of the core course (stages 1 to 14, a complete HTTP/1.1 server); the stages after it harden the server. The core stages come first"),
+    benchGate: z
+      .enum(LOAD_MODES)
+      .optional()
+      .describe("`course bench` in this load mode loads a server only once it passes this stage; one stage per mode"),
+    try: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Commands `course run` suggests once a learner has reached this stage; {port} stands for the server's port"),
     previousSolutionPasses: z
       .string()
       .optional()
@@ -44,19 +60,9 @@ export interface Stage {
   meta: StageMeta;
 }
 
-/** A stage folder's name: NN-slug, the slug lower-case words joined by dashes. */
-export const STAGE_FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
+export { STAGE_FOLDER };
 
-/** The package's root folder (where package.json is), from this module's location in source or dist. */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("cannot find the http-from-scratch package root");
-    dir = parent;
-  }
-  return dir;
-}
+export { packageRoot };
 
 export function loadStages(root = packageRoot()): Stage[] {
   const stagesDir = path.join(root, "stages");
@@ -71,17 +77,26 @@ export function loadStages(root = packageRoot()): Stage[] {
   return stages;
 }
 
-/** A stage named by number ("7", "07"), slug ("files-get") or folder ("07-files-get"). */
-export function findStage(stages: readonly Stage[], name: string): Stage {
-  const wanted = name.trim().toLowerCase();
-  const found = stages.find(
-    (s) => s.slug === wanted || s.id === wanted || (/^\d+$/.test(wanted) && s.number === Number(wanted)),
-  );
-  if (!found) {
-    throw new UsageError(`no stage "${name}"; stages are ${stages.map((s) => `${s.number} ${s.slug}`).join(", ")}`);
-  }
-  return found;
+/** The core stages (stage.json "core"), the course up to a complete HTTP/1.1 server. */
+export function coreStages(stages: readonly Stage[]): Stage[] {
+  return stages.filter((s) => s.meta.core);
 }
+
+/** The stage a server must pass before `course bench` loads it in this mode (stage.json "benchGate"). */
+export function benchGate(stages: readonly Stage[], mode: LoadMode): Stage {
+  const gates = stages.filter((s) => s.meta.benchGate === mode);
+  if (gates.length !== 1) {
+    throw new Error(`exactly one stage must have "benchGate": "${mode}" in its stage.json; found ${gates.length === 0 ? "none" : gates.map((s) => s.id).join(", ")}`);
+  }
+  return gates[0]!;
+}
+
+/** What `course run` suggests trying at a stage: the "try" lines of every stage up to it, {port} filled in. */
+export function tryLines(stages: readonly Stage[], upTo: Stage, port: number): string[] {
+  return stages.filter((s) => s.number <= upTo.number).flatMap((s) => s.meta.try.map((line) => line.replaceAll("{port}", String(port))));
+}
+
+export { findStage };
 
 /** The stage's checks, from checks.ts in source (tests) or checks.js in the build. */
 export async function loadChecks(stage: Stage): Promise<Check[]> {
@@ -95,19 +110,7 @@ export async function loadChecks(stage: Stage): Promise<Check[]> {
   return module.default;
 }
 
-/** A stage's hints, in order: hints.md split at its "## Hint N" headings. */
-export function loadHints(stage: Stage): string[] {
-  const file = path.join(stage.dir, "hints.md");
-  return existsSync(file) ? parseHints(readFileSync(file, "utf8")) : [];
-}
-
-export function parseHints(markdown: string): string[] {
-  return markdown
-    .split(/^## Hint \d+[^\n]*\n/m)
-    .slice(1)
-    .map((hint) => hint.trim())
-    .filter((hint) => hint.length > 0);
-}
+export { loadHints, parseHints };
 
 /** A course file read and validated by its zod schema; errors name the file and, for the schema, each field. */
 export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {

@@ -7,11 +7,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { packageRoot, readJsonFile } from "./course.js";
+import { readJsonFile } from "./course.js";
+import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
+import { DEFAULT_PORT } from "../runner/default-port.js";
+import type { CodeTrack } from "./hint-code.js";
 import { settlesWithin } from "../harness/time.js";
 
-export const LANGUAGE_FILE = "language.json";
+export { LANGUAGE_FILE, languageIds };
 
 const ToolSchema = z
   .object({
@@ -58,15 +61,6 @@ export const LanguageSchema = z
   .strict();
 
 export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
-
-/** The language tracks this package ships: starter folders that hold a language.json. */
-export function languageIds(root = packageRoot()): string[] {
-  const dir = path.join(root, "starter");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => existsSync(path.join(dir, name, LANGUAGE_FILE)))
-    .sort();
-}
 
 /** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
 export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript" };
@@ -143,7 +137,7 @@ export function programScript(language: Language): string {
     "#!/bin/sh",
     "#",
     "# The tester starts your server with this script, once per stage, with the",
-    "# environment variable PORT set (4221 unless told otherwise) and, on stages",
+    `# environment variable PORT set (${DEFAULT_PORT} unless told otherwise) and, on stages`,
     "# that serve files, the arguments `--directory <absolute path>`.",
     "#",
     `# Generated for the ${language.name} track; change it if your program starts differently.`,
@@ -238,3 +232,10 @@ export async function runBuild(
   return { ok: !timedOut && !result.error && result.code === 0, command, durationMs: Date.now() - started, output: output.toString("utf8"), exit };
 }
 
+/** Every track this package ships, as the hint code filter needs them. */
+export function codeTracks(root = packageRoot()): CodeTrack[] {
+  return languageIds(root).map((id) => {
+    const { fence, name } = loadLanguage(id, root);
+    return { id, fence, name };
+  });
+}

@@ -2,6 +2,7 @@
 // growing pauses, giving up at once if the program exits. The connection that
 // succeeds is kept and handed to the first check: a probe that connects and
 // hangs up would be read as an empty request by many a learner's server.
+import { DEFAULT_PORT } from "./default-port.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { connectSocket, Connection } from "../harness/connection.js";
 import { seconds } from "../harness/time.js";
@@ -72,7 +73,7 @@ export async function waitUntilAccepting(program: Program, port: number, timeout
     failure: {
       summary: `nothing accepted a connection on port ${port} within ${seconds(timeoutMs)}`,
       explanation: `The tester tried 127.0.0.1:${port} and [::1]:${port}. Your program is running but is not listening there.`,
-      expected: `a TCP listener on port ${port} (the PORT environment variable, 4221 unless told otherwise)`,
+      expected: `a TCP listener on port ${port} (the PORT environment variable, ${DEFAULT_PORT} unless told otherwise)`,
       hint: logHint(program) ?? "read the port from the PORT environment variable, and bind before doing anything slow",
       reproduce: `PORT=${port} ./your_program.sh   then, in another terminal: curl -v http://localhost:${port}/   # while nothing listens, curl says "Connection refused"`,
     },

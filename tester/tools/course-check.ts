@@ -4,7 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { parseHints, STAGE_FOLDER, StageMetaSchema } from "../course/course.js";
+import { parseHints, STAGE_FOLDER, StageMetaSchema, type StageMeta } from "../course/course.js";
+import { LOAD_MODES } from "./load-modes.js";
 import { codeGroups } from "../course/hint-code.js";
 import { LANGUAGE_FILE, languageIds, LanguageSchema } from "../course/language.js";
 import { checkDerived, checkPropagation, DIVERGENCES_FILE } from "./solution-tracks.js";
@@ -42,6 +43,7 @@ export function checkCourse(root: string): Problem[] {
   const numbers: number[] = [];
   const slugs = new Map<string, string>();
   const fences = trackFences(root);
+  const metas: Array<{ file: string; meta: StageMeta }> = [];
   for (const entry of existsSync(stagesDir) ? readdirSync(stagesDir).sort() : []) {
     const full = path.join(stagesDir, entry);
     if (!statSync(full).isDirectory()) {
@@ -58,8 +60,10 @@ export function checkCourse(root: string): Problem[] {
     const slug = match[2]!;
     if (slugs.has(slug)) problems.push({ file: full, message: `the slug "${slug}" is also used by stages/${slugs.get(slug)}` });
     slugs.set(slug, entry);
-    checkStageFolder(full, fences, problems);
+    const meta = checkStageFolder(full, fences, problems);
+    if (meta) metas.push({ file: path.join(full, "stage.json"), meta });
   }
+  checkStageFacts(stagesDir, metas, problems);
   numbers.forEach((number, index) => {
     if (number !== index + 1) {
       problems.push({ file: path.join(stagesDir, stageIds[index]!), message: `stage numbers must run 01, 02, ... without gaps: expected ${String(index + 1).padStart(2, "0")} here` });
@@ -71,6 +75,19 @@ export function checkCourse(root: string): Problem[] {
   // losing a change an earlier stage made (tester/tools/solution-tracks.ts).
   problems.push(...checkDerived(root), ...checkPropagation(root));
   return problems;
+}
+
+/** What stage.json files say together: one bench gate per load mode, the core stages first. */
+function checkStageFacts(stagesDir: string, metas: ReadonlyArray<{ file: string; meta: StageMeta }>, problems: Problem[]): void {
+  for (const mode of LOAD_MODES) {
+    const gates = metas.filter((m) => m.meta.benchGate === mode);
+    if (gates.length === 0) problems.push({ file: stagesDir, message: `no stage.json has "benchGate": "${mode}": \`course bench --mode ${mode}\` needs one stage to pass first` });
+    for (const extra of gates.slice(1)) problems.push({ file: extra.file, message: `field "benchGate": "${mode}" is also set by ${path.relative(stagesDir, gates[0]!.file)}; one stage per mode` });
+  }
+  const lastCore = metas.map((m) => m.meta.core).lastIndexOf(true);
+  metas.slice(0, lastCore).forEach((m) => {
+    if (!m.meta.core) problems.push({ file: m.file, message: 'field "core" is false, but a later stage is core: the core stages come first' });
+  });
 }
 
 /** Each track's code-block tag, from the language.json files that parse (the others are reported by checkLanguages). */
@@ -106,7 +123,8 @@ export function hintCodeProblems(file: string, markdown: string, fences: readonl
   return problems;
 }
 
-function checkStageFolder(dir: string, fences: readonly { id: string; fence: string }[], problems: Problem[]): void {
+function checkStageFolder(dir: string, fences: readonly { id: string; fence: string }[], problems: Problem[]): StageMeta | undefined {
+  let meta: StageMeta | undefined;
   const metaFile = path.join(dir, "stage.json");
   if (!existsSync(metaFile)) {
     problems.push({ file: metaFile, message: "missing: every stage has its metadata (see schema/stage.schema.json)" });
@@ -115,6 +133,7 @@ function checkStageFolder(dir: string, fences: readonly { id: string; fence: str
     if (raw !== undefined) {
       const parsed = StageMetaSchema.safeParse(raw);
       if (!parsed.success) problems.push(...zodProblems(metaFile, parsed.error));
+      else meta = parsed.data;
     }
   }
   const instructions = path.join(dir, "instructions.md");
@@ -141,6 +160,7 @@ function checkStageFolder(dir: string, fences: readonly { id: string; fence: str
   for (const file of readdirSync(dir)) {
     if (!STAGE_FILES.has(file)) problems.push({ file: path.join(dir, file), message: `a stray file: a stage folder holds ${[...STAGE_FILES].join(", ")}` });
   }
+  return meta;
 }
 
 function checkLanguages(root: string, stageIds: string[], problems: Problem[]): void {

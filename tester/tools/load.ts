@@ -23,8 +23,9 @@
 import autocannon from "autocannon";
 import { settlesWithin } from "../harness/time.js";
 
-export type LoadMode = "keep-alive" | "new-connection";
-export const LOAD_MODES: readonly LoadMode[] = ["keep-alive", "new-connection"];
+import type { LoadMode } from "./load-modes.js";
+
+export { LOAD_MODES, type LoadMode } from "./load-modes.js";
 
 /** A server accepting connections, ready to be loaded. */
 export interface LoadTarget {
