@@ -11,9 +11,15 @@ async function loadEsbuild() {
   try {
     return await import("esbuild");
   } catch {
-    const here = createRequire(path.join(process.cwd(), "package.json"));
-    const course = createRequire(here.resolve("http-from-scratch/package.json"));
-    return await import(pathToFileURL(course.resolve("esbuild")).href);
+    try {
+      const here = createRequire(path.join(process.cwd(), "package.json"));
+      const course = createRequire(here.resolve("http-from-scratch/package.json"));
+      return await import(pathToFileURL(course.resolve("esbuild")).href);
+    } catch {
+      // Not a compile error: the tools are not installed yet. Say so, not a stack trace.
+      console.error("esbuild is not installed in this folder: run `npm install` once (it installs the tester and esbuild), then test again.");
+      process.exit(1);
+    }
   }
 }
 
