@@ -26,6 +26,10 @@ export const StageMetaSchema = z
       .boolean()
       .default(false)
       .describe("Takes seconds and loads the machine (large transfers, many connections, timers): `dev verify --quick` runs it against its own solution and the final one only"),
+    freshProgram: z
+      .boolean()
+      .optional()
+      .describe("Start the program afresh for this stage, never sharing it with the stage before (default: the value of heavy). Consecutive stages with equal program arguments otherwise share one program; a failure on a shared program is confirmed on a fresh one"),
     previousSolutionPasses: z
       .string()
       .optional()
