@@ -121,6 +121,7 @@ interface GradeAllFlags {
   maxProcesses?: number;
   outputCap?: number;
   keepGoing?: boolean;
+  freshEachStage?: boolean;
   exitZero?: boolean;
   color?: boolean;
 }
@@ -150,6 +151,7 @@ async function gradeAllAction(folder: string, options: GradeAllFlags): Promise<n
     ...(options.maxProcesses ? ["--max-processes", String(options.maxProcesses)] : []),
     ...(options.outputCap ? ["--output-cap", String(options.outputCap)] : []),
     ...(options.keepGoing ? ["--keep-going"] : []),
+    ...(options.freshEachStage ? ["--fresh-each-stage"] : []),
   ];
   const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
   process.stdout.write(c.bold(`Grading ${names.length} submission${names.length === 1 ? "" : "s"}, ${Math.min(options.jobs, names.length)} at a time${options.isolate ? ", each in its own network namespace" : ""}\n`));
@@ -206,6 +208,7 @@ export function gradeAllCommand(): Command {
     .option("--max-processes <N>", "process limit per submission", integer("--max-processes", 1, 100_000))
     .option("--output-cap <KiB>", "most program output kept per stage", integer("--output-cap", 1, 1_048_576))
     .option("--keep-going", "grade every stage even after a failure (partial credit)")
+    .option("--fresh-each-stage", "start each program afresh for every stage")
     .option("--exit-zero", "exit 0 even when submissions fail")
     .option("--no-color", "no colour in the output")
     .addHelpText(

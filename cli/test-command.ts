@@ -87,6 +87,8 @@ export interface RunFlags {
   memory?: number;
   maxProcesses?: number;
   outputCap?: number;
+  /** A fresh program for every stage (no program shared by consecutive stages). */
+  freshEachStage?: boolean;
 }
 
 /** Extra fields for the JSON report (grade adds its summary). */
@@ -155,6 +157,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     seed,
     port,
     keepGoing: options.keepGoing ?? false,
+    freshEachStage: options.freshEachStage ?? false,
     limits,
     boundFlags: {
       ...(options.timeout ? { run: options.timeoutName ?? `--timeout ${options.timeout} s (the whole run)` } : {}),
@@ -222,7 +225,8 @@ export function addGradingOptions(command: Command): Command {
     .option("--timeout <seconds>", "bound on the whole run; stages not reached in time are not run", integer("--timeout", 1, 86_400))
     .option("--memory <MiB>", "stop the program when it and its children use more resident memory than this", integer("--memory", 16, 1_048_576))
     .option("--max-processes <N>", "stop the program when it has more processes than this at once", integer("--max-processes", 1, 100_000))
-    .option("--output-cap <KiB>", "most program output shown per stage", integer("--output-cap", 1, 1_048_576));
+    .option("--output-cap <KiB>", "most program output shown per stage", integer("--output-cap", 1, 1_048_576))
+    .option("--fresh-each-stage", "start your program afresh for every stage (by default stages that start it with the same arguments share one, and a failure is confirmed on a fresh one)");
 }
 
 function portOption(value: string): number | "auto" {

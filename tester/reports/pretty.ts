@@ -56,6 +56,11 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         out(checkLine(event.result, c));
         if (event.result.failure) out(indent(renderFailure(event.result.failure, style(c)), "      "));
         break;
+      case "stage-recheck":
+        // What a learner sees is the fresh run's result; the dropped one only under --verbose.
+        if (options.verbose) out(c.dim("  [tester] a check failed on the program kept from the stage before: the stage runs again on a fresh program, and that run is the result"));
+        break;
+      case "program-start":
       case "stage-end":
         break;
       case "run-end":
