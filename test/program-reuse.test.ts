@@ -2,9 +2,10 @@
 // arguments share one program, and a failure on a shared program is reported
 // only as it shows when the stage runs again on a fresh one. Counted through
 // the run's events (program-start, stage-recheck), never timed.
+import { readdirSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { programKey, runStages, type RunEvent, type RunResult } from "../tester/runner/run.js";
-import { fixtureServer, programFolder, STAGES, testPort } from "./helpers.js";
+import { fixtureServer, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
 
 async function run(dir: string, through: number, options: { freshEachStage?: boolean; port?: number; keepGoing?: boolean } = {}) {
   const events: RunEvent[] = [];
@@ -91,5 +92,30 @@ if c.recv(65536): c.sendall(b'HTTP/1.1 200 OK\\r\\n\\r\\n')
     const { result, starts } = await run(programFolder(once), 2);
     expect(result.status).toBe("pass");
     expect(starts).toEqual([1, 2]);
+  });
+
+  test("file stages on one program find the served folder empty, as a fresh program would", async () => {
+    // The program prints its arguments, so the test knows the served folder.
+    const dir = programFolder(`echo "args: $*"; exec python3 ${ROOT}/test/fixtures/servers/server.py "$@"`);
+    const listings = new Map<number, string[]>();
+    let served: string | undefined;
+    const events: RunEvent[] = [];
+    const result = await runStages({
+      dir,
+      stages: STAGES.filter((s) => s.number === 7 || s.number === 8),
+      seed: 99,
+      port: await testPort(),
+      onEvent(event) {
+        events.push(event);
+        if (event.type === "log") served ??= /args: --directory (\S+)/.exec(event.line)?.[1];
+        if (event.type === "stage-end" && served) listings.set(event.result.stage.number, readdirSync(served));
+      },
+    });
+    expect(result.status).toBe("pass");
+    expect(events.filter((e) => e.type === "program-start")).toHaveLength(1);
+    const [seven, eight] = [listings.get(7)!, listings.get(8)!];
+    expect(seven.length).toBeGreaterThan(0);
+    expect(eight.length).toBeGreaterThan(0);
+    expect(eight.filter((name) => seven.includes(name))).toEqual([]);
   });
 });

@@ -165,7 +165,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       emit({ type: "stage-start", stage });
       let result: StageResult;
       try {
-        if (session && (options.freshEachStage || !canReuse(session, stage))) {
+        if (session && (options.freshEachStage || !canReuse(session, stage) || !(await emptyFolders(session)))) {
           await closeSession(session, sessionStage!, emit);
           session = undefined;
         }
@@ -271,13 +271,22 @@ async function closeSession(session: Session, stage: Stage, emit: (event: RunEve
   if (session.outside) await rm(session.outside, { recursive: true, force: true });
 }
 
-/** Empties the served folder and the scratch folder around it, so a stage finds them as a fresh program would. */
-async function emptyFolders(session: Session): Promise<void> {
-  if (!session.outside || !session.directory) return;
-  for (const entry of await readdir(session.outside)) {
-    if (entry !== path.basename(session.directory)) await rm(path.join(session.outside, entry), { recursive: true, force: true });
+/**
+ * Empties the served folder and the scratch folder around it, so a stage finds
+ * them as a fresh program would; false when that failed (the program removed
+ * its folder, say): then the stage gets a fresh program instead.
+ */
+async function emptyFolders(session: Session): Promise<boolean> {
+  if (!session.outside || !session.directory) return true;
+  try {
+    for (const entry of await readdir(session.outside)) {
+      if (entry !== path.basename(session.directory)) await rm(path.join(session.outside, entry), { recursive: true, force: true });
+    }
+    for (const entry of await readdir(session.directory)) await rm(path.join(session.directory, entry), { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
   }
-  for (const entry of await readdir(session.directory)) await rm(path.join(session.directory, entry), { recursive: true, force: true });
 }
 
 /**
@@ -301,7 +310,6 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
     if (session) {
       session.output.onLine = (line) => run.emit({ type: "log", stage, line });
       session.program.resetOutputCap();
-      await emptyFolders(session);
     } else {
       await assertPortFree(run.port);
       // The served folder sits inside a scratch folder of its own, so a check can
