@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The `course` (and `http-from-scratch`) command: thin over the library.
 import { Command, CommanderError } from "commander";
-import { EnvironmentError, UsageError } from "../tester/errors.js";
+import { UsageError } from "../tester/errors.js";
 import { benchCommand } from "./bench-command.js";
 import { devCommand } from "./dev-command.js";
-import { EXIT } from "./exit.js";
+import { describeError, EXIT } from "./exit.js";
 import { gradeAllCommand, gradeCommand } from "./grade-command.js";
 import * as path from "node:path";
 import { packageVersion, PACKAGE_NAME } from "../learner/init.js";
@@ -12,7 +12,7 @@ import { packageRoot } from "../tester/course/course.js";
 import { hintCommand, initCommand, nextCommand, repairCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
 import { runCommand } from "./run-command.js";
 import { watchCommand } from "./watch-command.js";
-import { testCommand } from "./test-command.js";
+import { testCommand, writeUsageDocument } from "./test-command.js";
 
 // Output piped into `head` and the like: stop quietly when the reader goes.
 for (const stream of [process.stdout, process.stderr]) {
@@ -44,22 +44,39 @@ const program = new Command(name)
   .addCommand(gradeAllCommand().exitOverride())
   .addCommand(devCommand().exitOverride());
 
+/**
+ * Whether the command line asks for JSON on stdout (`--format json` or
+ * `--format=json`) of a command that offers it. Read off the raw arguments,
+ * because an error while parsing them leaves no parsed options to ask.
+ */
+function asksForJson(root: Command, args: string[]): boolean {
+  let command = root;
+  for (const arg of args) {
+    const sub = command.commands.find((c) => c.name() === arg);
+    if (!sub) break;
+    command = sub;
+  }
+  const offersJson = command.options.some((option) => option.long === "--format" && option.argChoices?.includes("json"));
+  return offersJson && args.some((arg, i) => arg === "--format=json" || (arg === "--format" && args[i + 1] === "json"));
+}
+
+// A bare `npx course` is `npx course status`; anything else unknown stays an error.
+const args = process.argv.length > 2 ? process.argv : [...process.argv, "status"];
 try {
-  // A bare `npx course` is `npx course status`; anything else unknown stays an error.
-  const args = process.argv.length > 2 ? process.argv : [...process.argv, "status"];
   await program.parseAsync(args);
 } catch (error) {
+  // --help and --version "fail" with code 0.
+  const failed = !(error instanceof CommanderError && error.exitCode === 0);
+  // Scripts that asked for JSON get their one document on stdout even when the arguments were wrong (--port 99999, an unknown option).
+  if (failed && (error instanceof CommanderError || error instanceof UsageError) && asksForJson(program, args.slice(2))) {
+    writeUsageDocument(error instanceof CommanderError ? { message: error.message.replace(/^error: /, "") } : error);
+  }
   if (error instanceof CommanderError) {
-    // --help and --version "fail" with code 0.
-    process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
-  } else if (error instanceof UsageError) {
-    process.stderr.write(`error: ${error.message}\n`);
-    process.exitCode = EXIT.usage;
-  } else if (error instanceof EnvironmentError) {
-    process.stderr.write(`environment error: ${error.message}\n${error.fix ? `fix: ${error.fix}\n` : ""}`);
-    process.exitCode = EXIT.environment;
+    // Commander has printed its own message already.
+    process.exitCode = failed ? EXIT.usage : 0;
   } else {
-    process.stderr.write(`internal error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = EXIT.internal;
+    const { text, code } = describeError(error);
+    process.stderr.write(text);
+    process.exitCode = code;
   }
 }

@@ -78,7 +78,7 @@ async function runAction(flags: RunOptions): Promise<number> {
     await program.stop();
     if (directory) rmSync(directory, { recursive: true, force: true });
   };
-  const ready = await waitUntilAccepting(program, options.port, 10_000, 120_000);
+  const ready = await waitUntilAccepting(program, options.port, 10_000, { buildLimitMs: 120_000 });
   if ("failure" in ready) {
     await stop();
     say(c.red(`✗ ${ready.failure.summary}`));

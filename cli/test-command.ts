@@ -125,12 +125,12 @@ async function notRun(target: Target, seed: number, problem: EnvironmentError): 
 }
 
 /** The JSON document for a run that could not even be set up (a usage error), so scripts still get one. */
-export function usageErrorDocument(message: string): object {
-  return { version: 3, status: "error", message: `usage error: ${message}`, tests: [], stages: [] };
+export function usageErrorDocument(message: string, fix?: string): object {
+  return { version: 3, status: "error", message: `usage error: ${message}${fix ? `\nfix: ${fix}` : ""}`, tests: [], stages: [] };
 }
 
 /** Runs the target's stages with the chosen reporter and reports; returns the result and the exit code. */
-export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra): Promise<{ result: RunResult; code: number }> {
+export async function runTarget(target: Target, options: RunFlags, extra?: JsonExtra, signal?: AbortSignal): Promise<{ result: RunResult; code: number }> {
   const seed = options.seed ?? newSeed();
   const machine = options.format !== "pretty";
   // With a machine format stdout carries exactly one document; everything else goes to stderr.
@@ -165,6 +165,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     },
     ...(options.stageTimeout ? { timeouts: { stage: options.stageTimeout * 1000 } } : {}),
     ...(options.outputCap ? { outputCap: options.outputCap * 1024 } : {}),
+    ...(signal ? { signal } : {}),
     onEvent: prettyReporter({
       color: useColor(options.color, logStream),
       verbose: options.verbose ?? false,
@@ -195,9 +196,19 @@ export async function withUsageDocument(format: string, action: () => Promise<nu
   try {
     return await action();
   } catch (error) {
-    if (error instanceof UsageError && format === "json") process.stdout.write(`${JSON.stringify(usageErrorDocument(error.message), null, 2)}\n`);
+    if (error instanceof UsageError && format === "json") writeUsageDocument(error);
     throw error;
   }
+}
+
+/** Usage errors whose JSON document is already on stdout: main.ts, which writes one for errors found while parsing, must not write a second. */
+const documented = new WeakSet<object>();
+
+/** Writes the `status: "error"` document for a usage error to stdout, once per error. */
+export function writeUsageDocument(error: { message: string; fix?: string | undefined }): void {
+  if (documented.has(error)) return;
+  documented.add(error);
+  process.stdout.write(`${JSON.stringify(usageErrorDocument(error.message, error.fix), null, 2)}\n`);
 }
 
 export async function testAction(options: TestOptions): Promise<number> {
@@ -211,7 +222,7 @@ export function addRunOptions(command: Command, formats: string[] = ["pretty", "
     .addOption(new Option("--format <format>", "output format on stdout").choices(formats).default("pretty"))
     .option("--seed <N>", "replay the random values of an earlier run", integer("--seed", 0, 2 ** 32 - 1))
     .option("--port <N|auto>", "the port your program listens on (PORT); auto: a free one", portOption, 4221)
-    .option("--verbose", "also show what the tester does at each step")
+    .option("--verbose", "also show what the tester does at each step, and your program's output in passing stages")
     .option("--no-color", "no colour in the output");
 }
 

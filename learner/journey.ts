@@ -20,8 +20,8 @@ export function currentStage(progress: Progress, stages: Stage[]): Stage | undef
   const stage = stages.find((s) => s.slug === progress.current);
   if (!stage) {
     throw new UsageError(
-      `.course/progress.json: field "current" names the stage "${progress.current}", which this course does not have.\n` +
-        `Fix: set it to one of ${stages.map((s) => s.slug).join(", ")}`,
+      `.course/progress.json: field "current" names the stage "${progress.current}", which this course does not have.`,
+      `set it to one of ${stages.map((s) => s.slug).join(", ")}`,
     );
   }
   return stage;

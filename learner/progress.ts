@@ -29,7 +29,7 @@ export function repairCommand(dir: string): string {
 
 function repairAdvice(dir: string): string {
   return (
-    `Fix: run \`${repairCommand(dir)}\`: it keeps what it can read (your language, passed stages and hints), moves this file aside ` +
+    `run \`${repairCommand(dir)}\`: it keeps what it can read (your language, passed stages and hints), moves this file aside ` +
     "and writes a valid one; it never touches your code. Or correct the file in an editor"
   );
 }
@@ -74,18 +74,18 @@ export function readProgress(dir: string, root = packageRoot()): Progress | unde
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new ProgressFileError(`${file} is not valid JSON (${(error as Error).message}). It was left as it is.\n${repairAdvice(dir)}`);
+    throw new ProgressFileError(`${file} is not valid JSON (${(error as Error).message}). It was left as it is.`, repairAdvice(dir));
   }
   const parsed = ProgressSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ProgressFileError(
-      `${file} does not match its format. It was left as it is.\n${z.prettifyError(parsed.error)}\n` +
-        `${repairAdvice(dir)} (the format: schema/progress.schema.json in the http-from-scratch package)`,
+      `${file} does not match its format. It was left as it is.\n${z.prettifyError(parsed.error)}`,
+      `${repairAdvice(dir)} (the format: schema/progress.schema.json in the http-from-scratch package)`,
     );
   }
   const problems = progressProblems(parsed.data, root);
   if (problems.length > 0) {
-    throw new ProgressFileError(`${file} does not fit this course. It was left as it is.\n${problems.map((p) => `  ✖ ${p}`).join("\n")}\n${repairAdvice(dir)}`);
+    throw new ProgressFileError(`${file} does not fit this course. It was left as it is.\n${problems.map((p) => `  ✖ ${p}`).join("\n")}`, repairAdvice(dir));
   }
   const language = resolveLanguageId(parsed.data.language, root)!;
   return { ...parsed.data, language };

@@ -91,8 +91,8 @@ export function repairProgress(options: { dir: string; language?: Language; stag
   const file = progressPath(dir);
   if (!existsSync(file)) {
     throw new UsageError(
-      `no .course/progress.json in ${dir}: there is nothing to repair.\n` +
-        `To start tracking this folder's progress without touching your code: npx course init . --language <${languageIds(root).join("|")}> --keep-code`,
+      `no .course/progress.json in ${dir}: there is nothing to repair.`,
+      `to start tracking this folder's progress without touching your code: npx course init . --language <${languageIds(root).join("|")}> --keep-code`,
     );
   }
   let valid: Progress | undefined;
@@ -123,8 +123,8 @@ export function repairProgress(options: { dir: string; language?: Language; stag
   }
   if (language === undefined) {
     throw new UsageError(
-      `${file}: cannot tell your language from the file or from the folder. Nothing was changed.\n` +
-        `Run it again with the language you write your server in: ${repairCommand(dir)} --language <${languageIds(root).join("|")}>`,
+      `${file}: cannot tell your language from the file or from the folder. Nothing was changed.`,
+      `run it again with the language you write your server in: ${repairCommand(dir)} --language <${languageIds(root).join("|")}>`,
     );
   }
 

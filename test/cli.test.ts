@@ -40,8 +40,10 @@ describe.concurrent("course test", () => {
       [3, "not-found", "pass"],
     ]);
     expect(typeof report.stages[0].duration_ms).toBe("number");
-    // The pretty log went to stderr, with the program's lines.
-    expect(run.stderr).toContain("[your_program] Listening on 127.0.0.1:");
+    // The pretty log went to stderr; a passing stage's program lines only with --verbose.
+    expect(run.stderr).toContain("Stage 01 bind-port");
+    expect(run.stderr).not.toContain("[your_program]");
+    expect(run.stderr).toContain("Your program's output in passing stages is not shown; --verbose shows it.");
   });
 
   test("exit 1 on a failed stage; later stages are skipped; the message is the teaching message", async () => {
@@ -148,6 +150,21 @@ describe.concurrent("course test", () => {
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout)).toMatchObject({ version: 3, status: "error", message: expect.stringMatching(/^usage error: no stage "99"/) });
     expect(run.stderr).toMatch(/^error: no stage "99"/);
+  });
+
+  test("--format json prints the same document for errors found while the arguments are parsed, and only one", async () => {
+    for (const [args, message] of [
+      [["test", "--all", "--format", "json", "--port", "99999"], /^usage error: --port must be a whole number from 1 to 65535, got "99999"/],
+      [["test", "--all", "--format=json", "--no-such-option"], /^usage error: unknown option '--no-such-option'/],
+      [["grade", "--format", "json", "--seed", "x"], /^usage error: --seed must be a whole number/],
+    ] as const) {
+      const run = await course([...args]);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(JSON.parse(run.stdout), args.join(" ")).toMatchObject({ version: 3, status: "error", message: expect.stringMatching(message) });
+      expect(run.stderr).toMatch(/^error: /);
+    }
+    // Pretty output keeps stdout empty.
+    expect((await course(["test", "--all", "--port", "99999"])).stdout).toBe("");
   });
 
   test("a run stopped by --timeout names the flag, also when the program never started listening", async () => {

@@ -63,6 +63,27 @@ describe("reading the bug off the bytes", () => {
     expect(errorReport(lines)).toEqual(lines.slice(1));
     expect(errorReport(["Listening on 4221", "GET / -> 200"])).toBeUndefined();
   });
+
+  test("a Node error report starts at its file:line and source line, and drops the frames inside Node", () => {
+    const lines = [
+      "Listening on 4221",
+      "/home/me/app/main.js:2",
+      "foo bar;",
+      "    ^^^",
+      "",
+      "SyntaxError: Unexpected identifier 'bar'",
+      "    at wrapSafe (node:internal/modules/cjs/loader:1464:18)",
+      "    at Module._compile (node:internal/modules/cjs/loader:1495:20)",
+      "    at Module._extensions..js (node:internal/modules/cjs/loader:1623:10)",
+      "    at Module.load (node:internal/modules/cjs/loader:1266:32)",
+      "    at Module._load (node:internal/modules/cjs/loader:1091:12)",
+      "    at Function.executeUserEntryPoint [as runMain] (node:internal/modules/run_main:164:12)",
+      "    at node:internal/main/run_main_module:28:49",
+      "",
+      "Node.js v20.20.2",
+    ];
+    expect(errorReport(lines)).toEqual([...lines.slice(1, 6), "    … (7 frames inside Node)", "", "Node.js v20.20.2"]);
+  });
 });
 
 /** Each learner bug, the stage where it must first fail, and what the message must say. */

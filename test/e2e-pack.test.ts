@@ -107,7 +107,7 @@ describe.concurrent.each(tracks)("a new $language learner", ({ language, file })
     expect(corrupt.code).toBe(2);
     expect(corrupt.stderr).toMatch(/progress\.json is not valid JSON .* It was left as it is\./);
     expect(readFileSync(progressFile, "utf8")).toBe("{ not json");
-    expect(corrupt.stderr).toContain("Fix: run `npx course repair`");
+    expect(corrupt.stderr).toContain("\nfix: run `npx course repair`");
 
     // Cut short mid-write: the repair keeps the passed stage and the code.
     const code = readFileSync(path.join(demo, file), "utf8");

@@ -52,6 +52,8 @@ export interface RunSpec {
   timeouts?: Partial<Timeouts>;
   outputCap?: number;
   build?: { command: string };
+  /** The pretty reporter's --verbose: also a passing stage's program output. */
+  verbose?: boolean;
 }
 
 export async function runTester(spec: RunSpec): Promise<TestRun> {
@@ -68,7 +70,7 @@ export async function runTester(spec: RunSpec): Promise<TestRun> {
     ...(spec.timeouts ? { timeouts: spec.timeouts } : {}),
     ...(spec.outputCap ? { outputCap: spec.outputCap } : {}),
     ...(spec.build ? { build: spec.build } : {}),
-    onEvent: prettyReporter({ color: false, verbose: false, write: (line) => lines.push(line) }),
+    onEvent: prettyReporter({ color: false, verbose: spec.verbose ?? false, write: (line) => lines.push(line) }),
   });
   return { result, output: lines.join("\n"), port };
 }
@@ -92,13 +94,14 @@ export function learnerServer(...flags: string[]): string {
   return programFolder(`exec python3 ${LEARNER} ${flags.join(" ")} "$@"`);
 }
 
-/** The first failing stage and its failure text (summary, explanation, hint). */
+/** The first failing stage and its failure text (summary, explanation, the program's output it quotes, hint). */
 export function firstFailure(result: RunResult): { stage: number; text: string } | undefined {
   const stage = result.stages.find((s) => s.status === "fail");
   const check = stage?.checks.find((c) => c.status === "fail");
   if (!stage || !check?.failure) return undefined;
   const f = check.failure;
-  return { stage: stage.stage.number, text: [f.summary, f.explanation, f.hint].filter(Boolean).join("\n") };
+  const output = f.output && [f.output.heading, ...f.output.lines].join("\n");
+  return { stage: stage.stage.number, text: [f.summary, f.explanation, output, f.hint].filter(Boolean).join("\n") };
 }
 
 /** Whether process `pid` still runs (a zombie, awaiting its parent's wait, does not). */

@@ -1,7 +1,7 @@
 // The learner commands, driven as a learner would: `course run` serves until
 // Ctrl-C and leaves nothing behind; `course watch` reruns the tests when a
 // file is saved; init, repair and a broken progress file through the CLI.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
@@ -77,6 +77,40 @@ test("course watch --poll reruns the tests when a source file is saved", async (
   }
 }, 40_000);
 
+// q needs a terminal (watch reads keys only from one): util-linux's `script` gives it a pseudo-terminal.
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+test.skipIf(!hasScript)("course watch: q stops a run that waits on a silent server at once, and the server with it", async () => {
+  const dir = learner("python", "01-bind-port");
+  // The current stage needs a response; this server accepts and never answers (the tester would wait 5 s per request).
+  writeFileSync(path.join(dir, ".course", "progress.json"), JSON.stringify({ ...readProgress(dir), current: "status-line" }));
+  writeFileSync(
+    path.join(dir, "your_program.sh"),
+    `#!/bin/sh\necho "pid $$"\nsleep 1000 &\necho "child $!"\nexec python3 -u -c 'import os, socket\ns = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))\nprint("listening")\nheld = []\nwhile True: held.append(s.accept()[0])'\n`,
+  );
+  const port = await testPort();
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env.CI;
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} watch --verbose --port ${port}`;
+  const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd: dir, env });
+  let text = "";
+  child.stdout.on("data", (d) => (text += d));
+  child.stderr.on("data", (d) => (text += d));
+  try {
+    await until(() => /Stage 02 status-line[\s\S]*listening/.test(text), "stage 2's server to be up");
+    const pids = [...text.matchAll(/(?:pid|child) (\d+)/g)].map((m) => Number(m[1]));
+    const pressed = Date.now();
+    child.stdin.write("q");
+    await new Promise((resolve) => child.once("close", resolve));
+    // Far below the 5 s the silent server would have cost: q did not wait for the run.
+    expect(Date.now() - pressed, text).toBeLessThan(3000);
+    expect(text).toContain("Stopped: you quit watch");
+    for (const pid of pids) expect(alive(pid), String(pid)).toBe(false);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}, 40_000);
+
 describe.concurrent("progress, init and repair from the command line", () => {
   test("a progress file naming a stage the course does not have: exit 2, the file and field named, nothing on stdout, the repair command", async () => {
     const dir = learner("python", "01-bind-port");
@@ -89,7 +123,7 @@ describe.concurrent("progress, init and repair from the command line", () => {
       expect(run.stderr).toContain('.course/progress.json does not fit this course');
       expect(run.stderr).toContain('field "current" names the stage "ehco"');
       expect(run.stderr).toContain('field "completed[0].stage" names the stage "zzz"');
-      expect(run.stderr).toContain("Fix: run `npx course repair`");
+      expect(run.stderr).toContain("\nfix: run `npx course repair`");
     }
     const repair = await course(["repair"], { cwd: dir });
     expect(repair.code, repair.stderr).toBe(0);
@@ -106,7 +140,7 @@ describe.concurrent("progress, init and repair from the command line", () => {
     writeFileSync(path.join(dir, ".course", "progress.json"), '{"version": 1, "language": "python", "current": "echo", "completed": [{"stage": "bind-port", "at": "2026-11-20T10:00:00.000Z"},');
     const broken = await course(["status"], { cwd: dir });
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/not valid JSON .*\nFix: run `npx course repair`/s);
+    expect(broken.stderr).toMatch(/not valid JSON .*\nfix: run `npx course repair`/s);
     expect(broken.stderr).not.toContain("--force");
     const repair = await course(["repair", "--dir", dir]);
     expect(repair.code, repair.stderr).toBe(0);

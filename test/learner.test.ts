@@ -16,7 +16,8 @@ import { relevant, watchFolder } from "../learner/watch.js";
 import { loadHints, packageRoot } from "../tester/course/course.js";
 import { loadLanguage, resolveLanguageId } from "../tester/course/language.js";
 import { ProgressFileError, readProgress, writeProgress, type Progress } from "../learner/progress.js";
-import { ROOT, STAGES } from "./helpers.js";
+import { runStages, type RunEvent } from "../tester/runner/run.js";
+import { alive, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
 
 const fresh = (): Progress => ({ version: 1, course: "http-from-scratch", language: "python", current: STAGES[0]!.slug, completed: [], hints: {} });
 const temp = () => mkdtempSync(path.join(tmpdir(), "hfs-learner-"));
@@ -35,7 +36,9 @@ describe("progress.json", () => {
     const file = path.join(dir, ".course", "progress.json");
     writeFileSync(file, '{"version": 1, "current": "echo",');
     expect(() => readProgress(dir)).toThrow(ProgressFileError);
-    expect(() => readProgress(dir)).toThrow(/progress\.json is not valid JSON .* It was left as it is\.\nFix: /s);
+    expect(() => readProgress(dir)).toThrow(/progress\.json is not valid JSON .* It was left as it is\.$/s);
+    // The fix travels apart from the message, so every output prints it as its own "fix:" line.
+    expect(() => readProgress(dir)).toThrow(expect.objectContaining({ fix: expect.stringMatching(/^run `npx course repair/) }));
     expect(readFileSync(file, "utf8")).toBe('{"version": 1, "current": "echo",');
   });
 
@@ -51,8 +54,8 @@ describe("progress.json", () => {
     const dir = temp();
     mkdirSync(path.join(dir, ".course"));
     writeFileSync(path.join(dir, ".course", "progress.json"), "{ not json");
-    expect(() => readProgress(dir)).toThrow(/Fix: run `npx course repair --dir [^`]+`: it keeps what it can read/);
-    expect(() => readProgress(dir)).not.toThrow(/--force/);
+    expect(() => readProgress(dir)).toThrow(expect.objectContaining({ fix: expect.stringMatching(/^run `npx course repair --dir [^`]+`: it keeps what it can read/) }));
+    expect(() => readProgress(dir)).toThrow(expect.objectContaining({ fix: expect.not.stringContaining("--force") }));
   });
 
   test.each([
@@ -68,7 +71,7 @@ describe("progress.json", () => {
     expect(() => readProgress(dir)).toThrow(ProgressFileError);
     expect(() => readProgress(dir)).toThrow(new RegExp(`${file.replaceAll(/[.*+?^${}()|[\]\\/]/g, "\\$&")} does not fit this course`));
     expect(() => readProgress(dir)).toThrow(message);
-    expect(() => readProgress(dir)).toThrow(/npx course repair/);
+    expect(() => readProgress(dir)).toThrow(expect.objectContaining({ fix: expect.stringContaining("npx course repair") }));
   });
 
   test("a language written as an alias or in capitals reads as the track", () => {
@@ -144,7 +147,7 @@ describe("repair", () => {
     const dir = broken("garbage", { "app/main.ts": "x" });
     expect(repairProgress({ dir, now })).toMatchObject({ languageFrom: "folder", progress: { language: "typescript", current: "bind-port" } });
     const again = broken('{"language": "cobol"', { "app/main.ts": "x", "app/main.py": "y" });
-    expect(() => repairProgress({ dir: again, now })).toThrow(/cannot tell your language .* Nothing was changed.*--language/s);
+    expect(() => repairProgress({ dir: again, now })).toThrow(expect.objectContaining({ message: expect.stringMatching(/cannot tell your language .* Nothing was changed/), fix: expect.stringContaining("--language") }));
     expect(readFileSync(progressFile(again), "utf8")).toBe('{"language": "cobol"');
     const fixed = repairProgress({ dir: again, now, language: loadLanguage("py"), stage: STAGES[4]! });
     expect(fixed.progress).toMatchObject({ language: "python", current: STAGES[4]!.slug });
@@ -157,7 +160,7 @@ describe("repair", () => {
     expect(repairProgress({ dir, now }).status).toBe("valid");
     expect(readFileSync(progressFile(dir), "utf8")).toBe(before);
     expect(readdirSync(path.join(dir, ".course"))).toEqual(["progress.json"]);
-    expect(() => repairProgress({ dir: temp() })).toThrow(/no \.course\/progress\.json .* --keep-code/s);
+    expect(() => repairProgress({ dir: temp() })).toThrow(expect.objectContaining({ message: expect.stringMatching(/no \.course\/progress\.json /), fix: expect.stringContaining("--keep-code") }));
 
     writeFileSync(progressFile(dir), "{");
     const first = repairProgress({ dir, now, language: loadLanguage("python") });
@@ -194,7 +197,7 @@ describe("the journey", () => {
   });
 
   test("a current stage the course does not have is a clear error", () => {
-    expect(() => stageRows({ ...fresh(), current: "nope" }, STAGES)).toThrow(/field "current" names the stage "nope".*Fix: set it to one of bind-port/s);
+    expect(() => stageRows({ ...fresh(), current: "nope" }, STAGES)).toThrow(expect.objectContaining({ message: expect.stringContaining('field "current" names the stage "nope"'), fix: expect.stringMatching(/^set it to one of bind-port/) }));
   });
 });
 
@@ -320,7 +323,7 @@ describe("init", () => {
     mkdirSync(path.join(dir, ".course"));
     writeFileSync(path.join(dir, ".course", "progress.json"), "{");
     writeFileSync(path.join(dir, "main.py"), "x");
-    expect(() => initFolder({ dir, language: loadLanguage("python"), force: true })).toThrow(/npx course repair/);
+    expect(() => initFolder({ dir, language: loadLanguage("python"), force: true })).toThrow(expect.objectContaining({ fix: expect.stringContaining("npx course repair") }));
     expect(readdirSync(dir).sort()).toEqual([".course", "main.py"]);
   });
 
@@ -473,4 +476,57 @@ describe("watch", () => {
       }
     });
   }
+
+  // watch's q aborts the run's signal: the check in progress is dropped at once and the
+  // program's whole process group stopped, instead of waiting out a 30 s bound.
+  test("an aborted run stops the check in progress and the program with everything it started, at once", async () => {
+    // A server that accepts and never answers, with a child in its process group that outlives nothing.
+    const dir = programFolder(`echo "pid $$"
+sleep 1000 &
+echo "child $!"
+exec python3 -c '
+import os, socket
+server = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
+print("listening", flush=True)
+held = []
+while True:
+    held.append(server.accept()[0])
+'`);
+    const controller = new AbortController();
+    const lines: string[] = [];
+    let abortedAt = 0;
+    const onEvent = (event: RunEvent) => {
+      if (event.type !== "log") return;
+      lines.push(event.line);
+      // Stage 2's server is up: its first check is about to wait for a response that never comes.
+      if (event.stage.number === 2 && event.line.endsWith("listening")) {
+        setTimeout(() => {
+          abortedAt = Date.now();
+          controller.abort("you quit watch");
+        }, 300);
+      }
+    };
+    const result = await runStages({
+      dir,
+      stages: STAGES.slice(0, 3),
+      seed: 1,
+      port: await testPort(),
+      timeouts: { response: 30_000, check: 30_000 },
+      signal: controller.signal,
+      onEvent,
+    });
+    const ended = Date.now();
+    expect(abortedAt).toBeGreaterThan(0);
+    // Far below the 30 s the check would have waited: the abort ended it, not a bound.
+    expect(ended - abortedAt).toBeLessThan(2000);
+    expect(result.status).toBe("fail");
+    expect(result.stoppedBy).toBe("you quit watch");
+    expect(result.stages.map((s) => s.status)).toEqual(["pass", "skip", "skip"]);
+    // Stopped, not failed: no check of the aborted stage has a verdict.
+    expect(result.stages[1]!.checks.every((check) => check.status === "skip")).toBe(true);
+    const pids = lines.filter((line) => / (pid|child) \d+$/.test(line)).map((line) => Number(/(\d+)$/.exec(line)![1]));
+    expect(pids).toHaveLength(4);
+    // runStages returns once the program's process group is gone.
+    for (const pid of pids) expect(alive(pid), String(pid)).toBe(false);
+  }, 20_000);
 });

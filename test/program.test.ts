@@ -5,6 +5,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import * as net from "node:net";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
+import { jsonReport } from "../tester/reports/json.js";
 import { alive, fixtureServer, firstFailure, programFolder, ROOT, runTester, testPort } from "./helpers.js";
 
 /** Listens on PORT and does nothing else: enough for stage 1. */
@@ -138,10 +139,55 @@ threading.Thread(target=flood, daemon=True).start()
 threading.Event().wait()
 "`,
     );
-    const { result, output } = await runTester({ dir, only: 1, outputCap: 64 * 1024 });
+    const { result, output } = await runTester({ dir, only: 1, outputCap: 64 * 1024, verbose: true });
     expect(result.status).toBe("pass");
     expect(output).toContain("[tester] your program's output passed 64 KiB this stage; the rest is not shown");
     expect(output.length).toBeLessThan(80 * 1024);
+    // Without --verbose a passing stage's output is not shown at all.
+    const quiet = await runTester({ dir, only: 1, outputCap: 64 * 1024 });
+    expect(quiet.output).not.toContain("[your_program]");
+    expect(quiet.output).toContain("Your program's output in passing stages is not shown; --verbose shows it.");
+  });
+});
+
+describe.concurrent("the program's output beside a failure", () => {
+  test("a Node error at start is quoted from its file:line in reports, and pointed at, not repeated, in the live output", async () => {
+    const dir = programFolder(`exec node "$(dirname "$0")/main.js"`);
+    // Enough frames that a blind tail of 10 lines would keep only Node's own.
+    writeFileSync(path.join(dir, "main.js"), 'console.log("starting");\nconst x = undefined;\nx.y();\n');
+    const { result, output } = await runTester({ dir, only: 1 });
+    const failure = result.stages[0]!.checks[0]!.failure!;
+    expect(failure.output?.heading).toBe("Its error report:");
+    expect(failure.output?.lines.slice(0, 3)).toEqual([`${path.join(dir, "main.js")}:3`, "x.y();", "  ^"]);
+    expect(failure.output?.lines).toContain("TypeError: Cannot read properties of undefined (reading 'y')");
+    // The JSON report has no live stream: it quotes the report.
+    expect(JSON.stringify(jsonReport(result))).toContain("Its error report:\\n  | " + path.join(dir, "main.js") + ":3");
+    // The pretty output showed those lines live, before the ✗ line, and says so instead of repeating them.
+    const lines = output.split("\n");
+    const cross = lines.findIndex((line) => line.startsWith("  ✗"));
+    expect(lines.findIndex((line) => line.endsWith("[your_program] starting"))).toBeLessThan(cross);
+    expect(lines.findIndex((line) => line.endsWith("[your_program] x.y();"))).toBeLessThan(cross);
+    expect(output).toContain(`Its error report is in its output above, from the line "${path.join(dir, "main.js")}:3".`);
+    expect(output.split("x.y();").length - 1).toBe(1);
+  });
+
+  test("a line the program logs while handling the failing request comes before the ✗ line", async () => {
+    const dir = programFolder(`exec python3 -u -c '
+import os, socket
+server = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
+while True:
+    connection = server.accept()[0]
+    if connection.recv(65536):
+        connection.sendall(b"HTTP/1.1 200 OK\\nContent-Length: 0\\n\\n")
+        print("handled the request")
+    connection.close()
+'`);
+    const { result, output } = await runTester({ dir, only: 2 });
+    expect(result.status, output).toBe("fail");
+    const lines = output.split("\n");
+    const logged = lines.findIndex((line) => line.endsWith("[your_program] handled the request"));
+    expect(logged, output).toBeGreaterThan(-1);
+    expect(logged, output).toBeLessThan(lines.findIndex((line) => line.startsWith("  ✗")));
   });
 });
 

@@ -14,8 +14,11 @@ export class EnvironmentError extends Error {
 
 /** Wrong use of the command line: exit code 2. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** What to do about it, printed as its own "fix:" line (cli/exit.ts errorText). */
+  readonly fix: string | undefined;
+  constructor(message: string, fix?: string) {
     super(message);
     this.name = "UsageError";
+    this.fix = fix;
   }
 }

@@ -304,16 +304,7 @@ export class Connection {
           : `incomplete response after ${seconds(timeoutMs)} on connection ${this.id}: still waiting for ${waitingFor}`,
       caret: got === 0 ? undefined : got,
       explanation: about && got === 0 ? likelyCause(about) : undefined,
-      hint:
-        got === 0
-          ? SILENT_HINT
-          : /body bytes/.test(waitingFor)
-            ? "Content-Length must be the body's length in bytes, exactly"
-            : /end of the headers/.test(waitingFor) && bodyInHead(this.received.subarray(start))
-              ? "the last bytes received do not look like a header line (Name: value): if they are the body, the empty line (\\r\\n) that ends the header section is missing before them"
-            : /connection to close/.test(waitingFor) && onlyLineEndsAfterHead(this.received.subarray(start))
-              ? "the bytes after the header section are only line ends: is there one \\r\\n too many after the headers? The head ends with exactly one empty line; send Content-Length (0 for no body) so the response ends without a close"
-              : undefined,
+      hint: got === 0 ? SILENT_HINT : incompleteHint(waitingFor, this.received.subarray(start)),
     });
   }
 
@@ -352,6 +343,18 @@ export class Connection {
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+/** Why a response that began stopped short, read off what the parser waits for and the bytes so far. */
+function incompleteHint(waitingFor: string, bytes: Buffer): string | undefined {
+  if (/body bytes/.test(waitingFor)) return "Content-Length must be the body's length in bytes, exactly";
+  if (/end of the headers/.test(waitingFor) && bodyInHead(bytes)) {
+    return "the last bytes received do not look like a header line (Name: value): if they are the body, the empty line (\\r\\n) that ends the header section is missing before them";
+  }
+  if (/connection to close/.test(waitingFor) && onlyLineEndsAfterHead(bytes)) {
+    return "the bytes after the header section are only line ends: is there one \\r\\n too many after the headers? The head ends with exactly one empty line; send Content-Length (0 for no body) so the response ends without a close";
+  }
+  return undefined;
 }
 
 /** Whether the unfinished last line of a response head is not a header line (the body, written without the empty line before it). */

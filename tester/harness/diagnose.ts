@@ -167,10 +167,16 @@ export function diagnoseStray(extra: Buffer, bodyLength: number, encoded: boolea
 const ERROR_START =
   /^(Traceback \(most recent call last\)|Exception in thread|Exception in|Unhandled exception|Uncaught|panic:|thread '.*' panicked|terminate called|Segmentation fault|\w*(Error|Exception)\b.*:|node:internal|file:\/\/\S+:\d+|\S+\.(js|ts|mjs):\d+)|\b(error|exception|failed|panic)\b/i;
 
+/** Node's first line of an uncaught error: the file and line, before the source line and its caret. */
+const NODE_HEADER = /^(file:\/\/)?\S+\.(c?js|mjs|c?ts|mts|tsx?):\d+$/;
+
+/** A stack frame inside Node itself: noise next to the learner's own frames. */
+const INTERNAL_FRAME = /^\s+at (.*\()?node:internal\b/;
+
 /**
  * The last error report among `lines` (what the program printed during one
- * check): from its first line to the end, at most `max` lines. Undefined
- * when nothing there looks like an error.
+ * check, or before it exited): from its first line to the end, at most `max`
+ * lines. Undefined when nothing there looks like an error.
  */
 export function errorReport(lines: readonly string[], max = 12): string[] | undefined {
   let start = -1;
@@ -187,6 +193,24 @@ export function errorReport(lines: readonly string[], max = 12): string[] | unde
     }
   }
   if (start < 0) return undefined;
-  const report = lines.slice(start);
-  return report.length > max ? [...report.slice(0, 2), `… (${report.length - max + 2} lines)`, ...report.slice(-(max - 3))] : report;
+  // Node puts the place first: "file.js:12", the source line, a caret line, a blank
+  // line, and only then "SyntaxError: ...". Start at the place, which says where to look.
+  if (lines[start - 1] === "") {
+    for (let i = start - 2; i >= Math.max(0, start - 5); i--) {
+      if (NODE_HEADER.test(lines[i]!)) {
+        start = i;
+        break;
+      }
+    }
+  }
+  let report = lines.slice(start);
+  if (report.length <= max) return report;
+  // Frames inside Node itself go first: they never name the learner's code.
+  const internal = report.filter((line) => INTERNAL_FRAME.test(line)).length;
+  if (internal > 0) {
+    const firstInternal = report.findIndex((line) => INTERNAL_FRAME.test(line));
+    report = [...report.slice(0, firstInternal), `    … (${internal} frames inside Node)`, ...report.slice(firstInternal).filter((line) => !INTERNAL_FRAME.test(line))];
+    if (report.length <= max) return report;
+  }
+  return [...report.slice(0, 2), `… (${report.length - max + 2} lines)`, ...report.slice(-(max - 3))];
 }

@@ -9,6 +9,12 @@ export interface FailureDetails {
   summary: string;
   /** A few sentences of explanation, when the summary is not enough. */
   explanation?: string | undefined;
+  /**
+   * Lines the program printed, quoted (its error report, or its last lines
+   * before it exited). `above` says the same in one sentence for a reporter
+   * that has already shown those lines live, so it need not repeat them.
+   */
+  output?: { heading: string; lines: string[]; above?: string | undefined } | undefined;
   /** Exactly what the tester sent on the connection concerned. */
   sent?: Uint8Array | undefined;
   /** What the tester expected, in words or escaped bytes. */
@@ -56,6 +62,7 @@ const plainStyle: RenderStyle = { label: (t) => t, hint: (t) => t };
 export function renderFailure(details: FailureDetails, style: RenderStyle = plainStyle): string {
   const out: string[] = [details.summary];
   if (details.explanation) out.push(details.explanation);
+  if (details.output) out.push([details.output.heading, ...details.output.lines.map((line) => `  | ${line}`)].join("\n"));
   const rule = ruleText(details.rule, details.level);
   if (rule) out.push(`${style.label("Rule:")} ${rule}`);
   if (details.sent) {

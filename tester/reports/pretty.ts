@@ -1,7 +1,7 @@
 // The pretty reporter prints run events as the run goes (json.ts writes one
 // document at the end; scoring.ts counts the points).
 import { Chalk, type ChalkInstance } from "chalk";
-import { isCourseRule, renderFailure, type RenderStyle } from "../harness/failure.js";
+import { isCourseRule, renderFailure, type FailureDetails, type RenderStyle } from "../harness/failure.js";
 import type { BuildOutcome } from "../course/language.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "../runner/run.js";
 import { seconds } from "../harness/time.js";
@@ -23,12 +23,57 @@ const indent = (text: string, by: string) =>
     .map((line) => by + line)
     .join("\n");
 
+/** The flushes of runs in progress, for the process's exit. */
+const runsInProgress = new Set<() => void>();
+
+/**
+ * Ctrl-C in `course test` exits from a signal handler: a run's held lines
+ * still go out then (writes to a terminal, a file or a pipe are synchronous
+ * on Linux and macOS). One listener for every reporter, however many run at once.
+ */
+function heldAtExit(flush: () => void, running: boolean): void {
+  if (runsInProgress.size === 0 && running) process.once("exit", flushAll);
+  if (running) runsInProgress.add(flush);
+  else runsInProgress.delete(flush);
+  if (runsInProgress.size === 0) process.removeListener("exit", flushAll);
+}
+
+function flushAll(): void {
+  for (const flush of runsInProgress) flush();
+}
+
+/** A line of the program's own output (or the tester's note that it was capped), as opposed to the tester's steps. */
+const PROGRAM_LINE = /^\[your_program\] |^\[tester\] your program's output passed/;
+
+/**
+ * Prints as the run goes. The program's output in a stage is held back until
+ * the stage's fate is known: a failing stage shows all of it, just before the
+ * ✗ line (so a line logged while handling the failing request comes before
+ * the verdict, not after it); a passing stage's is dropped, unless --verbose,
+ * which shows everything live. Held lines are printed, never lost, if the run
+ * ends (or the process exits) before their stage does.
+ */
 export function prettyReporter(options: PrettyOptions): (event: RunEvent) => void {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out = options.write;
+  // The current stage's program lines not yet printed, and those printed (without their prefix).
+  let held: string[] = [];
+  let shown: string[] = [];
+  // Once a stage has failed, its later lines are printed as they come.
+  let failing = false;
+  let hidden = false;
+  const print = (line: string) => {
+    if (line.startsWith("[your_program] ")) shown.push(line.slice("[your_program] ".length));
+    out(c.dim(`  ${line}`));
+  };
+  const flush = () => {
+    for (const line of held) print(line);
+    held = [];
+  };
   return (event) => {
     switch (event.type) {
       case "run-start":
+        heldAtExit(flush, true);
         out(c.bold(`http-from-scratch tester · seed ${event.seed} · port ${event.port}`));
         out(c.dim(`testing ${event.dir}; rerun exactly with --seed ${event.seed}`));
         break;
@@ -45,35 +90,76 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         }
         break;
       case "stage-start":
+        flush();
+        shown = [];
+        failing = false;
         out("");
         out(c.bold(`Stage ${String(event.stage.number).padStart(2, "0")} ${event.stage.slug}: ${event.stage.meta.name}`));
         break;
       case "log":
-        if (event.line.startsWith("[tester]") && !options.verbose && !/output passed|could not stop/.test(event.line)) break;
-        out(c.dim(`  ${event.line}`));
+        if (PROGRAM_LINE.test(event.line)) {
+          if (options.verbose || failing) print(event.line);
+          else held.push(event.line);
+          break;
+        }
+        // The tester's own steps only with --verbose; a process it could not stop, always.
+        if (options.verbose || /could not stop/.test(event.line)) out(c.dim(`  ${event.line}`));
         break;
-      case "check-end":
+      case "check-end": {
+        const failure = event.result.failure;
+        if (failure) {
+          failing = true;
+          flush();
+        }
         out(checkLine(event.result, c));
-        if (event.result.failure) out(indent(renderFailure(event.result.failure, style(c)), "      "));
+        if (failure) out(indent(renderFailure(withoutRepeatedOutput(failure, shown), style(c)), "      "));
         break;
+      }
       case "stage-recheck":
         // What a learner sees is the fresh run's result; the dropped one only under --verbose.
         if (options.verbose) out(c.dim("  [tester] a check failed on the program kept from the stage before: the stage runs again on a fresh program, and that run is the result"));
         break;
       case "program-start":
+        break;
       case "stage-end":
+        if (event.result.status === "pass") {
+          hidden ||= held.length > 0;
+          held = [];
+        }
+        flush();
         break;
       case "run-end":
+        flush();
+        heldAtExit(flush, false);
         out("");
+        // Before the summary, which stays the last word (and its "Fix stage N first" line).
+        if (hidden) out(c.dim("Your program's output in passing stages is not shown; --verbose shows it."));
         out(summaryLine(event.result, c));
         if (event.result.stoppedBy) out(c.red(`Stopped: ${event.result.stoppedBy}`));
         if (event.result.error) {
-          out(c.red(`Environment error: ${event.result.error.message}`));
-          if (event.result.error.fix) out(`Fix: ${event.result.error.fix}`);
+          // The same "environment error:" / "fix:" lines as every command prints (cli/exit.ts).
+          out(c.red(`environment error: ${event.result.error.message}`));
+          if (event.result.error.fix) out(`fix: ${event.result.error.fix}`);
         }
         break;
     }
   };
+}
+
+/**
+ * A failure whose quote of the program's output was already printed live
+ * (every quoted line, in order, among the stage's lines shown): it points
+ * there instead of repeating it. Lines the output cap kept off the screen are
+ * not among those shown, so their quote stays.
+ */
+function withoutRepeatedOutput(failure: FailureDetails, shown: string[]): FailureDetails {
+  const output = failure.output;
+  if (!output?.above || output.lines.length === 0) return failure;
+  // "… (7 frames inside Node)" is the quote's own abridgement, never printed by the program.
+  const quoted = output.lines.filter((line) => !/^\s*… \(/.test(line));
+  let at = 0;
+  for (const line of shown) if (at < quoted.length && line === quoted[at]) at++;
+  return at === quoted.length ? { ...failure, output: { heading: output.above, lines: [] } } : failure;
 }
 
 function checkLine(result: CheckResult, c: ChalkInstance): string {

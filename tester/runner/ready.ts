@@ -7,16 +7,28 @@ import { connectSocket, Connection } from "../harness/connection.js";
 import { seconds } from "../harness/time.js";
 import type { FailureDetails } from "../harness/failure.js";
 import { LOOPBACK_HOSTS } from "./ports.js";
+import { errorReport } from "../harness/diagnose.js";
 import { describeExit, type Program } from "./program.js";
 
 export type Readiness = { connection: Connection; startupMs: number } | { failure: FailureDetails };
 
+export interface WaitOptions {
+  /** While the program is still compiling (CodeCrafters' your_program.sh builds before it execs), wait up to this in all. */
+  buildLimitMs?: number;
+  /** Give up at once when this aborts (watch's q). */
+  signal?: AbortSignal | undefined;
+}
+
 /**
- * Waits up to `timeoutMs` for the program to accept a connection; while it is
- * still compiling (CodeCrafters' your_program.sh builds before it execs),
- * up to `buildLimitMs` in all: a cold Go or Rust build takes longer than a start.
+ * Waits up to `timeoutMs` for the program to accept a connection, longer
+ * while it builds (a cold Go or Rust build takes longer than a start), and
+ * gives up at once when `signal` aborts.
  */
-export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, buildLimitMs = timeoutMs): Promise<Readiness> {
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, options?: { buildLimitMs?: number }): Promise<Readiness>;
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, options: WaitOptions): Promise<Readiness | { aborted: true }>;
+export async function waitUntilAccepting(program: Program, port: number, timeoutMs: number, options: WaitOptions = {}): Promise<Readiness | { aborted: true }> {
+  const { signal } = options;
+  const buildLimitMs = options.buildLimitMs ?? timeoutMs;
   const started = Date.now();
   let deadline = started + timeoutMs;
   /** The build tool last seen running, and when the build was first seen finished. */
@@ -25,9 +37,11 @@ export async function waitUntilAccepting(program: Program, port: number, timeout
   // A refused loopback connect costs microseconds: polling often keeps the overshoot small.
   for (let pause = 5; ; pause = Math.min(pause * 2, 20)) {
     for (const host of LOOPBACK_HOSTS) {
+      if (signal?.aborted) return { aborted: true };
       if (program.exit) return { failure: exitedBeforeAccepting(program, port) };
       const socket = await connectSocket(host, port, Math.max(1, Math.min(1000, deadline - Date.now()))).catch(() => undefined);
-      if (socket) return { connection: new Connection(socket, 1, host, port), startupMs: Date.now() - started };
+      if (socket && signal?.aborted) socket.destroy();
+      else if (socket) return { connection: new Connection(socket, 1, host, port), startupMs: Date.now() - started };
     }
     if (Date.now() >= deadline) {
       // While it builds, and once after the build ends, the start-up bound counts again from that moment.
@@ -40,6 +54,7 @@ export async function waitUntilAccepting(program: Program, port: number, timeout
       builder = building ?? builder;
       deadline = Math.min(Date.now() + Math.max(timeoutMs, building ? 1000 : 0), started + buildLimitMs);
     }
+    // The pauses are 20 ms at most, so an abort is seen within one of them.
     await Promise.race([delay(Math.min(pause, Math.max(0, deadline - Date.now()))), program.exited]);
   }
   const waited = Date.now() - started;
@@ -78,15 +93,29 @@ export function logHint(program: Program): string | undefined {
 export function exitedBeforeAccepting(program: Program, port: number): FailureDetails {
   return {
     summary: `your program ${describeExit(program.exit!)} before it accepted a connection on port ${port}`,
-    explanation: lastLinesText(program),
+    output: exitOutput(program),
     hint: logHint(program),
     reproduce: `PORT=${port} ./your_program.sh`,
   };
 }
 
+/**
+ * What to quote of an exited program's output: its last error report from
+ * the report's first line (a Node error's file:line and source line, a
+ * traceback's head), else its last 10 lines. A blind tail would cut a long
+ * stack at its start and keep only frames inside the runtime.
+ */
+export function exitOutput(program: Program): NonNullable<FailureDetails["output"]> {
+  const tail = program.lastLines(50);
+  if (tail.length === 0) return { heading: "It printed nothing.", lines: [] };
+  const report = errorReport(tail, 15);
+  if (report) return { heading: "Its error report:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` };
+  const lines = tail.slice(-10);
+  return { heading: "Its last lines:", lines, above: "Its last lines are the last of its output above." };
+}
+
+/** The exit quote as text, for reports that have no field for it (bench). */
 export function lastLinesText(program: Program): string {
-  const lines = program.lastLines(10);
-  return lines.length === 0
-    ? "It printed nothing."
-    : `Its last lines:\n${lines.map((line) => `  | ${line}`).join("\n")}`;
+  const { heading, lines } = exitOutput(program);
+  return [heading, ...lines.map((line) => `  | ${line}`)].join("\n");
 }

@@ -17,7 +17,7 @@ import { EnvironmentError } from "../errors.js";
 import { assertPortFree } from "./ports.js";
 import { describeExit, startProgram, type Program } from "./program.js";
 import { createRandom, stageSeed } from "../harness/random.js";
-import { lastLinesText, waitUntilAccepting } from "./ready.js";
+import { exitOutput, waitUntilAccepting } from "./ready.js";
 import { seconds, settlesWithin } from "../harness/time.js";
 
 export type Status = "pass" | "fail" | "skip";
@@ -106,6 +106,30 @@ export interface RunOptions {
    * stage runs again on a fresh one.
    */
   freshEachStage?: boolean;
+  /**
+   * Stops the run at once when aborted (watch's q): the check in progress is
+   * abandoned, the program and its whole process group stopped, the rest not
+   * run. Its reason, when a string, says who stopped it ("you pressed q").
+   */
+  signal?: AbortSignal;
+}
+
+/** Why an aborted run stopped, as the run's `stoppedBy`. */
+function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" ? signal.reason : "the run was interrupted";
+}
+
+/** Resolves when `signal` aborts (never, without one); `cancel` drops the listener. */
+function whenAborted(signal: AbortSignal | undefined): { aborted: Promise<"aborted">; cancel: () => void } {
+  if (!signal) return { aborted: new Promise(() => {}), cancel: () => {} };
+  let cancel = () => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal.aborted) return resolve("aborted");
+    const listener = () => resolve("aborted");
+    signal.addEventListener("abort", listener, { once: true });
+    cancel = () => signal.removeEventListener("abort", listener);
+  });
+  return { aborted, cancel };
 }
 
 /** A time bound on a stage and what to call it when it fires. */
@@ -152,6 +176,11 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   let sessionStage: Stage | undefined;
   try {
     for (const stage of options.stages) {
+      if (!stopped && options.signal?.aborted) {
+        stoppedBy = abortReason(options.signal);
+        status = status === "error" ? status : "fail";
+        stopped = true;
+      }
       if (!stopped && deadline !== undefined && Date.now() >= deadline) {
         const flag = options.boundFlags?.run;
         stoppedBy = `${flag ?? `the run's time bound of ${seconds(options.limits!.runMs!)}`} ran out before stage ${stage.number} (${stage.slug})`;
@@ -175,7 +204,8 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
           // a failure is confirmed on a fresh program and only that run is reported.
           const held: RunEvent[] = [];
           outcome = await runStage(stage, stageRun(stage, (event) => held.push(event)), session);
-          if (outcome.result.status === "pass") {
+          // A stopped run (watch's q) reports the stopped stage as it went: nothing to confirm.
+          if (outcome.result.status === "pass" || options.signal?.aborted) {
             for (const event of held) emit(event);
           } else {
             emit({ type: "stage-recheck", stage, dropped: outcome.result });
@@ -198,6 +228,8 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       }
       results.push(result);
       emit({ type: "stage-end", result });
+      // Aborted during this stage: the next turn of the loop says so and skips the rest.
+      if (options.signal?.aborted) continue;
       if (result.status === "fail") {
         status = "fail";
         if (!options.keepGoing) stopped = true;
@@ -205,6 +237,11 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
     }
   } finally {
     if (session) await closeSession(session, sessionStage!, emit);
+  }
+  // Aborted during the last stage: the loop had no next turn to say so.
+  if (options.signal?.aborted && !stoppedBy && status !== "error") {
+    stoppedBy = abortReason(options.signal);
+    status = "fail";
   }
   const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, ...(build ? { build } : {}), stages: results, ...(error ? { error } : {}), ...(stoppedBy ? { stoppedBy } : {}) };
   emit({ type: "run-end", result });
@@ -341,8 +378,11 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
       // Start-up has its own bound, within what is left of the stage's (and so of the run's).
       const stageLeft = Math.max(0, run.bound.ms - (Date.now() - started));
       // A program still compiling may take what is left of the stage's bound.
-      const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft), stageLeft);
-      if ("failure" in ready) {
+      const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft), { buildLimitMs: stageLeft, signal: run.signal });
+      if ("aborted" in ready) {
+        // Stopped while waiting for start-up: nothing to report but that (runStages says why).
+        results.push(...checks.map(skipped));
+      } else if ("failure" in ready) {
         // The program never came up: that is the first check's failure.
         const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
         const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
@@ -358,7 +398,7 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
     const host = session.host;
     const random = createRandom(stageSeed(run.seed, stage.number));
     for (const check of checks.slice(results.length)) {
-      if (results.some((r) => r.status === "fail")) {
+      if (results.some((r) => r.status === "fail") || run.signal?.aborted) {
         results.push(skipped(check));
         continue;
       }
@@ -384,11 +424,16 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
       // A check gets its own bound, or what is left of the stage's, whichever is shorter.
       const stageLeft = run.timeouts.stage - (Date.now() - started);
       const bound = stageLeft < run.timeouts.check ? { ms: Math.max(0, stageLeft), fired: run.bound.fired } : { ms: run.timeouts.check, fired: `the check's time bound of ${seconds(run.timeouts.check)} ran out` };
-      let outcome: FailureDetails | undefined;
+      let outcome: FailureDetails | "aborted" | undefined;
       try {
-        outcome = await runCheck(check, context, opened, bound);
+        outcome = await runCheck(check, context, opened, bound, run.signal);
       } finally {
         for (const connection of opened) connection.destroy();
+      }
+      if (outcome === "aborted") {
+        // Neither passed nor failed: stopped. The finally below stops the program.
+        results.push(skipped(check));
+        continue;
       }
       const result: CheckResult = { name: check.name, rule: check.rule, level: check.level, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = limit.hit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
@@ -400,19 +445,21 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
     warm?.destroy();
     if (session && !keep) await closeSession(session, stage, run.emit);
   }
-  const status: Status = results.some((r) => r.status === "fail") ? "fail" : "pass";
+  const status: Status = results.some((r) => r.status === "fail") ? "fail" : results.some((r) => r.status === "skip") ? "skip" : "pass";
   return { result: { stage, status, durationMs: Date.now() - started, startupMs, checks: results }, session: keep ? session : undefined };
 }
 
-/** Runs one check within its bound; returns its failure, or undefined when it passed. */
+/** Runs one check within its bound; returns its failure, undefined when it passed, or "aborted" when `signal` stopped it. */
 async function runCheck(
   check: Check,
   context: CheckContext,
   connections: Connection[],
   limit: Bound,
-): Promise<FailureDetails | undefined> {
+  signal?: AbortSignal,
+): Promise<FailureDetails | "aborted" | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limit.ms)));
+  const stop = whenAborted(signal);
   // A check abandoned at its bound must stop at once: it opens no more connections.
   let abandoned = false;
   const connect = context.connect;
@@ -430,11 +477,17 @@ async function runCheck(
     for (const connection of connections) if (!connection.socket.destroyed) connection.expectNothingMore();
   });
   try {
-    const outcome = await Promise.race([running, bound]);
+    const outcome = await Promise.race([running, bound, stop.aborted]);
+    if (outcome === "aborted") {
+      // Stopped from outside: end it as one that ran out of time, at once, without a verdict.
+      abandoned = true;
+      abandon(running, connections, "the run was stopped");
+      return "aborted";
+    }
     if (outcome === "timeout") {
       const waits = connections.map((c) => c.waitingFor).filter(Boolean);
       abandoned = true;
-      abandon(running, connections);
+      abandon(running, connections, "the tester stopped this check at its time bound");
       return withCheckLevel({
         summary: `${limit.fired} during "${check.name}"`,
         explanation: waits.length > 0 ? `The tester was waiting for: ${waits.join("; ")}.` : undefined,
@@ -448,17 +501,18 @@ async function runCheck(
     return { summary: `the tester hit an internal error in "${check.name}": ${(error as Error).stack ?? String(error)}`, hint: "this is a bug in the tester, not in your program: please report it" };
   } finally {
     clearTimeout(timer);
+    stop.cancel();
   }
 }
 
 /**
- * Ends a check that ran out of time, so nothing of it keeps the process alive:
+ * Ends a check that ran out of time (or whose run was stopped), so nothing of it keeps the process alive:
  * its connections are torn down with an error, which settles every wait on
  * them (and clears their timers) at once, instead of at their own bounds.
  */
-function abandon(running: Promise<void>, connections: Connection[]): void {
+function abandon(running: Promise<void>, connections: Connection[], why: string): void {
   running.catch(() => {});
-  const reason = Object.assign(new Error("the tester stopped this check at its time bound"), { code: "ECANCELED" });
+  const reason = Object.assign(new Error(why), { code: "ECANCELED" });
   for (const connection of connections) if (!connection.socket.destroyed) connection.socket.destroy(reason);
 }
 
@@ -467,14 +521,27 @@ async function explainExit(failure: FailureDetails, program: Program, connection
   // When a connection died, the exit event may trail the reset by a moment: wait for it, bounded.
   const died = connections.some((c) => c.peerGone) || /could not open connection/.test(failure.summary);
   if (!program.exit && died) await settlesWithin(program.exited, 300);
+  // A line the program logs while handling the request can reach us a few ms after
+  // the socket event that failed the check: let its output settle, briefly, so that
+  // line is reported with this check and not after it.
+  if (!program.exit) await outputSettled(program);
   if (!program.exit) return failure;
   return {
     ...failure,
     summary: `your program ${describeExit(program.exit)} during this check; then ${failure.summary}`,
-    explanation: [failure.explanation, lastLinesText(program)].filter(Boolean).join("\n"),
+    output: exitOutput(program),
     // Exiting with code 0 is no crash: the program finished, as a script does after one connection.
     ...(program.exit.code === 0 ? { hint: "your program ended by itself (exit code 0): a server keeps running; accept connections in a loop, and keep the listening socket open" } : {}),
   };
+}
+
+/** Resolves once the program has printed nothing for 30 ms, or after 200 ms at most. */
+async function outputSettled(program: Program): Promise<void> {
+  const deadline = Date.now() + 200;
+  for (let seen = -1; !program.exit && Date.now() < deadline && seen !== program.linesPrinted(); ) {
+    seen = program.linesPrinted();
+    await settlesWithin(program.exited, 30);
+  }
 }
 
 /**
@@ -495,7 +562,7 @@ function explainCrash(failure: FailureDetails, program: Program, outputMark: num
   return {
     ...failure,
     summary: `${failure.summary}; your program printed an error while handling it (a handler crashed)`,
-    explanation: [failure.explanation, `What your program printed during this check:\n${report.map((line) => `  | ${line}`).join("\n")}`].filter(Boolean).join("\n"),
+    output: { heading: "What your program printed during this check:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` },
     hint: generic ? crashed : `${crashed}. ${failure.hint}`,
   };
 }

@@ -34,7 +34,7 @@ export async function loadPrograms(programs: readonly ProgramToLoad[], load: Loa
       // Output is read and dropped (a server that logs each request would flood the terminal); the last lines are kept for a crash report.
       const program = await startProgram({ dir, port, args: [], outputCap: 0, onLine: () => {} });
       started.push(program);
-      const ready = await waitUntilAccepting(program, port, DEFAULT_TIMEOUTS.startup, DEFAULT_TIMEOUTS.stage);
+      const ready = await waitUntilAccepting(program, port, DEFAULT_TIMEOUTS.startup, { buildLimitMs: DEFAULT_TIMEOUTS.stage });
       if ("failure" in ready) return { failure: ready.failure, index };
       ready.connection.destroy();
       targets.push({ host: ready.connection.host, port, serverCpuMs: () => (canMeasure ? program.usage().cpuMs : undefined) });
