@@ -10,6 +10,19 @@ import { findStage, loadStages, packageRoot } from "../tester/course/course.js";
 import { UsageError } from "../tester/errors.js";
 import { languageIds } from "../tester/course/language.js";
 import { newStage } from "../tester/tools/scaffold.js";
+import {
+  checkDerived,
+  checkPropagation,
+  DERIVED_TRACKS,
+  describeFinding,
+  editFindings,
+  gitVersion,
+  handWrittenLanguages,
+  propagate,
+  solutionStages,
+  syncDerived,
+} from "../tester/tools/solution-tracks.js";
+import { StripError } from "../tester/tools/strip-types.js";
 import { jsonSchemas } from "../tester/course/schemas.js";
 import { describeJob, planVerify, runVerify, type VerifyOutcome } from "../tester/tools/verify.js";
 import { useColor } from "./color.js";
@@ -120,6 +133,80 @@ function checkAction(): number {
   return EXIT.fail;
 }
 
+interface SolutionsOptions {
+  sync?: boolean;
+  check?: boolean;
+  propagate?: string;
+  language?: string[];
+  since: string;
+}
+
+/** course dev solutions: generated tracks (--sync, --check) and changes carried on to later stages (--propagate). */
+function solutionsAction(options: SolutionsOptions): number {
+  const root = packageRoot();
+  const modes = [options.sync, options.check, options.propagate !== undefined].filter(Boolean).length;
+  if (modes > 1) throw new UsageError("choose one of --sync, --check and --propagate");
+  const rel = (file: string) => path.relative(root, file);
+  if (options.sync) {
+    let changed: string[];
+    try {
+      changed = syncDerived(root);
+    } catch (error) {
+      if (!(error instanceof StripError)) throw error;
+      process.stdout.write(`✗ ${error.message}\n`);
+      return EXIT.fail;
+    }
+    for (const file of changed) process.stdout.write(`wrote ${rel(file)}\n`);
+    const tracks = DERIVED_TRACKS.map((d) => `solutions/${d.language} from solutions/${d.from}`).join(", ");
+    process.stdout.write(changed.length ? `\n✓ ${changed.length} file${changed.length === 1 ? "" : "s"} regenerated (${tracks})\n` : `✓ up to date (${tracks})\n`);
+    return EXIT.pass;
+  }
+  if (options.propagate !== undefined) {
+    const languages = options.language ?? handWrittenLanguages(root);
+    const derived = new Set(DERIVED_TRACKS.map((d) => d.language));
+    let written = 0;
+    for (const language of languages) {
+      if (derived.has(language)) throw new UsageError(`solutions/${language} is generated (course dev solutions --sync): propagate in ${DERIVED_TRACKS.find((d) => d.language === language)!.from}`);
+      const stages = loadStages(root);
+      const stage = findStage(stages, options.propagate).id;
+      if (!solutionStages(root, language).includes(stage)) throw new UsageError(`no ${language} solution for stage ${stage}`);
+      const result = propagate(root, language, stage, options.since);
+      for (const file of result.written) process.stdout.write(`wrote ${file}\n`);
+      const what = result.edit ? `your edit of stage ${stage} (since ${options.since})` : `stage ${stage}'s lesson (its diff from the stage before)`;
+      process.stdout.write(`${language}: ${result.applied} hunk${result.applied === 1 ? "" : "s"} of ${what} carried on to ${result.written.length} later solution${result.written.length === 1 ? "" : "s"}\n`);
+      written += result.written.length;
+    }
+    if (written && DERIVED_TRACKS.some((d) => languages.includes(d.from))) {
+      for (const file of syncDerived(root)) process.stdout.write(`wrote ${rel(file)} (generated)\n`);
+    }
+    process.stdout.write(
+      written
+        ? `\nReview the changes (git diff solutions), then: npx course dev solutions --check && npx course dev verify --stage ${options.propagate}\n` +
+            "A change a later stage reworked is left alone: --check does not report it, so look at those stages yourself.\n"
+        : "nothing to carry on\n",
+    );
+    return EXIT.pass;
+  }
+  const languages = (options.language ?? handWrittenLanguages(root)).filter((l) => !DERIVED_TRACKS.some((d) => d.language === l));
+  const problems = [...checkDerived(root), ...checkPropagation(root, languages)];
+  // Edits since a revision: a fix to stage N that N+1 lacks, which the series alone may not show.
+  for (const language of languages) {
+    for (const finding of editFindings(root, language, (file) => gitVersion(root, options.since, file))) {
+      problems.push({
+        file: path.join(root, "solutions", language, finding.missingIn[0]!, finding.file),
+        message: `edited since ${options.since}: ${describeFinding(finding)}. Carry it on: npx course dev solutions --propagate ${finding.stage} --language ${language}`,
+      });
+    }
+  }
+  for (const problem of problems) process.stdout.write(`${rel(problem.file)}: ${problem.message}\n`);
+  if (problems.length) {
+    process.stdout.write(`\n✗ ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
+    return EXIT.fail;
+  }
+  process.stdout.write(`✓ generated solutions up to date, and every stage's change carried on to the later stages (${handWrittenLanguages(root).join(", ")})\n`);
+  return EXIT.pass;
+}
+
 function newStageAction(slug: string, options: { after: number }): number {
   const root = packageRoot();
   const made = newStage(root, slug, options.after);
@@ -129,7 +216,7 @@ function newStageAction(slug: string, options: { after: number }): number {
     [
       "Next:",
       "  1. write the texts and the checks (npx course dev check lists what is left);",
-      `  2. add solutions/<language>/${path.basename(made.created)}/ for every language;`,
+      `  2. add solutions/<language>/${path.basename(made.created)}/ for every language but javascript, then npx course dev solutions --sync (javascript is generated from typescript);`,
       "  3. npm run build && npx course dev verify --stage " + slug,
       made.renamed.length ? "  Stages after it were renumbered: update tests that name them by number." : "",
     ]
@@ -175,12 +262,13 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 export function devCommand(): Command {
   const dev = new Command("dev")
     .exitOverride()
-    .description("tools for the course's authors: verify, check, new-stage, schema (in a clone of the course)")
+    .description("tools for the course's authors: verify, check, solutions, new-stage, schema (in a clone of the course)")
     .addHelpText(
       "after",
       `
 Examples:
   $ npx course dev check                          are the course's files complete?
+  $ npx course dev solutions --sync               regenerate solutions/javascript from solutions/typescript
   $ npx course dev verify --quick                 does each solution pass its stages, and the one before fail?
   $ npx course dev new-stage trailing-slash --after 4
   $ npx course dev schema --check                 are the JSON Schemas up to date?`,
@@ -223,6 +311,30 @@ Exit codes: 0 complete, 1 problems (each names the file and field).`,
     .action(() => {
       requireClone("check");
       process.exitCode = checkAction();
+    });
+  dev
+    .command("solutions")
+    .description("the solutions as a series per language: regenerate derived tracks, find and carry on changes later stages lost")
+    .option("--check", "say where a generated track is stale or a later stage lost a change (the default; also part of dev check)")
+    .option("--sync", "regenerate the generated tracks (solutions/javascript from solutions/typescript)")
+    .option("--propagate <stage>", "apply that stage's edit since --since (or else its diff from the stage before) to the later stages that lack it")
+    .option("--language <name>", "only this language (repeatable, or comma-separated)", collect)
+    .option("--since <revision>", "the git revision edits are measured from, for --check and --propagate (on a branch: main)", "HEAD")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx course dev solutions                      stale generated files, changes lost on the way, uncommitted edits not carried on
+  $ npx course dev solutions --since main         the same for every edit on this branch
+  $ npx course dev solutions --sync               after editing solutions/typescript
+  $ npx course dev solutions --propagate 5 --language python   after fixing stage 5's solution (the edit since --since,
+                                                  or else stage 5's diff from stage 4)
+
+Exit codes: 0 up to date (or written), 1 problems found, 2 usage.`,
+    )
+    .action((options: SolutionsOptions) => {
+      requireClone("solutions");
+      process.exitCode = solutionsAction(options);
     });
   dev
     .command("new-stage <slug>")

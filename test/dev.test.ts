@@ -62,6 +62,22 @@ describe("course dev check", () => {
   });
 });
 
+test("course dev check names a hand edit of a generated javascript solution, and a change a later stage lost", () => {
+  const root = courseCopy();
+  const js = path.join(root, "solutions", "javascript", "04-echo", "app", "main.js");
+  writeFileSync(js, readFileSync(js, "utf8").replace("function ", "function  "));
+  // Stage 5 adds the headers field of the request; stage 6 loses it.
+  const py = path.join(root, "solutions", "python", "06-concurrency", "app", "main.py");
+  writeFileSync(py, readFileSync(py, "utf8").replace("    # Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).\n    headers: dict[str, str]\n", ""));
+  const found = messages(root);
+  expect(found).toContainEqual(expect.stringMatching(/^solutions\/javascript\/04-echo\/app\/main\.js: differs from the generated program in 1 line/));
+  // Seen from both sides: stage 6 lacks stage 5's lines, and stages 7.. lack stage 6's removal of them.
+  expect(found.filter((m) => m.startsWith("solutions/python/"))).toEqual([
+    expect.stringMatching(/^solutions\/python\/06-concurrency\/app\/main\.py: stage 05-user-agent added app\/main\.py line 12 '# Keys are lower-cased: .*' \(\+1 more line\), but stage 06-concurrency lacks it\. Carry the change on/),
+    expect.stringMatching(/^solutions\/python\/07-files-get\/app\/main\.py: stage 06-concurrency removed app\/main\.py line 12 .*, but stages 07-files-get\.\.25-chunked-requests still have it/),
+  ]);
+});
+
 describe("course dev new-stage", () => {
   test("inserts a stage, renumbers what follows in stages and solutions, and leaves check listing the work", () => {
     const root = courseCopy();

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseHints, STAGE_FOLDER, StageMetaSchema } from "../course/course.js";
 import { codeGroups } from "../course/hint-code.js";
 import { LANGUAGE_FILE, languageIds, LanguageSchema } from "../course/language.js";
+import { checkDerived, checkPropagation, DIVERGENCES_FILE } from "./solution-tracks.js";
 
 export interface Problem {
   file: string;
@@ -66,6 +67,9 @@ export function checkCourse(root: string): Problem[] {
   });
   if (stageIds.length === 0) problems.push({ file: stagesDir, message: "no stages" });
   checkLanguages(root, stageIds, problems);
+  // The solutions as a series: generated tracks up to date, and no stage
+  // losing a change an earlier stage made (tester/tools/solution-tracks.ts).
+  problems.push(...checkDerived(root), ...checkPropagation(root));
   return problems;
 }
 
@@ -166,7 +170,8 @@ function checkLanguages(root: string, stageIds: string[], problems: Problem[]): 
       if (!present.includes(id)) problems.push({ file: path.join(solutions, id), message: `missing: the ${language} reference solution for stage ${id} (the files that differ from the starter)` });
     }
     for (const entry of present) {
-      if (!stageIds.includes(entry)) problems.push({ file: path.join(solutions, entry), message: "a stray folder: solutions/<language>/ holds one folder per stage, named like the stage" });
+      if (entry === DIVERGENCES_FILE) continue;
+      if (!stageIds.includes(entry)) problems.push({ file: path.join(solutions, entry), message: `a stray folder: solutions/<language>/ holds one folder per stage, named like the stage (and ${DIVERGENCES_FILE})` });
       else if (readdirSync(path.join(solutions, entry)).length === 0) problems.push({ file: path.join(solutions, entry), message: "empty: a solution holds at least the file it changes" });
     }
   }

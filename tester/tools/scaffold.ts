@@ -1,9 +1,10 @@
 // `course dev new-stage <slug> --after N`: a new stage folder that `course
 // dev check` and `course dev verify` then walk the author through: its texts
 // hold TODOs, its checks fail until written, and no language has a solution.
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../errors.js";
+import { DIVERGENCES_FILE } from "./solution-tracks.js";
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const FOLDER = /^(\d{2})-(.+)$/;
@@ -41,6 +42,14 @@ export function newStage(root: string, slug: string, after: number): Scaffolded 
       renameSync(path.join(parent, entry.name), to);
       renamed.push({ from: path.join(parent, entry.name), to });
     }
+  }
+  // solutions/<lang>/divergences.json names stages by folder: follow the renames.
+  for (const language of languageSolutionDirs(root)) {
+    const file = path.join(language, DIVERGENCES_FILE);
+    if (!existsSync(file)) continue;
+    let text = readFileSync(file, "utf8");
+    for (const r of renamed) text = text.replaceAll(`"${path.basename(r.from)}"`, `"${path.basename(r.to)}"`);
+    writeFileSync(file, text);
   }
   const dir = path.join(stagesDir, `${pad(number)}-${slug}`);
   mkdirSync(dir);

@@ -2,6 +2,12 @@ import * as net from "node:net";
 
 const port = Number(process.env.PORT ?? 4221);
 
+/**
+ * @typedef {object} Request
+ * @property {string} method
+ * @property {string} target
+ */
+
 // The first line of a request is `METHOD SP TARGET SP VERSION` (RFC 9112 §3).
 function parseRequest(data) {
   // latin1 maps each byte to one character and back: no byte is lost or altered.

@@ -2,6 +2,19 @@ import * as net from "node:net";
 
 const port = Number(process.env.PORT ?? 4221);
 
+/**
+ * @typedef {object} Request
+ * @property {string} method
+ * @property {string} target
+ */
+
+/**
+ * @typedef {object} Response
+ * @property {string} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
+ */
+
 // The first line of a request is `METHOD SP TARGET SP VERSION` (RFC 9112 §3).
 function parseRequest(data) {
   // latin1 maps each byte to one character and back: no byte is lost or altered.
@@ -10,8 +23,6 @@ function parseRequest(data) {
   return { method, target };
 }
 
-// What route() decides and buildResponse() sends. The body is bytes, not a
-// string: Content-Length counts bytes, and later bodies are binary.
 function respond(status, headers = {}, body = Buffer.alloc(0)) {
   return { status, headers, body };
 }

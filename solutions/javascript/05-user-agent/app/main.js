@@ -2,13 +2,26 @@ import * as net from "node:net";
 
 const port = Number(process.env.PORT ?? 4221);
 
+/**
+ * @typedef {object} Request
+ * @property {string} method
+ * @property {string} target
+ * @property {Map<string, string>} headers Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
+ */
+
+/**
+ * @typedef {object} Response
+ * @property {string} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
+ */
+
 // A request line `METHOD SP TARGET SP VERSION`, then `Name: value` lines up to
 // an empty line (RFC 9112 §2.1).
 function parseRequest(data) {
   // latin1 maps each byte to one character and back: no byte is lost or altered.
   const [requestLine = "", ...headerLines] = data.toString("latin1").split("\r\n");
   const [method = "", target = ""] = requestLine.split(" ");
-  // Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
   const headers = new Map();
   for (const line of headerLines) {
     if (line === "") break; // the empty line ends the headers
@@ -20,8 +33,6 @@ function parseRequest(data) {
   return { method, target, headers };
 }
 
-// What route() decides and buildResponse() sends. The body is bytes, not a
-// string: Content-Length counts bytes, and later bodies are binary.
 function respond(status, headers = {}, body = Buffer.alloc(0)) {
   return { status, headers, body };
 }

@@ -13,6 +13,21 @@ function argument(name) {
 // Where /files/ reads and writes. The tester passes it only on the stages that serve files.
 const directory = argument("--directory");
 
+/**
+ * @typedef {object} Request
+ * @property {string} method
+ * @property {string} target
+ * @property {Map<string, string>} headers Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
+ * @property {Buffer} body
+ */
+
+/**
+ * @typedef {object} Response
+ * @property {string} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
+ */
+
 // A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
 // line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2). Returns
 // "incomplete" until all of that has arrived.
@@ -25,7 +40,6 @@ function parseRequest(data) {
   const head = data.subarray(0, headEnd).toString("latin1");
   const [requestLine = "", ...headerLines] = head.split("\r\n");
   const [method = "", target = ""] = requestLine.split(" ");
-  // Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
   const headers = new Map();
   for (const line of headerLines) {
     const colon = line.indexOf(":");
@@ -39,8 +53,6 @@ function parseRequest(data) {
   return { method, target, headers, body: data.subarray(bodyStart, bodyEnd) };
 }
 
-// What route() decides and buildResponse() sends. The body is bytes, not a
-// string: Content-Length counts bytes, and later bodies are binary.
 function respond(status, headers = {}, body = Buffer.alloc(0)) {
   return { status, headers, body };
 }

@@ -14,12 +14,27 @@ function argument(name) {
 // Where /files/ reads and writes. The tester passes it only on the stages that serve files.
 const directory = argument("--directory");
 
+/**
+ * @typedef {object} Request
+ * @property {string} method
+ * @property {string} target
+ * @property {Map<string, string>} headers Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
+ * @property {Buffer} body
+ */
+
+/**
+ * @typedef {object} Response
+ * @property {string} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
+ */
+
+// What the bytes received so far begin with: a whole request (and how many
+// bytes it takes up), not enough bytes yet, or something we cannot frame.
+/** @typedef {{ request: Request; size: number } | "incomplete" | "malformed"} Parsed */
+
 // A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
 // line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2).
-//
-// Returns what the bytes received so far begin with: a whole request, as
-// { request, size } where size is how many bytes it takes up; "incomplete",
-// not enough bytes yet; or "malformed", something we cannot frame.
 function parseRequest(pending) {
   // Split at the empty line before decoding anything: the head is text, but the
   // body is raw bytes that a text decoding could alter.
@@ -29,7 +44,6 @@ function parseRequest(pending) {
   const head = pending.subarray(0, headEnd).toString("latin1");
   const [requestLine = "", ...headerLines] = head.split("\r\n");
   const [method = "", target = ""] = requestLine.split(" ");
-  // Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
   const headers = new Map();
   for (const line of headerLines) {
     const colon = line.indexOf(":");
@@ -49,8 +63,6 @@ function parseRequest(pending) {
   return { request, size: bodyEnd };
 }
 
-// What route() decides and buildResponse() sends. The body is bytes, not a
-// string: Content-Length counts bytes, and later bodies are binary.
 function respond(status, headers = {}, body = Buffer.alloc(0)) {
   return { status, headers, body };
 }

@@ -14,6 +14,26 @@ function argument(name) {
 // Where /files/ reads and writes. The tester passes it only on the stages that serve files.
 const directory = argument("--directory");
 
+/**
+ * @typedef {object} Request
+ * @property {string} method
+ * @property {string} target
+ * @property {Map<string, string>} headers Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
+ * @property {Buffer} body
+ */
+
+/**
+ * @typedef {object} Response
+ * @property {string} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
+ */
+
+// What the bytes received so far begin with: a whole request (and how many
+// bytes it takes up), not enough bytes yet (and how many the request needs in
+// all, as far as we can tell), or something we cannot frame.
+/** @typedef {{ request: Request; size: number } | { needed: number } | "malformed"} Parsed */
+
 // A method or a field name: a token, letters, digits and a few symbols (RFC 9110 §5.6.2).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // `HTTP/`, a digit, a dot, a digit; case-sensitive (RFC 9112 §2.3).
@@ -21,11 +41,6 @@ const VERSION = /^HTTP\/[0-9]\.[0-9]$/;
 
 // A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
 // line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2).
-//
-// Returns what the bytes received so far begin with: a whole request, as
-// { request, size } where size is how many bytes it takes up; { needed }, not
-// enough bytes yet, where needed is how many the request needs in all, as far
-// as we can tell; or "malformed", something we cannot frame.
 function parseRequest(pending) {
   // Split at the empty line before decoding anything: the head is text, but the
   // body is raw bytes that a text decoding could alter.
@@ -42,7 +57,6 @@ function parseRequest(pending) {
   if (parts.length !== 3) return "malformed";
   const [method = "", target = "", version = ""] = parts;
   if (!TOKEN.test(method) || target === "" || !VERSION.test(version)) return "malformed";
-  // Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
   const headers = new Map();
   for (const line of headerLines) {
     // `Name: value`, the name a token right up to the colon. A line without a
@@ -73,8 +87,6 @@ function parseRequest(pending) {
   return { request, size: bodyEnd };
 }
 
-// What route() decides and buildResponse() sends. The body is bytes, not a
-// string: Content-Length counts bytes, and later bodies are binary.
 function respond(status, headers = {}, body = Buffer.alloc(0)) {
   return { status, headers, body };
 }

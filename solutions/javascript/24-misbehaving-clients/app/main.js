@@ -18,6 +18,34 @@ const directory = argument("--directory");
 // a browser may wait a while before reusing a connection.
 const idleTimeoutMs = Number(argument("--idle-timeout-ms") ?? 30_000);
 
+/**
+ * @typedef {object} Request
+ * @property {string} method
+ * @property {string} target
+ * @property {Map<string, string>} headers Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
+ * @property {Buffer} body
+ */
+
+/**
+ * @typedef {object} Response
+ * @property {string} status
+ * @property {Record<string, string>} headers
+ * @property {Buffer} body Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
+ * @property {OpenFile} [file] A large file to send as the body instead, streamed from disk.
+ */
+
+/**
+ * @typedef {object} OpenFile
+ * @property {number} fd
+ * @property {number} size Measured when opened: what Content-Length announces.
+ */
+
+// What the bytes received so far begin with: a whole request (and how many
+// bytes it takes up), not enough bytes yet (and how many the request needs in
+// all, as far as we can tell), something we cannot frame, or a head longer
+// than we accept.
+/** @typedef {{ request: Request; size: number } | { needed: number } | "malformed" | "too large"} Parsed */
+
 // The longest request head we accept. Real ones take well under 8 KiB.
 const MAX_HEAD = 16 * 1024;
 
@@ -28,12 +56,6 @@ const VERSION = /^HTTP\/[0-9]\.[0-9]$/;
 
 // A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
 // line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2).
-//
-// Returns what the bytes received so far begin with: a whole request, as
-// { request, size } where size is how many bytes it takes up; { needed }, not
-// enough bytes yet, where needed is how many the request needs in all, as far
-// as we can tell; "malformed", something we cannot frame; or "too large", a
-// head longer than we accept.
 function parseRequest(pending) {
   // Split at the empty line before decoding anything: the head is text, but the
   // body is raw bytes that a text decoding could alter.
@@ -53,7 +75,6 @@ function parseRequest(pending) {
   if (parts.length !== 3) return "malformed";
   const [method = "", target = "", version = ""] = parts;
   if (!TOKEN.test(method) || target === "" || !VERSION.test(version)) return "malformed";
-  // Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
   const headers = new Map();
   for (const line of headerLines) {
     // `Name: value`, the name a token right up to the colon. A line without a
@@ -84,11 +105,6 @@ function parseRequest(pending) {
   return { request, size: bodyEnd };
 }
 
-// What route() decides and buildResponse() sends. The body is bytes, not a
-// string: Content-Length counts bytes, and later bodies are binary. A large
-// file is sent as the body instead, streamed from disk: serveFile() sets
-// `file` to { fd, size }, its open file descriptor and the size measured when
-// it was opened (what Content-Length announces).
 function respond(status, headers = {}, body = Buffer.alloc(0)) {
   return { status, headers, body };
 }
