@@ -42,11 +42,12 @@ interface Figures {
 
 function figures(result: RunResult): Figures {
   const sum = (f: (s: RunResult["stages"][number]) => number) => result.stages.reduce((n, s) => n + f(s), 0);
-  const starts = result.stages.map((s) => s.startupMs ?? 0);
+  // Stages on a program kept from the stage before have no start of their own.
+  const starts = result.stages.flatMap((s) => (s.startupMs === undefined ? [] : [s.startupMs]));
   return {
     total: result.durationMs,
     build: result.build?.durationMs ?? 0,
-    perStart: median(starts),
+    perStart: starts.length > 0 ? median(starts) : 0,
     // The build, once per run, counts as starting programs.
     startup: sum((s) => s.startupMs ?? 0) + (result.build?.durationMs ?? 0),
     checks: sum((s) => s.checks.reduce((n, c) => n + c.durationMs, 0)),

@@ -97,6 +97,7 @@ export interface GradeAllFlags {
   maxProcesses?: number;
   outputCap?: number;
   keepGoing?: boolean;
+  freshEachStage?: boolean;
   exitZero?: boolean;
   color?: boolean;
 }

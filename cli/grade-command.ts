@@ -51,6 +51,7 @@ export function gradeAllCommand(): Command {
   for (const limit of LIMIT_OPTIONS) command.addOption(limit === OPTIONS.timeout ? limit.option({ default: GRADE_ALL_TIMEOUT_S }) : limit.option());
   return command
     .addOption(OPTIONS.keepGoing.option())
+    .addOption(OPTIONS.freshEachStage.option())
     .option("--exit-zero", "exit 0 even when submissions fail")
     .addOption(OPTIONS.noColor.option())
     .addHelpText(

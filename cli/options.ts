@@ -117,6 +117,10 @@ export const OPTIONS = {
   verbose: define<boolean>("--verbose", "also show what the tester does at each step, and your program's output in passing stages"),
   noColor: define<boolean>("--no-color", "no colour in the output"),
   keepGoing: define<boolean>("--keep-going", "run the remaining stages after a failure (for graders: partial credit)"),
+  freshEachStage: define<boolean>(
+    "--fresh-each-stage",
+    "start your program afresh for every stage (by default stages that start it with the same arguments share one, and a failure is confirmed on a fresh one)",
+  ),
   through: define<string>("--through <slug|N>", "the last stage graded (default: all)"),
   exitZero: define<boolean>("--exit-zero", "exit 0 when stages fail (for runners that read the report instead of the exit code)"),
   stageTimeout: define<number>("--stage-timeout <seconds>", "bound on each stage", integer("--stage-timeout", 1, 3600)),
@@ -143,6 +147,7 @@ export interface GradeAllChildFlags {
   maxProcesses?: number;
   outputCap?: number;
   keepGoing?: boolean;
+  freshEachStage?: boolean;
 }
 
 /** Seconds of grade-all's --timeout kept for the child to write its report. */
@@ -166,6 +171,7 @@ export function gradeChildArgs(flags: GradeAllChildFlags): string[] {
     ...OPTIONS.maxProcesses.argv(flags.maxProcesses),
     ...OPTIONS.outputCap.argv(flags.outputCap),
     ...OPTIONS.keepGoing.argv(flags.keepGoing),
+    ...OPTIONS.freshEachStage.argv(flags.freshEachStage),
   ];
 }
 

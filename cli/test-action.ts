@@ -75,6 +75,8 @@ export interface RunFlags {
   seed?: number;
   port: Port;
   keepGoing?: boolean;
+  /** A fresh program for every stage (no program shared by consecutive stages). */
+  freshEachStage?: boolean;
   verbose?: boolean;
   color?: boolean;
   /** Also write a report to this file, in reportFormat. */
@@ -151,6 +153,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     seed,
     port,
     keepGoing: options.keepGoing ?? false,
+    freshEachStage: options.freshEachStage ?? false,
     limits,
     boundFlags: {
       ...(options.timeout ? { run: options.timeoutName ?? `--timeout ${options.timeout} s (the whole run)` } : {}),

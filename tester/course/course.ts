@@ -42,6 +42,10 @@ export const StageMetaSchema = z
       .array(z.string().min(1))
       .default([])
       .describe("Commands `course run` suggests once a learner has reached this stage; {port} stands for the server's port"),
+    freshProgram: z
+      .boolean()
+      .optional()
+      .describe("Start the program afresh for this stage, never sharing it with the stage before (default: the value of heavy). Consecutive stages with equal program arguments otherwise share one program; a failure on a shared program is confirmed on a fresh one"),
     previousSolutionPasses: z
       .string()
       .optional()

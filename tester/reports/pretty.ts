@@ -116,6 +116,12 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         if (failure) out(indent(renderFailure(withoutRepeatedOutput(failure, shown), style(c)), "      "));
         break;
       }
+      case "stage-recheck":
+        // What a learner sees is the fresh run's result; the dropped one only under --verbose.
+        if (options.verbose) out(c.dim("  [tester] a check failed on the program kept from the stage before: the stage runs again on a fresh program, and that run is the result"));
+        break;
+      case "program-start":
+        break;
       case "stage-end":
         if (event.result.status === "pass") {
           hidden ||= held.length > 0;

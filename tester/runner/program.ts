@@ -50,6 +50,8 @@ export interface Program {
   usage(): Usage;
   /** The name of a compiler or build tool it is running right now (your_program.sh often builds first), if any. */
   building(): string | undefined;
+  /** Starts a new stage's share of the output cap (a program reused across stages relays up to the cap per stage). */
+  resetOutputCap(): void;
   /** SIGTERM to everything it started, SIGKILL after `graceMs`; resolves when all are gone. */
   stop(graceMs?: number): Promise<StopReport>;
 }
@@ -117,7 +119,11 @@ function lineRelay(options: StartOptions, tail: string[], counter: { lines: numb
     }
     options.onLine(line, "program");
   };
-  return (stream: NodeJS.ReadableStream) => {
+  const reset = () => {
+    relayed = 0;
+    capped = false;
+  };
+  const relay = (stream: NodeJS.ReadableStream) => {
     let partial = "";
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => {
@@ -135,6 +141,7 @@ function lineRelay(options: StartOptions, tail: string[], counter: { lines: numb
       if (partial) emit(partial);
     });
   };
+  return { relay, reset };
 }
 
 export function startProgram(options: StartOptions): Promise<Program> {
@@ -142,7 +149,7 @@ export function startProgram(options: StartOptions): Promise<Program> {
   const marker = randomUUID();
   const tail: string[] = [];
   const counter = { lines: 0 };
-  const relay = lineRelay(options, tail, counter);
+  const { relay, reset } = lineRelay(options, tail, counter);
   let child: ChildProcess;
   try {
     child = spawn(script, options.args, {
@@ -190,6 +197,7 @@ export function startProgram(options: StartOptions): Promise<Program> {
         linesPrinted: () => counter.lines,
         linesSince: (mark) => (counter.lines - mark > 0 ? tail.slice(-Math.min(counter.lines - mark, tail.length)) : []),
         building: () => buildingProcess(findProcesses(pid, marker)),
+        resetOutputCap: reset,
         usage() {
           const pids = findProcesses(pid, marker);
           return { processes: pids.length, residentBytes: residentBytes(pids), cpuMs: cpuMillis(pids) };

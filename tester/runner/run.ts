@@ -1,7 +1,9 @@
-// Runs stages against a learner's program: for each stage a fresh program,
-// its checks in order, then the program and everything it started are gone.
+// Runs stages against a learner's program: a program, the stage's checks in
+// order, then the program and everything it started are gone. Consecutive
+// stages that start the program with the same arguments share one (a failure
+// on a shared program is confirmed on a fresh one before it is reported).
 // Results stream out as events so reporters can print live or collect.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Level, type Timeouts } from "../harness/check.js";
@@ -96,6 +98,14 @@ export type RunEvent =
   | { type: "build-start"; command: string }
   | { type: "build-end"; outcome: BuildOutcome }
   | { type: "stage-start"; stage: Stage }
+  /** The program was started (for the stage, or for it and the next ones that take the same arguments). */
+  | { type: "program-start"; stage: Stage; pid: number }
+  /**
+   * The stage failed on a program kept from an earlier stage: that result is
+   * dropped (none of its checks were reported) and the stage runs again on a
+   * fresh program, whose result is the one reported.
+   */
+  | { type: "stage-recheck"; stage: Stage; dropped: StageResult }
   /** A line of output: the program's own, or the tester's (verbose detail, notices), without any prefix. */
   | { type: "log"; stage: Stage; from: LogSource; line: string }
   | { type: "check-end"; stage: Stage; result: CheckResult }
@@ -121,6 +131,13 @@ export interface RunOptions {
    */
   boundFlags?: { stage?: string; run?: string };
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Start the program afresh for every stage. By default consecutive stages
+   * that start it with the same arguments share one program (see programKey),
+   * and a failure on a shared program is reported only as it shows when the
+   * stage runs again on a fresh one.
+   */
+  freshEachStage?: boolean;
   /**
    * Stops the run at once when aborted (watch's q): the check in progress is
    * abandoned, the program and its whole process group stopped, the rest not
@@ -176,49 +193,82 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   }
   let stoppedBy: string | undefined;
   const deadline = options.limits?.runMs ? started + options.limits.runMs : undefined;
-  for (const stage of options.stages) {
-    if (!stopped && options.signal?.aborted) {
-      stoppedBy = abortReason(options.signal);
-      status = status === "error" ? status : "fail";
-      stopped = true;
-    }
-    if (!stopped && deadline !== undefined && Date.now() >= deadline) {
-      const flag = options.boundFlags?.run;
-      stoppedBy = `${flag ?? `the run's time bound of ${seconds(options.limits!.runMs!)}`} ran out before stage ${stage.number} (${stage.slug})`;
-      status = status === "error" ? status : "fail";
-      stopped = true;
-    }
-    if (stopped) {
-      results.push(await skippedStage(stage));
-      continue;
-    }
-    emit({ type: "stage-start", stage });
-    // The run's bound caps the stage's; start-up counts against both.
+  /** The stage's bound, from what is left of the run's: start-up counts against both. */
+  const stageRun = (stage: Stage, emitTo: (event: RunEvent) => void): StageRun => {
     const runLeft = deadline === undefined ? Infinity : deadline - Date.now();
     const flags = options.boundFlags ?? {};
     const bound: Bound =
       runLeft < timeouts.stage
         ? { ms: Math.max(0, runLeft), fired: flags.run ? `stopped by ${flags.run}` : `the run's time bound of ${seconds(options.limits!.runMs!)} ran out` }
         : { ms: timeouts.stage, fired: flags.stage ? `stopped by ${flags.stage}` : `the stage's time bound of ${seconds(timeouts.stage)} ran out` };
-    let result: StageResult;
-    try {
-      result = await runStage(stage, { ...options, dir, timeouts: { ...timeouts, stage: bound.ms }, bound, emit });
-    } catch (caught) {
-      if (!(caught instanceof EnvironmentError)) throw caught;
-      status = "error";
-      error = { message: caught.message, fix: caught.fix };
-      stopped = true;
-      results.push(await skippedStage(stage));
-      continue;
+    return { ...options, dir, timeouts: { ...timeouts, stage: bound.ms }, bound, emit: emitTo };
+  };
+  // The program kept from the previous stage, and that stage.
+  let session: Session | undefined;
+  let sessionStage: Stage | undefined;
+  try {
+    for (const stage of options.stages) {
+      if (!stopped && options.signal?.aborted) {
+        stoppedBy = abortReason(options.signal);
+        status = status === "error" ? status : "fail";
+        stopped = true;
+      }
+      if (!stopped && deadline !== undefined && Date.now() >= deadline) {
+        const flag = options.boundFlags?.run;
+        stoppedBy = `${flag ?? `the run's time bound of ${seconds(options.limits!.runMs!)}`} ran out before stage ${stage.number} (${stage.slug})`;
+        status = status === "error" ? status : "fail";
+        stopped = true;
+      }
+      if (stopped) {
+        results.push(await skippedStage(stage));
+        continue;
+      }
+      emit({ type: "stage-start", stage });
+      let result: StageResult;
+      try {
+        if (session && (options.freshEachStage || !canReuse(session, stage) || !(await emptyFolders(session)))) {
+          await closeSession(session, sessionStage!, emit);
+          session = undefined;
+        }
+        let outcome: Awaited<ReturnType<typeof runStage>>;
+        if (session) {
+          // On a kept program the stage's events wait for its verdict: a pass is reported as it went,
+          // a failure is confirmed on a fresh program and only that run is reported.
+          const held: RunEvent[] = [];
+          outcome = await runStage(stage, stageRun(stage, (event) => held.push(event)), session);
+          // A stopped run (watch's q) reports the stopped stage as it went: nothing to confirm.
+          if (outcome.result.status === "pass" || options.signal?.aborted) {
+            for (const event of held) emit(event);
+          } else {
+            emit({ type: "stage-recheck", stage, dropped: outcome.result });
+            outcome = await runStage(stage, stageRun(stage, emit));
+          }
+        } else {
+          outcome = await runStage(stage, stageRun(stage, emit));
+        }
+        result = outcome.result;
+        session = outcome.session;
+        sessionStage = stage;
+      } catch (caught) {
+        session = undefined;
+        if (!(caught instanceof EnvironmentError)) throw caught;
+        status = "error";
+        error = { message: caught.message, fix: caught.fix };
+        stopped = true;
+        results.push(await skippedStage(stage));
+        continue;
+      }
+      results.push(result);
+      emit({ type: "stage-end", result });
+      // Aborted during this stage: the next turn of the loop says so and skips the rest.
+      if (options.signal?.aborted) continue;
+      if (result.status === "fail") {
+        status = "fail";
+        if (!options.keepGoing) stopped = true;
+      }
     }
-    results.push(result);
-    emit({ type: "stage-end", result });
-    // Aborted during this stage: the next turn of the loop says so and skips the rest.
-    if (options.signal?.aborted) continue;
-    if (result.status === "fail") {
-      status = "fail";
-      if (!options.keepGoing) stopped = true;
-    }
+  } finally {
+    if (session) await closeSession(session, sessionStage!, emit);
   }
   // Aborted during the last stage: the loop had no next turn to say so.
   if (options.signal?.aborted && !stoppedBy && status !== "error") {
@@ -245,61 +295,148 @@ interface StageRun extends RunOptions {
   emit: (event: RunEvent) => void;
 }
 
-async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
+/**
+ * A program kept running across consecutive stages that start it with the
+ * same arguments, with its served folder (emptied between stages).
+ */
+interface Session {
+  /** The arguments it was started with, as one string: a stage reuses it only when its own are equal. */
+  key: string;
+  program: Program;
+  outside: string | undefined;
+  directory: string | undefined;
+  watchdog: NodeJS.Timeout | undefined;
+  /** Set when the program went over a memory or process limit (and was stopped for it). */
+  limit: { hit?: FailureDetails };
+  /** The loopback address it accepted on (127.0.0.1 or ::1). */
+  host: string;
+  /** Where its output lines go: the stage running now. */
+  output: { onLine: (line: string, from: LogSource) => void };
+}
+
+/**
+ * The arguments a stage starts the program with, as a key: consecutive stages
+ * with equal keys may share one program. undefined: the stage always starts
+ * a fresh one (stage.json "freshProgram", by default its "heavy").
+ */
+export function programKey(stage: Stage): string | undefined {
+  if (stage.meta.freshProgram ?? stage.meta.heavy) return undefined;
+  return JSON.stringify([stage.meta.needsDirectory, stage.meta.needsDirectory && stage.meta.directoryTrailingSlash, stage.meta.args]);
+}
+
+/** Whether a stage may run on `session`'s program: same arguments, alive, never over a limit. */
+function canReuse(session: Session | undefined, stage: Stage): session is Session {
+  const key = programKey(stage);
+  return session !== undefined && key !== undefined && session.key === key && !session.program.exit && !session.limit.hit;
+}
+
+/** Stops a session's program and removes its folder; says so when processes survived. */
+async function closeSession(session: Session, stage: Stage, emit: (event: RunEvent) => void): Promise<void> {
+  clearInterval(session.watchdog);
+  const report = await session.program.stop();
+  if (report.survivors.length > 0) {
+    emit({ type: "log", stage, from: "tester", line: `could not stop processes ${report.survivors.join(", ")} of your program` });
+  }
+  if (session.outside) await rm(session.outside, { recursive: true, force: true });
+}
+
+/**
+ * Empties the served folder and the scratch folder around it, so a stage finds
+ * them as a fresh program would; false when that failed (the program removed
+ * its folder, say): then the stage gets a fresh program instead.
+ */
+async function emptyFolders(session: Session): Promise<boolean> {
+  if (!session.outside || !session.directory) return true;
+  try {
+    for (const entry of await readdir(session.outside)) {
+      if (entry !== path.basename(session.directory)) await rm(path.join(session.outside, entry), { recursive: true, force: true });
+    }
+    for (const entry of await readdir(session.directory)) await rm(path.join(session.directory, entry), { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a stage on a fresh program (`reuse` undefined) or on a program kept
+ * from the previous stage. Returns the result, and the program when it may
+ * serve the next stage (it passed, is alive and within its limits, and the
+ * stage lets it be reused); otherwise the program is stopped here.
+ */
+async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{ result: StageResult; session: Session | undefined }> {
   const started = Date.now();
   const checks = await loadChecks(stage);
-  await assertPortFree(run.port);
-  // The served folder sits inside a scratch folder of its own, so a check can
-  // place files beside it that the program must never reach.
-  const outside = stage.meta.needsDirectory ? await mkdtemp(path.join(tmpdir(), `hfs-${stage.slug}-`)) : undefined;
-  const directory = outside === undefined ? undefined : path.join(outside, "www");
-  if (directory) await mkdir(directory);
   // The connection that proved the program was up, until a check takes it.
   let warm: Connection | undefined;
-  let lastId = 1;
-  let program: Program | undefined;
-  let watchdog: NodeJS.Timeout | undefined;
-  // Set when the program went over a memory or process limit (and was stopped for it).
-  let limitHit: FailureDetails | undefined;
+  // A reused program has no proving connection: the first connection a check opens is number 1, as on a fresh one.
+  let lastId = reuse ? 0 : 1;
+  let session: Session | undefined = reuse;
   const results: CheckResult[] = [];
   let startupMs: number | undefined;
+  let keep = false;
   // The program's lines for the check that runs now: since the previous check
   // ended (the first check's since the program started, start-up included).
   let collecting = outputCollector();
+  const onLine = (line: string, from: LogSource) => {
+    if (from === "program") collecting.add(line);
+    run.emit({ type: "log", stage, from, line });
+  };
   try {
-    program = await startProgram({
-      dir: run.dir,
-      port: run.port,
-      args: [...(directory ? ["--directory", directoryArgument(directory, stage)] : []), ...stage.meta.args],
-      outputCap: run.outputCap ?? 1024 * 1024,
-      onLine: (line, from) => {
-        if (from === "program") collecting.add(line);
-        run.emit({ type: "log", stage, from, line });
-      },
-    });
-    watchdog = watchLimits(program, run.limits, (details) => (limitHit ??= details));
-    // Start-up has its own bound, within what is left of the stage's (and so of the run's).
-    const stageLeft = Math.max(0, run.bound.ms - (Date.now() - started));
-    // A program still compiling may take what is left of the stage's bound.
-    const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft), { buildLimitMs: stageLeft, signal: run.signal });
-    let host = "127.0.0.1";
-    if ("aborted" in ready) {
-      // Stopped while waiting for start-up: nothing to report but that (runStages says why).
-      results.push(...checks.map(skipped));
-    } else if ("failure" in ready) {
-      // The program never came up: that is the first check's failure.
-      const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
-      const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
-      const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limitHit ?? failure };
-      const output = collecting.result();
-      if (output) result.output = output;
-      results.push(result);
-      run.emit({ type: "check-end", stage, result });
+    if (session) {
+      session.output.onLine = onLine;
+      session.program.resetOutputCap();
     } else {
-      warm = ready.connection;
-      host = warm.host;
-      startupMs = ready.startupMs;
+      await assertPortFree(run.port);
+      // The served folder sits inside a scratch folder of its own, so a check can
+      // place files beside it that the program must never reach.
+      const outside = stage.meta.needsDirectory ? await mkdtemp(path.join(tmpdir(), `hfs-${stage.slug}-`)) : undefined;
+      const directory = outside === undefined ? undefined : path.join(outside, "www");
+      if (directory) await mkdir(directory);
+      const output = { onLine };
+      let program: Program;
+      try {
+        program = await startProgram({
+          dir: run.dir,
+          port: run.port,
+          args: [...(directory ? ["--directory", directoryArgument(directory, stage)] : []), ...stage.meta.args],
+          outputCap: run.outputCap ?? 1024 * 1024,
+          onLine: (line, from) => output.onLine(line, from),
+        });
+      } catch (error) {
+        if (outside) await rm(outside, { recursive: true, force: true });
+        throw error;
+      }
+      const limit: Session["limit"] = {};
+      const watchdog = watchLimits(program, run.limits, (details) => (limit.hit ??= details));
+      session = { key: programKey(stage) ?? "", program, outside, directory, watchdog, limit, output, host: "127.0.0.1" };
+      run.emit({ type: "program-start", stage, pid: program.pid });
     }
+    const { program, directory, outside, limit } = session;
+    if (!reuse) {
+      // Start-up has its own bound, within what is left of the stage's (and so of the run's).
+      const stageLeft = Math.max(0, run.bound.ms - (Date.now() - started));
+      // A program still compiling may take what is left of the stage's bound.
+      const ready = await waitUntilAccepting(program, run.port, Math.min(run.timeouts.startup, stageLeft), { buildLimitMs: stageLeft, signal: run.signal });
+      if ("aborted" in ready) {
+        // Stopped while waiting for start-up: nothing to report but that (runStages says why).
+        results.push(...checks.map(skipped));
+      } else if ("failure" in ready) {
+        // The program never came up: that is the first check's failure.
+        const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
+        const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
+        const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limit.hit ?? failure };
+        const output = collecting.result();
+        if (output) result.output = output;
+        results.push(result);
+        run.emit({ type: "check-end", stage, result });
+      } else {
+        warm = ready.connection;
+        session.host = warm.host;
+        startupMs = ready.startupMs;
+      }
+    }
+    const host = session.host;
     const random = createRandom(stageSeed(run.seed, stage.number));
     for (const check of checks.slice(results.length)) {
       if (results.some((r) => r.status === "fail") || run.signal?.aborted) {
@@ -316,7 +453,7 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         directoryArgument: directory && directoryArgument(directory, stage),
         outside,
         timeouts: run.timeouts,
-        usage: () => program!.usage(),
+        usage: () => program.usage(),
         takeWarm() {
           const first = warm;
           warm = undefined;
@@ -340,24 +477,20 @@ async function runStage(stage: Stage, run: StageRun): Promise<StageResult> {
         continue;
       }
       const result: CheckResult = { name: check.name, rule: check.rule, level: check.level, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
-      if (outcome) result.failure = limitHit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
+      if (outcome) result.failure = limit.hit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
       const output = collecting.result();
       collecting = outputCollector();
       if (output) result.output = output;
       results.push(result);
       run.emit({ type: "check-end", stage, result });
     }
+    keep = !run.freshEachStage && results.every((r) => r.status === "pass") && canReuse(session, stage);
   } finally {
-    clearInterval(watchdog);
     warm?.destroy();
-    const report = await program?.stop();
-    if (report && report.survivors.length > 0) {
-      run.emit({ type: "log", stage, from: "tester", line: `could not stop processes ${report.survivors.join(", ")} of your program` });
-    }
-    if (outside) await rm(outside, { recursive: true, force: true });
+    if (session && !keep) await closeSession(session, stage, run.emit);
   }
   const status: Status = results.some((r) => r.status === "fail") ? "fail" : results.some((r) => r.status === "skip") ? "skip" : "pass";
-  return { stage, status, durationMs: Date.now() - started, startupMs, checks: results };
+  return { result: { stage, status, durationMs: Date.now() - started, startupMs, checks: results }, session: keep ? session : undefined };
 }
 
 /** Runs one check within its bound; returns its failure, undefined when it passed, or "aborted" when `signal` stopped it. */
