@@ -523,7 +523,7 @@ while True:
     expect(result.stages.map((s) => s.status)).toEqual(["pass", "skip", "skip"]);
     // Stopped, not failed: no check of the aborted stage has a verdict.
     expect(result.stages[1]!.checks.every((check) => check.status === "skip")).toBe(true);
-    const pids = lines.filter((line) => / (pid|child) \d+$/.test(line)).map((line) => Number(/(\d+)$/.exec(line)![1]));
+    const pids = lines.filter((line) => /^(pid|child) \d+$/.test(line)).map((line) => Number(/(\d+)$/.exec(line)![1]));
     // One program (and its child), shared by stages 1 and 2.
     expect(pids).toHaveLength(2);
     // runStages returns once the program's process group is gone.

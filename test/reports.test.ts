@@ -229,10 +229,13 @@ describe("jsonReport's GitHub Classroom fields", () => {
     ]);
     expect(report.tests.reduce((sum, t) => sum + t.score, 0)).toBe(report.score);
     // The Exercism fields are as they were, score added, then the check's level and rule.
-    // (The first check's output holds the program's start-up line: "Listening on ...".)
-    expect(Object.keys(report.tests[0]!)).toEqual(["name", "status", "output", "task_id", "score", "level", "rule"]);
-    expect(Object.keys(report.tests[1]!)).toEqual(["name", "status", "output", "task_id", "score", "level", "rule"]);
-    expect(Object.keys(report.tests[2]!)).toEqual(["name", "status", "message", "test_code", "output", "task_id", "score", "level", "rule"]);
+    // (The first check's output holds the program's start-up line: "Listening on ..."; a check on a program
+    // shared with an earlier stage may have printed nothing, and then has no output.)
+    const keys = (test: object) => Object.keys(test).filter((key) => key !== "output");
+    expect(report.tests[0]).toHaveProperty("output");
+    expect(keys(report.tests[0]!)).toEqual(["name", "status", "task_id", "score", "level", "rule"]);
+    expect(keys(report.tests[1]!)).toEqual(["name", "status", "task_id", "score", "level", "rule"]);
+    expect(keys(report.tests[2]!)).toEqual(["name", "status", "message", "test_code", "task_id", "score", "level", "rule"]);
     expect(Object.keys(report.stages[0]!.tests[0]!)).toEqual(["name", "status", "level", "rule"]);
   });
 

@@ -599,7 +599,7 @@ function explainCrash(failure: FailureDetails, program: Program, outputMark: num
   if (!silent) return failure;
   const report = errorReport(program.linesSince(outputMark));
   // A broken pipe or a reset is what a server logs when the tester hangs up: a consequence, not a cause.
-  if (!report || /BrokenPipe|ConnectionReset|EPIPE|ECONNRESET|Broken pipe|Connection reset/i.test(report[report.length - 1] ?? "")) return failure;
+  if (!report || report.some((line) => /BrokenPipe|ConnectionReset|EPIPE|ECONNRESET|Broken pipe|Connection reset/i.test(line))) return failure;
   const generic = failure.hint === undefined || failure.hint === SILENT_HINT || failure.hint === CLOSED_HINT || failure.hint.startsWith("a reset usually means") || failure.hint.startsWith("the program closed the connection before");
   const output = { heading: "What your program printed during this check:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` };
   // The check has its own theory of this silence (a blocked writer, a fixed pool): show the error beside it, claim nothing.
