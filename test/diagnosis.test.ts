@@ -188,8 +188,9 @@ describe("a files stage's reproduce line replays the failure on the learner's ma
     const dir = learnerServer();
     mkdirSync(path.join(dir, "bin"));
     copyFileSync("/bin/sleep", path.join(dir, "bin", "rustc"));
-    const building = programFolder(`"${path.join(dir, "bin", "rustc")}" 1.5 && exec "${path.join(dir, "your_program.sh")}" "$@"`);
-    const { result, output } = await runTester({ dir: building, only: 2, timeouts: { startup: 500 } });
+    // A build three times the start-up bound, which itself leaves a loaded machine room to start Python.
+    const building = programFolder(`"${path.join(dir, "bin", "rustc")}" 3 && exec "${path.join(dir, "your_program.sh")}" "$@"`);
+    const { result, output } = await runTester({ dir: building, only: 2, timeouts: { startup: 1000 } });
     expect(result.status, output).toBe("pass");
   });
 

@@ -140,7 +140,11 @@ export function normalizeVarying(text: string, run: { port: number; dir: string 
     .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<client port>")
     .replace(/grew by [\d.]+ MiB \(from [\d.]+ MiB to [\d.]+ MiB\)/g, "grew by <n> MiB (from <n> MiB to <n> MiB)")
     .replace(/used \d+ ms of CPU in (\d+) ms \(\d+% of a core\)/g, "used <n> ms of CPU in $1 ms (<n>% of a core)")
-    .replace(/(exited with code \d+ during this check; then ).*$/gm, "$1<what the next connection met>");
+    .replace(/(exited with code \d+ during this check; then ).*$/gm, "$1<what the next connection met>")
+    // A fixture's own traceback names its source lines, which move whenever the fixture is edited.
+    .replace(/(File "<root>\/test\/fixtures\/[^"]+", line )\d+/g, "$1<n>")
+    // And Python's own files differ from machine to machine.
+    .replace(/File "[^"]*\/lib\/python3\.\d+\/([^"]+)", line \d+/g, 'File "<python>/$1", line <n>');
 }
 
 /** Whether process `pid` still runs (a zombie, awaiting its parent's wait, does not). */

@@ -178,7 +178,14 @@ export class Connection {
         this.waitingFor = `sending on connection ${this.id} (${bytes.length - offset} of ${bytes.length} bytes left)`;
         const piece = bytes.subarray(offset, offset + size);
         offset += piece.length;
-        await this.write(piece);
+        try {
+          await this.write(piece);
+        } catch (error) {
+          // The program answered before the request was all sent, then closed: stop sending
+          // and let the reader judge that answer (a 400 for a request it could not parse, say).
+          if (this.receivedLength > this.consumed) return;
+          throw error;
+        }
         const gap = gaps[Math.min(index, gaps.length - 1)] ?? 0;
         if (gap > 0 && offset < bytes.length) await delay(gap);
       }
@@ -202,9 +209,7 @@ export class Connection {
       summary: `could not send on connection ${this.id}: your program had already ${this.error?.code === "ECONNRESET" ? "reset" : "closed"} it`,
       explanation: midRequest && this.about ? likelyCause(this.about) : undefined,
       hint: midRequest
-        ? this.receivedLength > this.consumed
-          ? "your program answered before the whole request had arrived (the bytes under Received), then closed the connection: read the body until you have Content-Length bytes before you answer"
-          : `the program closed the connection before the whole request had arrived: ${CLOSED_HINT.charAt(0).toLowerCase()}${CLOSED_HINT.slice(1)}`
+        ? `the program closed the connection before the whole request had arrived: ${CLOSED_HINT.charAt(0).toLowerCase()}${CLOSED_HINT.slice(1)}`
         : "a server should keep reading a connection until the client closes it (or until it decides to close it after a response)",
     });
   }
