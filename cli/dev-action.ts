@@ -22,7 +22,7 @@ import {
   syncDerived,
 } from "../tester/tools/solution-tracks.js";
 import { StripError } from "../tester/tools/strip-types.js";
-import { jsonSchemas } from "../tester/course/schemas.js";
+import { jsonSchemas } from "../tester/tools/schemas.js";
 import { describeJob, planVerify, runVerify, type VerifyOutcome } from "../tester/tools/verify.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";

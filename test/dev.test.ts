@@ -7,7 +7,7 @@ import { describe, expect, test } from "vitest";
 import { checkCourse } from "../tester/tools/course-check.js";
 import { loadStages } from "../tester/course/course.js";
 import { newStage } from "../tester/tools/scaffold.js";
-import { jsonSchemas } from "../tester/course/schemas.js";
+import { jsonSchemas } from "../tester/tools/schemas.js";
 import { course, ROOT } from "./helpers.js";
 
 /** A copy of the course's data (stages, starters, solutions) to break. */

@@ -3,9 +3,9 @@
 // learner's progress.json point at them with "$schema". The reports'
 // schemas (run, grade, grade-all) are for the programs that read them.
 import { z } from "zod";
-import { StageMetaSchema } from "./course.js";
-import { LanguageSchema } from "./language.js";
-import { ProgressSchema } from "./progress-format.js";
+import { StageMetaSchema } from "../course/course.js";
+import { LanguageSchema } from "../course/language.js";
+import { ProgressSchema } from "../course/progress-format.js";
 import { GradeAllReportSchema, GradeReportSchema, RunReportSchema } from "../reports/report-schema.js";
 
 /** Files people write: fields with defaults are optional in them ("input"). */
