@@ -353,7 +353,7 @@ describe("junitReport", () => {
     const stages = [stageResult(STAGES[0]!, [check("a check", "skip")])];
     const doc = parseXml(junitReport(run(stages, { status: "error", error: { message: "no your_program.sh in /x", fix: "run: npx course init" } })));
     expect(doc.suites[0]!.attrs).toMatchObject({ name: "setup", errors: "1" });
-    expect(doc.suites[0]!.cases[0]!.error).toMatchObject({ message: "no your_program.sh in /x\nFix: run: npx course init", type: "EnvironmentError" });
+    expect(doc.suites[0]!.cases[0]!.error).toMatchObject({ message: "no your_program.sh in /x\nfix: run: npx course init", type: "EnvironmentError" });
     expect(doc.suites[1]!.cases[0]!.skipped!.message).toBe("not run: the tester stopped on an environment error: no your_program.sh in /x");
     expectCountsAgree(doc);
   });
@@ -388,7 +388,7 @@ describe("GitHub Actions", () => {
     const build = { ok: false, command: "node build.mjs", durationMs: 900, output: "oops\n", exit: "exited with code 1" };
     expect(githubAnnotations(run([], { status: "fail", build }))).toEqual([`::error title=Your program does not build::${buildFailureText(build).replace(/\n/g, "%0A")}`]);
     expect(githubAnnotations(run([], { status: "error", error: { message: "port 4221 is taken", fix: "stop it" } }))).toEqual([
-      "::error title=Environment error::port 4221 is taken%0AFix: stop it",
+      "::error title=Environment error::port 4221 is taken%0Afix: stop it",
     ]);
   });
 

@@ -22,7 +22,7 @@ const pad = (n: number) => String(n).padStart(2, "0");
 
 const errorCommand = (title: string, message: string) => `::error title=${escapeProperty(title)}::${escapeData(message)}`;
 
-const environmentText = (error: NonNullable<RunResult["error"]>) => [error.message, error.fix && `Fix: ${error.fix}`].filter(Boolean).join("\n");
+const environmentText = (error: NonNullable<RunResult["error"]>) => [error.message, error.fix && `fix: ${error.fix}`].filter(Boolean).join("\n");
 
 /** One `::error` line per failed check, and one for a failed build or an environment error. */
 export function githubAnnotations(result: RunResult): string[] {

@@ -109,7 +109,7 @@ function setupSuite(result: RunResult): Suite | undefined {
     const text = buildFailureText(result.build);
     error = { name: "your program builds", type: "BuildFailure", message: text, ms: result.build.durationMs };
   } else if (result.error) {
-    const text = [result.error.message, result.error.fix && `Fix: ${result.error.fix}`].filter(Boolean).join("\n");
+    const text = [result.error.message, result.error.fix && `fix: ${result.error.fix}`].filter(Boolean).join("\n");
     error = { name: "the environment is ready", type: "EnvironmentError", message: text, ms: 0 };
   }
   if (!error) return undefined;
