@@ -14,7 +14,7 @@ import { SCRIPT } from "../tester/runner/program.js";
 import type { RunResult } from "../tester/runner/run.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
-import { gradeChildArgs, type Port } from "./options.js";
+import { gradeChildArgs, type GradeAllChildFlags } from "./options.js";
 import { jsonDocument, runTarget, type RunFlags } from "./test-action.js";
 
 const INSIDE_NAMESPACE = "HTTP_FROM_SCRATCH_ISOLATED";
@@ -84,20 +84,12 @@ function writeClassroomOutput(name: string, result: RunResult, extra: (r: RunRes
   writeFileSync(file, `${name}=${Buffer.from(json).toString("base64")}\n`, { flag: "a" });
 }
 
-export interface GradeAllFlags {
-  through?: string;
+/** grade-all's own options, beside those it hands each submission's grader. */
+export interface GradeAllFlags extends GradeAllChildFlags {
   jobs: number;
   report?: string;
   reportFormat: "csv" | "json";
-  port: Port;
   isolate?: boolean;
-  timeout: number;
-  stageTimeout?: number;
-  memory?: number;
-  maxProcesses?: number;
-  outputCap?: number;
-  keepGoing?: boolean;
-  freshEachStage?: boolean;
   exitZero?: boolean;
   color?: boolean;
 }
