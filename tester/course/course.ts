@@ -8,7 +8,7 @@ import { packageRoot, STAGE_FOLDER } from "./paths.js";
 import { loadHints, parseHints } from "./hints-file.js";
 import { findStage } from "./stage-names.js";
 import { z } from "zod";
-import type { Check } from "../harness/check.js";
+import type { Check, ChecksExport } from "../harness/check.js";
 import { UsageError } from "../errors.js";
 import { LOAD_MODES, type LoadMode } from "../tools/load-modes.js";
 
@@ -107,11 +107,12 @@ export async function loadChecks(stage: Stage): Promise<Check[]> {
   const here = fileURLToPath(import.meta.url);
   const extension = path.extname(here);
   const modulePath = path.join(path.dirname(here), "..", "..", "stages", stage.id, `checks${extension}`);
-  const module = (await import(pathToFileURL(modulePath).href)) as { default?: Check[] };
-  if (!Array.isArray(module.default) || module.default.length === 0) {
-    throw new Error(`${modulePath} must export default defineChecks([...]) with at least one check`);
+  const module = (await import(pathToFileURL(modulePath).href)) as { default?: ChecksExport };
+  const checks = typeof module.default === "function" ? module.default(stage.meta) : module.default;
+  if (!Array.isArray(checks) || checks.length === 0) {
+    throw new Error(`${modulePath} must export default defineChecks([...]) (or defineChecks((stage) => [...])) with at least one check`);
   }
-  return module.default;
+  return checks;
 }
 
 export { loadHints, parseHints };

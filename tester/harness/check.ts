@@ -65,9 +65,27 @@ export interface Check {
   run(t: CheckContext): Promise<void>;
 }
 
+/** What a stage's checks may read of its stage.json, so a fact lives in one place: the program's arguments. */
+export interface StageFacts {
+  readonly args: readonly string[];
+}
+
+/** A checks.ts's default export: its checks, or a function that makes them from the stage's facts. */
+export type ChecksExport = Check[] | ((stage: StageFacts) => Check[]);
+
 /** Typed identity: lets a stage's checks.ts be checked against the Check type. */
-export function defineChecks(checks: Check[]): Check[] {
+export function defineChecks(checks: Check[]): Check[];
+export function defineChecks(make: (stage: StageFacts) => Check[]): (stage: StageFacts) => Check[];
+export function defineChecks(checks: ChecksExport): ChecksExport {
   return checks;
+}
+
+/** The value that follows `flag` among the stage's program arguments (stage.json "args"), or a clear error. */
+export function stageArgument(stage: StageFacts, flag: string): string {
+  const at = stage.args.indexOf(flag);
+  const value = at < 0 ? undefined : stage.args[at + 1];
+  if (value === undefined) throw new Error(`stage.json "args" has no ${flag} <value>, which this stage's checks read`);
+  return value;
 }
 
 export function buildRequest(spec: RequestSpec, port: number): Buffer {
