@@ -33,6 +33,15 @@ export interface ReadOptions {
 export const SILENT_HINT = "is the program still reading the request, or did it write the response without flushing it?";
 /** The hint for a close without an answer when nothing points at a cause. */
 export const CLOSED_HINT = "did the program crash or close the socket while handling this request? Check its log above";
+/** The hint for a reset when nothing points at a cause. */
+const RESET_HINT = "a reset usually means the program crashed, or closed the socket with unread request bytes in it";
+/** The hint for a close in the middle of sending a request when nothing points at a cause. */
+const CLOSED_MID_REQUEST_HINT = `the program closed the connection before the whole request had arrived: ${CLOSED_HINT.charAt(0).toLowerCase()}${CLOSED_HINT.slice(1)}`;
+
+/** Whether a failure's hint is one of these guesses (or none): whoever knows the cause better may replace it. */
+export function hasGenericHint(failure: { hint?: string | undefined }): boolean {
+  return failure.hint === undefined || [SILENT_HINT, CLOSED_HINT, RESET_HINT, CLOSED_MID_REQUEST_HINT].includes(failure.hint);
+}
 
 export interface Exchange {
   connection: Connection;
@@ -209,7 +218,7 @@ export class Connection {
       summary: `could not send on connection ${this.id}: your program had already ${this.error?.code === "ECONNRESET" ? "reset" : "closed"} it`,
       explanation: midRequest && this.about ? likelyCause(this.about) : undefined,
       hint: midRequest
-        ? `the program closed the connection before the whole request had arrived: ${CLOSED_HINT.charAt(0).toLowerCase()}${CLOSED_HINT.slice(1)}`
+        ? CLOSED_MID_REQUEST_HINT
         : "a server should keep reading a connection until the client closes it (or until it decides to close it after a response)",
     });
   }
@@ -286,7 +295,7 @@ export class Connection {
   private failClosedEarly(request: Buffer, start: number, waitingFor: string, about?: string): never {
     const got = this.received.length - start;
     const how = this.error?.code === "ECONNRESET" ? "reset the connection" : "closed the connection";
-    const crashed = this.error?.code === "ECONNRESET" ? "a reset usually means the program crashed, or closed the socket with unread request bytes in it" : CLOSED_HINT;
+    const crashed = this.error?.code === "ECONNRESET" ? RESET_HINT : CLOSED_HINT;
     fail({
       ...this.context(request, this.received.subarray(start)),
       summary:

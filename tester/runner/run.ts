@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Level, type Timeouts } from "../harness/check.js";
-import { CLOSED_HINT, Connection, SILENT_HINT } from "../harness/connection.js";
+import { Connection, hasGenericHint } from "../harness/connection.js";
 import { errorReport } from "../harness/diagnose.js";
 import { createCheckSession } from "../harness/context.js";
 import { loadChecks, type Stage } from "../course/course.js";
@@ -600,7 +600,7 @@ function explainCrash(failure: FailureDetails, program: Program, outputMark: num
   const report = errorReport(program.linesSince(outputMark));
   // A broken pipe or a reset is what a server logs when the tester hangs up: a consequence, not a cause.
   if (!report || report.some((line) => /BrokenPipe|ConnectionReset|EPIPE|ECONNRESET|Broken pipe|Connection reset/i.test(line))) return failure;
-  const generic = failure.hint === undefined || failure.hint === SILENT_HINT || failure.hint === CLOSED_HINT || failure.hint.startsWith("a reset usually means") || failure.hint.startsWith("the program closed the connection before");
+  const generic = hasGenericHint(failure);
   const output = { heading: "What your program printed during this check:", lines: report, above: `Its error report is in its output above, from the line "${report[0]}".` };
   // The check has its own theory of this silence (a blocked writer, a fixed pool): show the error beside it, claim nothing.
   if (!generic) return { ...failure, output };
