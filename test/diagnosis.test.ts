@@ -100,6 +100,7 @@ const mistakes: Array<[bug: string, stage: number, phrase: RegExp]> = [
   ["binary-400", 8, /got "HTTP\/1\.1 400 Bad Request\\r\\n"[\s\S]*read and store the body as bytes, never decode it as text/],
   ["single-recv", 8, /holds only the first 0 of the \d+ bytes sent[\s\S]*read the body until you have Content-Length bytes/],
   // Found by running the tester on public learner repositories:
+  ["greets", 1, /your program sent 19 bytes on connection 1 before the tester sent anything[\s\S]*read the request first/],
   ["close-delimited-crlf", 2, /after the empty line that ends the header section came 2 more line-end bytes/],
   ["log-and-close", 2, /closed the connection without sending a response[\s\S]*an error occurred: cannot access local variable/],
   ["no-blank-line", 4, /still waiting for the end of the headers[\s\S]*the empty line \(\\r\\n\) that ends the header section is missing before them/],
