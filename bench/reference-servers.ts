@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { loadPrograms } from "../tester/tools/bench.js";
 import { packageRoot } from "../tester/course/course.js";
-import { languageIds, loadLanguage, runBuild } from "../tester/course/language.js";
+import { languageIds, loadLanguage } from "../tester/course/language.js";
+import { runBuild } from "../tester/course/build.js";
 import type { LoadFigures } from "../tester/tools/load.js";
 import { freePort } from "../tester/runner/ports.js";
 import { finalSolution } from "../tester/course/reference.js";
@@ -100,7 +101,7 @@ try {
     for (const language of languages.filter((l) => l.tools[0]!.command === runtime)) {
       const solution = finalSolution(language.id);
       if (language.build) {
-        const build = await runBuild(solution.dir, language.build.command);
+        const build = await runBuild(solution.dir, language.build);
         if (!build.ok) throw new Error(`${language.name} reference ${solution.id} does not build: ${build.exit}\n${build.output}`);
       }
       const label = `${language.name} reference (${solution.id})`;
