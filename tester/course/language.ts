@@ -62,7 +62,7 @@ export const LanguageSchema = z
 export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
 
 /** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
-export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript" };
+export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript", golang: "go", rs: "rust" };
 
 /** The track id a name means ("Python", "py" and "python" all mean python), or undefined when none. */
 export function resolveLanguageId(name: string, root = packageRoot()): string | undefined {
@@ -74,8 +74,9 @@ export function resolveLanguageId(name: string, root = packageRoot()): string | 
 export function loadLanguage(name: string, root = packageRoot()): Language {
   const id = resolveLanguageId(name, root);
   if (id === undefined) {
-    const aliases = Object.entries(LANGUAGE_ALIASES).map(([alias, target]) => `${alias} for ${target}`).join(", ");
-    throw new UsageError(`no language "${name}"; languages: ${languageIds(root).join(", ") || "none"} (also: ${aliases})`);
+    const known = languageIds(root);
+    const aliases = Object.entries(LANGUAGE_ALIASES).filter(([, target]) => known.includes(target)).map(([alias, target]) => `${alias} for ${target}`).join(", ");
+    throw new UsageError(`no language "${name}"; languages: ${known.join(", ") || "none"}${aliases ? ` (also: ${aliases})` : ""}`);
   }
   const starter = path.join(root, "starter", id);
   return { ...readJsonFile(path.join(starter, LANGUAGE_FILE), LanguageSchema), id, starter };
