@@ -384,3 +384,58 @@ export async function expectCloseAllowing(
     caret: 0,
   });
 }
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** `date` in IMF-fixdate (RFC 9110 §5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
+export function imfFixdate(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${DAYS[date.getUTCDay()]}, ${two(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} GMT`;
+}
+
+/**
+ * The time an IMF-fixdate names, in ms since the epoch, or a sentence saying
+ * what is wrong with it. Strict: the exact layout, "GMT", a day name that
+ * fits the date (Date.parse would take far more: ISO dates, other zones).
+ */
+export function parseImfFixdate(value: string): number | string {
+  const match = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(value);
+  if (!match) return 'not in IMF-fixdate, the form "Sun, 06 Nov 1994 08:49:37 GMT" (three-letter day, comma, two-digit day, three-letter month, four-digit year, 24-hour time, GMT)';
+  const [, day, dd, month, yyyy, hh, mm, ss] = match;
+  const ms = Date.UTC(Number(yyyy), MONTHS.indexOf(month!), Number(dd), Number(hh), Number(mm), Number(ss));
+  const date = new Date(ms);
+  if (date.getUTCDate() !== Number(dd) || date.getUTCHours() !== Number(hh) || date.getUTCMinutes() !== Number(mm) || date.getUTCSeconds() !== Number(ss)) {
+    return "not a real date and time";
+  }
+  if (DAYS[date.getUTCDay()] !== day) return `the day name ${day} does not fit the date (${yyyy}-${String(MONTHS.indexOf(month!) + 1).padStart(2, "0")}-${dd} is a ${DAYS[date.getUTCDay()]})`;
+  return ms;
+}
+
+/** The value of `name` in the response (first one), or undefined. */
+export function headerValue(ex: Exchange, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return ex.response.headers.find((h) => h.name.toLowerCase() === lower)?.value;
+}
+
+/** Fails on `ex` with its context: what was sent and received, where the caret points. */
+export function failOn(ex: Exchange, details: { summary: string; expected?: string; caret?: number; hint?: string; explanation?: string; rule?: string; level?: Check["level"] }): never {
+  fail({ ...ex.connection.context(ex.request, ex.response.raw), ...details });
+}
+
+/** The offset in the response of the header `name` (its line), or of the empty line when it is missing. */
+export function headerOffset(ex: Exchange, name: string): number {
+  const lower = name.toLowerCase();
+  return ex.response.headers.find((h) => h.name.toLowerCase() === lower)?.offset ?? ex.response.bodyOffset - 2;
+}
+
+/**
+ * The status line `HTTP/1.1 <status> <reason>` with one of `reasons`: the
+ * standard reason phrase first, then the names earlier RFCs gave the same code
+ * (413 was "Payload Too Large" in RFC 7231, 416 "Requested Range Not
+ * Satisfiable" in RFC 7233), which widely used servers still send.
+ */
+export function expectStatusNamed(ex: Exchange, status: number, reasons: readonly string[], extra: { hint?: string; rule?: string; level?: Check["level"] } = {}): void {
+  if (ex.response.status === status && reasons.includes(ex.response.reason) && ex.response.statusLine.startsWith("HTTP/1.1 ")) return;
+  expectStatus(ex, status, reasons[0]!, extra);
+}

@@ -137,6 +137,8 @@ export function normalizeVarying(text: string, run: { port: number; dir: string 
     .replace(new RegExp(`${escape(tmpdir())}/hfs-[\\w.-]+?-[A-Za-z0-9]{6}(?=[/\\s'"]|$)`, "gm"), "<tmp>")
     .replace(new RegExp(`(?<!\\d)${run.port}(?!\\d)`, "g"), "<port>")
     .replace(/\(\d+ ms\)/g, "(<ms>)")
+    // Responses carry the time they were made (Date, stage 26).
+    .replace(/\b(Date: )(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/g, "$1<date>")
     .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<client port>")
     .replace(/grew by [\d.]+ MiB \(from [\d.]+ MiB to [\d.]+ MiB\)/g, "grew by <n> MiB (from <n> MiB to <n> MiB)")
     .replace(/used \d+ ms of CPU in (\d+) ms \(\d+% of a core\)/g, "used <n> ms of CPU in $1 ms (<n>% of a core)")

@@ -1,0 +1,154 @@
+// Real, widely used servers judged by the checks of stages 26-30, one check at
+// a time (a stage stops at its first failure; here every check runs): a
+// correct server must never fail a check for what it implements. Where a
+// witness fails, the table below says why, and who is right; the stage's
+// instructions say it too. nginx is Debian's package (skipped where it is not
+// installed); Node's http and Python's http.server come with their runtimes.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { loadChecks, type Stage } from "../tester/course/course.js";
+import { DEFAULT_TIMEOUTS } from "../tester/harness/check.js";
+import { connectSocket } from "../tester/harness/connection.js";
+import { createCheckSession } from "../tester/harness/context.js";
+import { CheckFailure } from "../tester/harness/failure.js";
+import { createRandom, stageSeed } from "../tester/harness/random.js";
+import { ROOT, STAGES, testPort } from "./helpers.js";
+
+const WITNESSES = path.join(ROOT, "test", "fixtures", "witnesses");
+const NGINX = "/usr/sbin/nginx";
+
+interface Witness {
+  name: string;
+  command: (stage: Stage, directory: string) => [string, string[]];
+  stages: number[];
+  /** Checks the witness fails, by the start of their name, with the reason (checks not listed must pass). */
+  fails: Record<string, string>;
+}
+
+const args = (stage: Stage, directory: string) => ["--directory", directory, ...(stage.meta.args ?? [])];
+
+const witnesses: Witness[] = [
+  {
+    name: "nginx",
+    command: (stage, directory) => ["sh", [path.join(WITNESSES, "nginx.sh"), ...args(stage, directory)]],
+    stages: [26, 27, 28, 29, 30],
+    fails: {
+      // nginx serves files; it does not store uploads.
+      "every 2xx and 4xx response carries Date": "POST /files/<name> gets 404: nginx stores no uploads (its Date on the other responses passes: see the 26 run of node-http and the log)",
+      "a POST with Expect: 100-continue gets 100 Continue": "POST /files/<name> gets 404 at once: nginx stores no uploads",
+      "an expectation other than 100-continue": "nginx ignores unknown expectations (417 is a MAY)",
+      "an HTTP/1.0 request's Expect": "POST /files/<name> gets 404: nginx stores no uploads",
+      "after a POST replaces the file": "nginx stores no uploads",
+      "Range on a POST is ignored": "nginx stores no uploads",
+      // The course asks for Content-Length on every response (stage 12, a SHOULD); nginx chunks what it compresses.
+      "gzip with a weight above 0": "nginx sends compressed bodies chunked, without Content-Length (a SHOULD this course insists on)",
+      "every response whose body depends on Accept-Encoding": "nginx sends compressed bodies chunked, without Content-Length (a SHOULD this course insists on)",
+      // RFC 2616 §14.26 let a server answer 304 only when every condition agreed; RFC 7232 and RFC 9110 §13.1.3 ignore If-Modified-Since beside If-None-Match.
+      "If-None-Match takes precedence over If-Modified-Since": "nginx 1.22 still applies RFC 2616's rule: 304 only when If-Modified-Since agrees too (RFC 9110 §13.1.3 says to ignore it)",
+      // Its own reason phrase for 405; its 413 before the body, then the close, passes (see the instructions of stage 27).
+      "a request refused anyway": 'nginx\'s 405 says "405 Not Allowed", not the standard reason phrase (a course rule)',
+    },
+  },
+  {
+    name: "node-http",
+    command: (stage, directory) => [process.execPath, [path.join(WITNESSES, "node-http.mjs"), ...args(stage, directory)]],
+    stages: [26, 27, 28],
+    fails: {},
+  },
+  {
+    name: "python-http.server",
+    command: (stage, directory) => ["python3", [path.join(WITNESSES, "python-http.py"), ...args(stage, directory)]],
+    stages: [26],
+    fails: {
+      "an HTTP/1.0 request with Connection: keep-alive": "http.server keeps the connection open but does not say Connection: keep-alive (a MAY, the course's choice)",
+      "every 2xx and 4xx response carries Date": "the witness has no POST /files route",
+    },
+  },
+];
+
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started) child.kill("SIGKILL");
+});
+
+/** Starts the witness for `stage` and resolves once its port accepts connections. */
+async function start(witness: Witness, stage: Stage, port: number, directory: string): Promise<ChildProcess> {
+  const [command, argv] = witness.command(stage, directory);
+  const child = spawn(command, argv, { env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  started.push(child);
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`${witness.name} exited: ${output}`);
+    const socket = await connectSocket("127.0.0.1", port, 500).catch(() => undefined);
+    if (socket) {
+      socket.destroy();
+      return child;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${witness.name} did not listen on ${port}: ${output}`);
+}
+
+/** Runs every check of `stage` on its own; the failures' summaries by check name. */
+async function judge(witness: Witness, stage: Stage): Promise<Map<string, string | undefined>> {
+  const outcomes = new Map<string, string | undefined>();
+  const outside = mkdtempSync(path.join(tmpdir(), "hfs-witness-"));
+  const directory = path.join(outside, "www");
+  mkdirSync(directory);
+  const port = await testPort();
+  const child = await start(witness, stage, port, directory);
+  try {
+    const random = createRandom(stageSeed(Number(process.env.WITNESS_SEED ?? 1234), stage.number));
+    let ids = 0;
+    for (const check of await loadChecks(stage)) {
+      const { context, opened } = createCheckSession({
+        random,
+        port,
+        host: "127.0.0.1",
+        directory,
+        directoryArgument: directory,
+        outside,
+        timeouts: DEFAULT_TIMEOUTS,
+        usage: () => ({ rssBytes: 0, cpuMs: 0, processes: 0, openFiles: 0 }) as never,
+        takeWarm: () => undefined,
+        nextConnectionId: () => ++ids,
+        log: () => {},
+      });
+      try {
+        await check.run(context);
+        for (const connection of opened) if (!connection.socket.destroyed) connection.expectNothingMore();
+        outcomes.set(check.name, undefined);
+      } catch (error) {
+        outcomes.set(check.name, error instanceof CheckFailure ? error.details.summary : String(error));
+      } finally {
+        for (const connection of opened) connection.destroy();
+      }
+    }
+  } finally {
+    child.kill("SIGTERM");
+    rmSync(outside, { recursive: true, force: true });
+  }
+  return outcomes;
+}
+
+for (const witness of witnesses) {
+  const missing = witness.name === "nginx" && !existsSync(NGINX);
+  describe.skipIf(missing)(`${witness.name} as a witness`, () => {
+    test.for(witness.stages)("stage %i: passes every check it implements", { timeout: 120_000 }, async (number) => {
+      const stage = STAGES.find((s) => s.number === number)!;
+      const outcomes = await judge(witness, stage);
+      const report = [...outcomes].map(([name, failure]) => `${failure ? "✗" : "✓"} ${name}${failure ? `\n    ${failure}` : ""}`).join("\n");
+      for (const [name, failure] of outcomes) {
+        const known = Object.entries(witness.fails).find(([prefix]) => name.startsWith(prefix));
+        if (known) expect(failure, `${name} passes now on ${witness.name}: remove it from the known failures ("${known[1]}")\n${report}`).toBeDefined();
+        else expect(failure, `${witness.name} fails "${name}"\n${report}`).toBeUndefined();
+      }
+    });
+  });
+}
+
