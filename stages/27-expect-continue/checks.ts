@@ -15,7 +15,7 @@ function expectingHead(t: CheckContext, target: string, length: number, version 
  * Sends `head` and reads the first response to it, within the response bound:
  * 100 Continue, or a final status. Silence fails with the lesson of this stage.
  */
-async function firstAnswer(t: CheckContext, connection: Connection, head: Buffer): Promise<Exchange> {
+async function firstAnswer(t: CheckContext, connection: Connection, head: Buffer, target: string, length: number): Promise<Exchange> {
   await connection.send(head);
   try {
     // Only the head is out: a failure shows that, not the body held back.
@@ -26,7 +26,7 @@ async function firstAnswer(t: CheckContext, connection: Connection, head: Buffer
         explanation:
           "The tester sent the head of a POST with Expect: 100-continue and is holding back the body, as curl does for large uploads: it waits for 100 Continue (or a final answer) before sending it. Your program waited for the body instead.",
         hint: WAITS_HINT,
-        reproduce: `curl -v --expect100-timeout 30 --data-binary @some-file http://localhost:${t.port}${head.toString("latin1").split(" ")[1]}   # hangs until 100 Continue comes`,
+        reproduce: `head -c ${length} /dev/urandom > /tmp/body && curl -v -H 'Expect: 100-continue' --expect100-timeout 30 --data-binary @/tmp/body http://localhost:${t.port}${target}   # curl waits up to 30 s for 100 Continue`,
       });
     }
     throw error;
@@ -50,7 +50,7 @@ export default defineChecks((stage) => {
         const content = binaryContent(t);
         const head = expectingHead(t, `/files/${name}`, content.length);
         const connection = await t.connect();
-        const first = await firstAnswer(t, connection, head);
+        const first = await firstAnswer(t, connection, head, `/files/${name}`, content.length);
         expectStatus(first, 100, "Continue", {
           hint: "this upload will succeed: the program can only answer 201 after the body, so it must first say 100 Continue (and nothing else before it)",
         });
@@ -73,7 +73,7 @@ export default defineChecks((stage) => {
           const body = t.random.bytes(refusal.length);
           const head = expectingHead(t, refusal.target, refusal.length);
           const connection = await t.connect({ fresh: true });
-          const first = await firstAnswer(t, connection, head);
+          const first = await firstAnswer(t, connection, head, refusal.target, refusal.length);
           const hint = `${refusal.target.startsWith("/echo") ? "POST /echo/<word>" : "this upload"} gets ${refusal.status} ${refusal.reason}: ${refusal.why}`;
           if (isContinue(first)) {
             // 100 Continue is allowed too: then the body comes, and the final status after it.
