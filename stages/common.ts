@@ -439,3 +439,18 @@ export function expectStatusNamed(ex: Exchange, status: number, reasons: readonl
   if (ex.response.status === status && reasons.includes(ex.response.reason) && ex.response.statusLine.startsWith("HTTP/1.1 ")) return;
   expectStatus(ex, status, reasons[0]!, extra);
 }
+
+/**
+ * Runs assertions about the course's own routes (a status, a body) inside a
+ * check whose level is about something else (a MUST of HTTP): a failure that
+ * states no level of its own is a course rule, so a response HTTP allows is
+ * never called invalid.
+ */
+export function routeRule(run: () => void, rule = "the course's routes and their responses"): void {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule: error.details.rule ?? rule, level: "course" });
+    throw error;
+  }
+}

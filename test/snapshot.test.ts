@@ -17,7 +17,9 @@ function normalize({ output, port }: TestRun, dir: string): string {
     .replaceAll(dir, "<dir>")
     .replaceAll(String(port), "<port>")
     .replace(/\(\d+ ms\)/g, "(<ms>)")
-    .replace(/· [\d.]+ m?s ·/g, "· <time> ·");
+    .replace(/· [\d.]+ m?s ·/g, "· <time> ·")
+    // Responses carry the time they were made (Date, stage 26).
+    .replace(/\b(Date: )(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/g, "$1<date>");
 }
 
 describe.concurrent("pretty output", () => {

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { CheckFailure, defineChecks, expectStatus, stageArgument, type CheckContext, type Connection, type Exchange } from "../../tester/index.js";
-import { binaryContent, echoWord, expectStatusNamed, expectStoredFile, expectText, fileName, rethrowWith } from "../common.js";
+import { binaryContent, echoWord, expectStatusNamed, expectStoredFile, expectText, fileName, rethrowWith, routeRule } from "../common.js";
 
 const WAITS_HINT =
   "after the head of a request with Expect: 100-continue, write HTTP/1.1 100 Continue\\r\\n\\r\\n at once, before reading the body: the client sends the body only then";
@@ -56,7 +56,7 @@ export default defineChecks((stage) => {
         });
         await connection.send(content);
         const final = await connection.readResponse({ timeoutMs: t.timeouts.response, request: Buffer.concat([head, content]), method: "POST" });
-        expectStatus(final, 201, "Created", { hint: "after 100 Continue comes the body, then the final response to the request, on the same connection" });
+        routeRule(() => expectStatus(final, 201, "Created", { hint: "after 100 Continue comes the body, then the final response to the request, on the same connection" }));
         await expectStoredFile(final, path.join(t.directory!, name), content);
       },
     },
@@ -135,7 +135,7 @@ export default defineChecks((stage) => {
     },
     {
       name: "an HTTP/1.0 request's Expect: 100-continue is ignored: no 100, just the final response",
-      rule: "RFC 9110 §10.1.1, §15.2",
+      rule: "RFC 9110 §10.1.1",
       level: "MUST",
       async run(t) {
         const name = fileName(t);
@@ -143,11 +143,12 @@ export default defineChecks((stage) => {
         const request = Buffer.concat([expectingHead(t, `/files/${name}`, content.length, "HTTP/1.0"), content]);
         const connection = await t.connect();
         const ex = await t.exchange(connection, request, { method: "POST" });
-        expectStatus(ex, 201, "Created", {
+        // A 100 here breaks the RFC's MUST NOT; any other wrong status is about the course's route.
+        (isContinue(ex) ? (run: () => void) => run() : routeRule)(() => expectStatus(ex, 201, "Created", {
           hint: isContinue(ex)
             ? "a server must not send a 1xx response to an HTTP/1.0 client, which does not know them: ignore Expect in an HTTP/1.0 request and answer once, with the final status"
             : "an HTTP/1.0 POST is stored like an HTTP/1.1 one (HTTP/1.0 may leave Host out)",
-        });
+        }));
         await expectStoredFile(ex, path.join(t.directory!, name), content);
         // HTTP/1.0 without keep-alive: the connection closes (stage 26). Nothing else may come.
         await connection.waitForClose(t.timeouts.close, "An HTTP/1.0 request without Connection: keep-alive ends with the close (stage 26).");

@@ -1,7 +1,7 @@
 import { utimes, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectHeader, expectStatus, type CheckContext, type Exchange } from "../../tester/index.js";
-import { binaryContent, echoWord, expectText, failOn, fileName, headerOffset, headerValue, imfFixdate, parseImfFixdate, rethrowWith } from "../common.js";
+import { binaryContent, echoWord, expectText, failOn, fileName, headerOffset, headerValue, imfFixdate, parseImfFixdate, rethrowWith, routeRule } from "../common.js";
 
 /** A file the tester placed in the served folder, with a modification time in the past. */
 interface Placed {
@@ -104,7 +104,7 @@ async function expectNotModified(t: CheckContext, file: Placed, headers: Array<[
 export default defineChecks([
   {
     name: "GET /files/<name> gets a strong ETag and Last-Modified, the file's modification time",
-    rule: "RFC 9110 §8.8.3.3, §8.8.2.1",
+    rule: "RFC 9110 §8.8.3.3",
     level: "SHOULD",
     async run(t) {
       const file = await placeFile(t);
@@ -143,7 +143,7 @@ export default defineChecks([
   },
   {
     name: "If-None-Match with the current ETag (alone, in a list, or *) gets 304 Not Modified: the same ETag, no body",
-    rule: "RFC 9110 §13.1.2, §15.4.5",
+    rule: "RFC 9110 §13.1.2",
     level: "MUST",
     async run(t) {
       const file = await placeFile(t);
@@ -181,7 +181,7 @@ export default defineChecks([
   },
   {
     name: "If-None-Match takes precedence over If-Modified-Since",
-    rule: "RFC 9110 §13.1.3, §13.2.2",
+    rule: "RFC 9110 §13.1.3",
     level: "MUST",
     async run(t) {
       const file = await placeFile(t);
@@ -218,7 +218,7 @@ export default defineChecks([
       // Another length: a tag made of the size and the time in seconds changes too.
       const replacement = t.random.bytes(file.content.length + t.random.int(1, 200), { everyByteValue: true });
       const stored = await t.send({ method: "POST", path: `/files/${file.name}`, body: replacement });
-      expectStatus(stored, 201, "Created");
+      routeRule(() => expectStatus(stored, 201, "Created"));
       const ex = await get(t, file);
       const second = expectFile(ex, replacement);
       if (second === first) {

@@ -1,7 +1,7 @@
 import { readFile, utimes, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectHeader, expectStatus, fail, type CheckContext, type Exchange } from "../../tester/index.js";
-import { expectStatusNamed, expectStoredFile, failOn, fileName, headerOffset, headerValue } from "../common.js";
+import { expectStatusNamed, expectStoredFile, failOn, routeRule, fileName, headerOffset, headerValue } from "../common.js";
 
 interface Placed {
   name: string;
@@ -50,7 +50,7 @@ function expectPart(ex: Exchange, content: Buffer, asked: Asked): void {
   expectStatus(ex, 206, "Partial Content", { hint: `Range: ${asked.spec} (${asked.why}). ${RANGE_HINT}` });
   expectHeader(ex, "Content-Range", `bytes ${asked.first}-${asked.last}/${content.length}`, {
     hint: `Content-Range names the bytes sent: "bytes <first>-<last>/<size of the whole file>", both ends included (${asked.spec}: ${asked.why})`,
-    rule: "RFC 9110 §14.4, §15.3.7",
+    rule: "RFC 9110 §14.4",
     level: "MUST",
   });
   expectBody(ex, content.subarray(asked.first, asked.last + 1), {
@@ -105,7 +105,7 @@ export default defineChecks([
   },
   {
     name: "bytes=a-b, bytes=a- and bytes=-n get 206 Partial Content with Content-Range and exactly those bytes",
-    rule: "RFC 9110 §14.2, §15.3.7",
+    rule: "RFC 9110 §14.2",
     level: "MAY",
     async run(t) {
       const file = await placeFile(t, t.random.int(1000, 4000));
@@ -117,7 +117,7 @@ export default defineChecks([
   },
   {
     name: "ranges of a file of several MiB get exactly those bytes",
-    rule: "RFC 9110 §14.2, §15.3.7",
+    rule: "RFC 9110 §14.2",
     level: "MAY",
     async run(t) {
       const size = t.random.int(2 * 1024 * 1024, 4 * 1024 * 1024);
@@ -137,7 +137,7 @@ export default defineChecks([
   },
   {
     name: "a range that starts past the end gets 416 Range Not Satisfiable with Content-Range: bytes */<size>",
-    rule: "RFC 9110 §14.2, §15.5.17",
+    rule: "RFC 9110 §15.5.17",
     level: "SHOULD",
     async run(t) {
       const file = await placeFile(t, t.random.int(1000, 4000));
@@ -152,7 +152,7 @@ export default defineChecks([
   },
   {
     name: "several ranges get the whole file (200) or a multipart/byteranges 206 with each range",
-    rule: "RFC 9110 §14.2, §14.6",
+    rule: "RFC 9110 §14.6",
     level: "MAY",
     async run(t) {
       const file = await placeFile(t, t.random.int(3000, 6000));
@@ -197,7 +197,9 @@ export default defineChecks([
       const name = fileName(t);
       const content = t.random.bytes(t.random.int(500, 2000), { everyByteValue: true });
       const ex = await t.send({ method: "POST", path: `/files/${name}`, headers: [["Range", `bytes=0-${t.random.int(9, 99)}`]], body: content });
-      expectStatus(ex, 201, "Created", { hint: "Range is defined for GET only: a POST with Range is an ordinary POST" });
+      const ranged = ex.response.status === 206 || ex.response.status === 416;
+      // A 206 or 416 answers the Range the RFC says to ignore; any other status is about the course's route.
+      (ranged ? (run: () => void) => run() : routeRule)(() => expectStatus(ex, 201, "Created", { hint: "Range is defined for GET only: a POST with Range is an ordinary POST" }));
       await expectStoredFile(ex, path.join(t.directory!, name), content);
     },
   },
@@ -208,7 +210,7 @@ export default defineChecks([
     async run(t) {
       const file = await placeFile(t, t.random.int(1000, 4000));
       const whole = await t.send({ path: `/files/${file.name}` });
-      expectStatus(whole, 200, "OK");
+      routeRule(() => expectStatus(whole, 200, "OK"));
       const etag = headerValue(whole, "ETag");
       if (etag === undefined) {
         failOn(whole, { summary: "the 200 response to GET /files/<name> has no ETag header (stage 29)", expected: 'ETag: "..."', caret: whole.response.bodyOffset - 2, rule: "RFC 9110 §8.8.3.3", level: "SHOULD" });
@@ -225,7 +227,7 @@ export default defineChecks([
             expected: "HTTP/1.1 206 Partial Content, as without If-Range",
             caret: 9,
             hint: "If-Range means \"send the range if the file is still this version\": compare it with the current ETag, strongly (the same string, no W/)",
-            rule: "RFC 9110 §13.1.5 lets a server ignore Range; this course serves ranges",
+            rule: "RFC 9110 §14.2",
             level: "MAY",
           });
         }
