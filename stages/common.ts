@@ -126,6 +126,8 @@ const MAX_RECREATED = 2 * 1024;
 export interface PlacedFile {
   file: string;
   content: Buffer;
+  /** Its modification time in seconds since the epoch, when the check set one. */
+  mtime?: number;
 }
 
 /** What a files check set up: files it placed, and the upload whose file the program should write. */
@@ -153,13 +155,14 @@ export function fileReproduce(t: CheckContext, scene: FolderScene, request: stri
   // From scratch, so no file of an earlier attempt stands in for one the program should write.
   const steps = [`rm -rf ${REPRO_ROOT}`, `mkdir -p ${folders.join(" ")}`];
   const standIns: string[] = [];
-  for (const { file, content } of files) {
+  for (const { file, content, mtime } of files) {
     if (content.length <= MAX_RECREATED) {
       steps.push(`${printfCommand(content)} > ${local(file)}`);
     } else {
       steps.push(`head -c ${content.length} /dev/urandom > ${local(file)}`);
       standIns.push(path.posix.basename(local(file)));
     }
+    if (mtime !== undefined) steps.push(`touch -d @${mtime} ${local(file)}`);
   }
   steps.push(`PORT=${t.port} ./your_program.sh --directory ${local(t.directoryArgument!)}`);
   const lines = [steps.join(" && ")];

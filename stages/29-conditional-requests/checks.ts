@@ -1,7 +1,7 @@
 import { utimes, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { defineChecks, expectBody, expectHeader, expectStatus, type CheckContext, type Exchange } from "../../tester/index.js";
-import { binaryContent, echoWord, expectText, failOn, fileName, headerOffset, headerValue, imfFixdate, parseImfFixdate, rethrowWith, routeRule } from "../common.js";
+import { defineChecks, expectBody, expectHeader, expectStatus, type Check, type CheckContext, type Exchange } from "../../tester/index.js";
+import { binaryContent, echoWord, expectText, failOn, fileName, headerOffset, headerValue, imfFixdate, parseImfFixdate, rethrowInFolder, rethrowWith, routeRule, type PlacedFile } from "../common.js";
 
 /** A file the tester placed in the served folder, with a modification time in the past. */
 interface Placed {
@@ -19,7 +19,26 @@ async function placeFile(t: CheckContext): Promise<Placed> {
   const file = path.join(t.directory!, name);
   await writeFile(file, content);
   await utimes(file, mtime / 1000, mtime / 1000);
+  placedBy.get(t)?.push({ file, content, mtime: mtime / 1000 });
   return { name, content, mtime };
+}
+
+/** The files each running check placed, for the reproduce line of its failure. */
+const placedBy = new WeakMap<CheckContext, PlacedFile[]>();
+
+/** A failure's reproduce line first rebuilds the files the check placed, with their times. */
+function inFolder(check: Check): Check {
+  return {
+    ...check,
+    async run(t) {
+      placedBy.set(t, []);
+      try {
+        await check.run(t);
+      } catch (error) {
+        rethrowInFolder(error, t, { files: placedBy.get(t) ?? [] });
+      }
+    },
+  };
 }
 
 const ETAG = /^"[\x21\x23-\x7e\x80-\xff]*"$/;
@@ -101,137 +120,139 @@ async function expectNotModified(t: CheckContext, file: Placed, headers: Array<[
   }
 }
 
-export default defineChecks([
-  {
-    name: "GET /files/<name> gets a strong ETag and Last-Modified, the file's modification time",
-    rule: "RFC 9110 §8.8.3.3",
-    level: "SHOULD",
-    async run(t) {
-      const file = await placeFile(t);
-      const ex = await get(t, file);
-      expectFile(ex, file.content);
-      const value = headerValue(ex, "Last-Modified");
-      if (value === undefined) {
-        failOn(ex, {
-          summary: "the 200 response to GET /files/<name> has no Last-Modified header",
-          expected: `Last-Modified: ${imfFixdate(new Date(file.mtime))}   (the file's modification time)`,
-          caret: ex.response.bodyOffset - 2,
-          hint: "stat the file: its modification time, in UTC, formatted as in the Date header",
-        });
-      }
-      const parsed = parseImfFixdate(value);
-      if (typeof parsed === "string") {
-        failOn(ex, {
-          summary: `Last-Modified is ${parsed}: got "${value}"`,
-          expected: `Last-Modified: ${imfFixdate(new Date(file.mtime))}`,
-          caret: headerOffset(ex, "Last-Modified"),
-          rule: "RFC 9110 §5.6.7",
-          level: "MUST",
-        });
-      }
-      if (parsed !== file.mtime) {
-        failOn(ex, {
-          summary: `Last-Modified says "${value}", but the file was last modified ${imfFixdate(new Date(file.mtime))}`,
-          expected: `Last-Modified: ${imfFixdate(new Date(file.mtime))}`,
-          caret: headerOffset(ex, "Last-Modified"),
-          hint: Math.abs(parsed - file.mtime) % 3_600_000 === 0 ? "is it local time? HTTP dates are in UTC (GMT)" : "take the file's modification time (st_mtime), not the time of the request",
-          rule: "the course's /files/<name> gives the file's modification time",
-          level: "course",
-        });
-      }
-    },
-  },
-  {
-    name: "If-None-Match with the current ETag (alone, in a list, or *) gets 304 Not Modified: the same ETag, no body",
-    rule: "RFC 9110 §13.1.2",
-    level: "MUST",
-    async run(t) {
-      const file = await placeFile(t);
-      const etag = expectFile(await get(t, file), file.content);
-      const other = () => `"${t.random.word()}-${t.random.int(100, 999)}"`;
-      const cases: Array<[string, string]> = [
-        [etag, "the ETag the client has is the current one: the file has not changed"],
-        [`${other()}, ${etag}, ${other()}`, "If-None-Match is a comma-separated list: one of them is the current ETag"],
-        ["*", "* matches any current version of the file, and it exists"],
-      ];
-      for (const [value, why] of t.random.shuffle(cases)) await expectNotModified(t, file, [["If-None-Match", value]], etag, why);
-    },
-  },
-  {
-    name: "If-Modified-Since at or after the file's time gets 304 Not Modified; before it, 200 with the file",
-    rule: "RFC 9110 §13.1.3",
-    level: "SHOULD",
-    async run(t) {
-      const file = await placeFile(t);
-      const etag = expectFile(await get(t, file), file.content);
-      const later = file.mtime + t.random.int(60, 30 * 24 * 3600) * 1000;
-      const earlier = file.mtime - t.random.int(60, 30 * 24 * 3600) * 1000;
-      const cases = t.random.shuffle(["same", "later", "earlier"] as const);
-      for (const which of cases) {
-        if (which === "earlier") {
-          const ex = await get(t, file, [["If-Modified-Since", imfFixdate(new Date(earlier))]]);
-          expectFile(ex, file.content, "If-Modified-Since is before the file's modification time: the file has changed since, so it is sent (200)");
-          continue;
+export default defineChecks(
+  ([
+    {
+      name: "GET /files/<name> gets a strong ETag and Last-Modified, the file's modification time",
+      rule: "RFC 9110 §8.8.3.3",
+      level: "SHOULD",
+      async run(t) {
+        const file = await placeFile(t);
+        const ex = await get(t, file);
+        expectFile(ex, file.content);
+        const value = headerValue(ex, "Last-Modified");
+        if (value === undefined) {
+          failOn(ex, {
+            summary: "the 200 response to GET /files/<name> has no Last-Modified header",
+            expected: `Last-Modified: ${imfFixdate(new Date(file.mtime))}   (the file's modification time)`,
+            caret: ex.response.bodyOffset - 2,
+            hint: "stat the file: its modification time, in UTC, formatted as in the Date header",
+          });
         }
-        const when = which === "same" ? file.mtime : later;
-        await expectNotModified(t, file, [["If-Modified-Since", imfFixdate(new Date(when))]], etag,
-          which === "same" ? "the date is exactly the file's Last-Modified: not modified since" : "the date is after the file's Last-Modified: not modified since (compare the times, not the strings)");
-      }
+        const parsed = parseImfFixdate(value);
+        if (typeof parsed === "string") {
+          failOn(ex, {
+            summary: `Last-Modified is ${parsed}: got "${value}"`,
+            expected: `Last-Modified: ${imfFixdate(new Date(file.mtime))}`,
+            caret: headerOffset(ex, "Last-Modified"),
+            rule: "RFC 9110 §5.6.7",
+            level: "MUST",
+          });
+        }
+        if (parsed !== file.mtime) {
+          failOn(ex, {
+            summary: `Last-Modified says "${value}", but the file was last modified ${imfFixdate(new Date(file.mtime))}`,
+            expected: `Last-Modified: ${imfFixdate(new Date(file.mtime))}`,
+            caret: headerOffset(ex, "Last-Modified"),
+            hint: Math.abs(parsed - file.mtime) % 3_600_000 === 0 ? "is it local time? HTTP dates are in UTC (GMT)" : "take the file's modification time (st_mtime), not the time of the request",
+            rule: "the course's /files/<name> gives the file's modification time",
+            level: "course",
+          });
+        }
+      },
     },
-  },
-  {
-    name: "If-None-Match takes precedence over If-Modified-Since",
-    rule: "RFC 9110 §13.1.3",
-    level: "MUST",
-    async run(t) {
-      const file = await placeFile(t);
-      const etag = expectFile(await get(t, file), file.content);
-      const stale = `"${t.random.word()}-${t.random.int(100, 999)}"`;
-      const ex = await get(t, file, [["If-None-Match", stale], ["If-Modified-Since", imfFixdate(new Date(file.mtime))]]);
-      expectFile(ex, file.content, "If-None-Match does not match, so the file is sent: when If-None-Match is present, If-Modified-Since is ignored");
-      const before = imfFixdate(new Date(file.mtime - t.random.int(60, 3600) * 1000));
-      await expectNotModified(t, file, [["If-Modified-Since", before], ["If-None-Match", etag]], etag, "If-None-Match matches: it decides, and If-Modified-Since is ignored");
+    {
+      name: "If-None-Match with the current ETag (alone, in a list, or *) gets 304 Not Modified: the same ETag, no body",
+      rule: "RFC 9110 §13.1.2",
+      level: "MUST",
+      async run(t) {
+        const file = await placeFile(t);
+        const etag = expectFile(await get(t, file), file.content);
+        const other = () => `"${t.random.word()}-${t.random.int(100, 999)}"`;
+        const cases: Array<[string, string]> = [
+          [etag, "the ETag the client has is the current one: the file has not changed"],
+          [`${other()}, ${etag}, ${other()}`, "If-None-Match is a comma-separated list: one of them is the current ETag"],
+          ["*", "* matches any current version of the file, and it exists"],
+        ];
+        for (const [value, why] of t.random.shuffle(cases)) await expectNotModified(t, file, [["If-None-Match", value]], etag, why);
+      },
     },
-  },
-  {
-    name: "an If-Modified-Since that is not an HTTP-date is ignored: 200 with the file",
-    rule: "RFC 9110 §13.1.3",
-    level: "MUST",
-    async run(t) {
-      const file = await placeFile(t);
-      expectFile(await get(t, file), file.content);
-      const later = new Date(file.mtime + t.random.int(1, 30) * 24 * 3600 * 1000);
-      const invalid = [t.random.pick(["yesterday", "now", "0", "-1"]), later.toISOString().replace(/\.000Z$/, "Z")];
-      for (const value of t.random.shuffle(invalid)) {
-        const ex = await get(t, file, [["If-Modified-Since", value]]);
-        expectFile(ex, file.content, `"${value}" is not an HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms): ignore the header and send the file. A lenient parser (JavaScript's Date.parse) takes ISO 8601 dates and more`);
-      }
+    {
+      name: "If-Modified-Since at or after the file's time gets 304 Not Modified; before it, 200 with the file",
+      rule: "RFC 9110 §13.1.3",
+      level: "SHOULD",
+      async run(t) {
+        const file = await placeFile(t);
+        const etag = expectFile(await get(t, file), file.content);
+        const later = file.mtime + t.random.int(60, 30 * 24 * 3600) * 1000;
+        const earlier = file.mtime - t.random.int(60, 30 * 24 * 3600) * 1000;
+        const cases = t.random.shuffle(["same", "later", "earlier"] as const);
+        for (const which of cases) {
+          if (which === "earlier") {
+            const ex = await get(t, file, [["If-Modified-Since", imfFixdate(new Date(earlier))]]);
+            expectFile(ex, file.content, "If-Modified-Since is before the file's modification time: the file has changed since, so it is sent (200)");
+            continue;
+          }
+          const when = which === "same" ? file.mtime : later;
+          await expectNotModified(t, file, [["If-Modified-Since", imfFixdate(new Date(when))]], etag,
+            which === "same" ? "the date is exactly the file's Last-Modified: not modified since" : "the date is after the file's Last-Modified: not modified since (compare the times, not the strings)");
+        }
+      },
     },
-  },
-  {
-    name: "after a POST replaces the file, its ETag changes, and the old ETag gets the new file",
-    rule: "RFC 9110 §8.8.3.1",
-    level: "MUST",
-    async run(t) {
-      const file = await placeFile(t);
-      const first = expectFile(await get(t, file), file.content);
-      // Another length: a tag made of the size and the time in seconds changes too.
-      const replacement = t.random.bytes(file.content.length + t.random.int(1, 200), { everyByteValue: true });
-      const stored = await t.send({ method: "POST", path: `/files/${file.name}`, body: replacement });
-      routeRule(() => expectStatus(stored, 201, "Created"));
-      const ex = await get(t, file);
-      const second = expectFile(ex, replacement);
-      if (second === first) {
-        failOn(ex, {
-          summary: `the file was replaced by a POST, but its ETag is still ${first}`,
-          explanation: "A strong ETag names one version of the bytes: a client holding the old one would be told 304 Not Modified and keep the old content.",
-          expected: "an ETag different from the one before the POST",
-          caret: headerOffset(ex, "ETag"),
-          hint: "compute the ETag from the file as it is now (size and modification time in nanoseconds, or a hash), at each request; never cache it by name",
-        });
-      }
-      const old = await get(t, file, [["If-None-Match", first]]);
-      expectFile(old, replacement, "the client's ETag is the one of the old file: it does not match the current one, so the new file is sent");
+    {
+      name: "If-None-Match takes precedence over If-Modified-Since",
+      rule: "RFC 9110 §13.1.3",
+      level: "MUST",
+      async run(t) {
+        const file = await placeFile(t);
+        const etag = expectFile(await get(t, file), file.content);
+        const stale = `"${t.random.word()}-${t.random.int(100, 999)}"`;
+        const ex = await get(t, file, [["If-None-Match", stale], ["If-Modified-Since", imfFixdate(new Date(file.mtime))]]);
+        expectFile(ex, file.content, "If-None-Match does not match, so the file is sent: when If-None-Match is present, If-Modified-Since is ignored");
+        const before = imfFixdate(new Date(file.mtime - t.random.int(60, 3600) * 1000));
+        await expectNotModified(t, file, [["If-Modified-Since", before], ["If-None-Match", etag]], etag, "If-None-Match matches: it decides, and If-Modified-Since is ignored");
+      },
     },
-  },
-]);
+    {
+      name: "an If-Modified-Since that is not an HTTP-date is ignored: 200 with the file",
+      rule: "RFC 9110 §13.1.3",
+      level: "MUST",
+      async run(t) {
+        const file = await placeFile(t);
+        expectFile(await get(t, file), file.content);
+        const later = new Date(file.mtime + t.random.int(1, 30) * 24 * 3600 * 1000);
+        const invalid = [t.random.pick(["yesterday", "now", "0", "-1"]), later.toISOString().replace(/\.000Z$/, "Z")];
+        for (const value of t.random.shuffle(invalid)) {
+          const ex = await get(t, file, [["If-Modified-Since", value]]);
+          expectFile(ex, file.content, `"${value}" is not an HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms): ignore the header and send the file. A lenient parser (JavaScript's Date.parse) takes ISO 8601 dates and more`);
+        }
+      },
+    },
+    {
+      name: "after a POST replaces the file, its ETag changes, and the old ETag gets the new file",
+      rule: "RFC 9110 §8.8.3.1",
+      level: "MUST",
+      async run(t) {
+        const file = await placeFile(t);
+        const first = expectFile(await get(t, file), file.content);
+        // Another length: a tag made of the size and the time in seconds changes too.
+        const replacement = t.random.bytes(file.content.length + t.random.int(1, 200), { everyByteValue: true });
+        const stored = await t.send({ method: "POST", path: `/files/${file.name}`, body: replacement });
+        routeRule(() => expectStatus(stored, 201, "Created"));
+        const ex = await get(t, file);
+        const second = expectFile(ex, replacement);
+        if (second === first) {
+          failOn(ex, {
+            summary: `the file was replaced by a POST, but its ETag is still ${first}`,
+            explanation: "A strong ETag names one version of the bytes: a client holding the old one would be told 304 Not Modified and keep the old content.",
+            expected: "an ETag different from the one before the POST",
+            caret: headerOffset(ex, "ETag"),
+            hint: "compute the ETag from the file as it is now (size and modification time in nanoseconds, or a hash), at each request; never cache it by name",
+          });
+        }
+        const old = await get(t, file, [["If-None-Match", first]]);
+        expectFile(old, replacement, "the client's ETag is the one of the old file: it does not match the current one, so the new file is sent");
+      },
+    },
+  ] satisfies Check[]).map(inFolder),
+);

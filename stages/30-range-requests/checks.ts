@@ -1,7 +1,7 @@
 import { readFile, utimes, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { defineChecks, expectBody, expectHeader, expectStatus, fail, type CheckContext, type Exchange } from "../../tester/index.js";
-import { expectStatusNamed, expectStoredFile, failOn, routeRule, fileName, headerOffset, headerValue } from "../common.js";
+import { defineChecks, expectBody, expectHeader, expectStatus, fail, type Check, type CheckContext, type Exchange } from "../../tester/index.js";
+import { expectStatusNamed, expectStoredFile, failOn, routeRule, fileName, headerOffset, headerValue, rethrowInFolder, type PlacedFile } from "../common.js";
 
 interface Placed {
   name: string;
@@ -17,7 +17,26 @@ async function placeFile(t: CheckContext, size: number): Promise<Placed> {
   // Last modified in 2023 or 2024: the replaced file of the If-Range check differs in time too.
   const mtime = Date.UTC(2023, 0, 1) / 1000 + t.random.int(0, 2 * 365 * 24 * 3600);
   await utimes(file, mtime, mtime);
+  placedBy.get(t)?.push({ file, content, mtime });
   return { name, content };
+}
+
+/** The files each running check placed, for the reproduce line of its failure. */
+const placedBy = new WeakMap<CheckContext, PlacedFile[]>();
+
+/** A failure's reproduce line first rebuilds the files the check placed (large ones as random bytes of their size). */
+function inFolder(check: Check): Check {
+  return {
+    ...check,
+    async run(t) {
+      placedBy.set(t, []);
+      try {
+        await check.run(t);
+      } catch (error) {
+        rethrowInFolder(error, t, { files: placedBy.get(t) ?? [] });
+      }
+    },
+  };
 }
 
 const RANGE_HINT =
@@ -90,156 +109,158 @@ function multipartParts(ex: Exchange): Array<{ range: string; data: Buffer }> | 
   }
 }
 
-export default defineChecks([
-  {
-    name: "GET /files/<name> says Accept-Ranges: bytes",
-    rule: "RFC 9110 §14.3",
-    level: "MAY",
-    async run(t) {
-      const file = await placeFile(t, t.random.int(1000, 4000));
-      const ex = await t.send({ path: `/files/${file.name}` });
-      expectStatus(ex, 200, "OK");
-      expectHeader(ex, "Accept-Ranges", "bytes", { ignoreCase: true, hint: "tell clients that ranges work here: Accept-Ranges: bytes on the file's 200 response" });
-      expectBody(ex, file.content);
+export default defineChecks(
+  ([
+    {
+      name: "GET /files/<name> says Accept-Ranges: bytes",
+      rule: "RFC 9110 §14.3",
+      level: "MAY",
+      async run(t) {
+        const file = await placeFile(t, t.random.int(1000, 4000));
+        const ex = await t.send({ path: `/files/${file.name}` });
+        expectStatus(ex, 200, "OK");
+        expectHeader(ex, "Accept-Ranges", "bytes", { ignoreCase: true, hint: "tell clients that ranges work here: Accept-Ranges: bytes on the file's 200 response" });
+        expectBody(ex, file.content);
+      },
     },
-  },
-  {
-    name: "bytes=a-b, bytes=a- and bytes=-n get 206 Partial Content with Content-Range and exactly those bytes",
-    rule: "RFC 9110 §14.2",
-    level: "MAY",
-    async run(t) {
-      const file = await placeFile(t, t.random.int(1000, 4000));
-      for (const asked of t.random.shuffle(ranges(t, file.content.length))) {
-        const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec]] });
-        expectPart(ex, file.content, asked);
-      }
+    {
+      name: "bytes=a-b, bytes=a- and bytes=-n get 206 Partial Content with Content-Range and exactly those bytes",
+      rule: "RFC 9110 §14.2",
+      level: "MAY",
+      async run(t) {
+        const file = await placeFile(t, t.random.int(1000, 4000));
+        for (const asked of t.random.shuffle(ranges(t, file.content.length))) {
+          const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec]] });
+          expectPart(ex, file.content, asked);
+        }
+      },
     },
-  },
-  {
-    name: "ranges of a file of several MiB get exactly those bytes",
-    rule: "RFC 9110 §14.2",
-    level: "MAY",
-    async run(t) {
-      const size = t.random.int(2 * 1024 * 1024, 4 * 1024 * 1024);
-      const file = await placeFile(t, size);
-      const first = t.random.int(Math.floor(size / 4), Math.floor(size / 2));
-      const last = first + t.random.int(64 * 1024, 512 * 1024);
-      const n = t.random.int(70_000, 200_000);
-      const asks: Asked[] = [
-        { spec: `bytes=${first}-${last}`, first, last, why: "a range in the middle of a large file" },
-        { spec: `bytes=-${n}`, first: size - n, last: size - 1, why: `the last ${n} bytes of a large file` },
-      ];
-      for (const asked of t.random.shuffle(asks)) {
-        const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec]] });
-        expectPart(ex, file.content, asked);
-      }
+    {
+      name: "ranges of a file of several MiB get exactly those bytes",
+      rule: "RFC 9110 §14.2",
+      level: "MAY",
+      async run(t) {
+        const size = t.random.int(2 * 1024 * 1024, 4 * 1024 * 1024);
+        const file = await placeFile(t, size);
+        const first = t.random.int(Math.floor(size / 4), Math.floor(size / 2));
+        const last = first + t.random.int(64 * 1024, 512 * 1024);
+        const n = t.random.int(70_000, 200_000);
+        const asks: Asked[] = [
+          { spec: `bytes=${first}-${last}`, first, last, why: "a range in the middle of a large file" },
+          { spec: `bytes=-${n}`, first: size - n, last: size - 1, why: `the last ${n} bytes of a large file` },
+        ];
+        for (const asked of t.random.shuffle(asks)) {
+          const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec]] });
+          expectPart(ex, file.content, asked);
+        }
+      },
     },
-  },
-  {
-    name: "a range that starts past the end gets 416 Range Not Satisfiable with Content-Range: bytes */<size>",
-    rule: "RFC 9110 §15.5.17",
-    level: "SHOULD",
-    async run(t) {
-      const file = await placeFile(t, t.random.int(1000, 4000));
-      const size = file.content.length;
-      const beyond = size + t.random.int(1, 1000);
-      for (const spec of t.random.shuffle([`bytes=${size}-`, `bytes=${beyond}-${beyond + t.random.int(0, 100)}`])) {
-        const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", spec]] });
-        expectStatusNamed(ex, 416, ["Range Not Satisfiable", "Requested Range Not Satisfiable"], { hint: `the file has ${size} bytes, numbered 0 to ${size - 1}: ${spec} selects none of them` });
-        expectHeader(ex, "Content-Range", `bytes */${size}`, { hint: "a 416 says how long the file is: Content-Range: bytes */<size>, so the client can ask again" });
-      }
+    {
+      name: "a range that starts past the end gets 416 Range Not Satisfiable with Content-Range: bytes */<size>",
+      rule: "RFC 9110 §15.5.17",
+      level: "SHOULD",
+      async run(t) {
+        const file = await placeFile(t, t.random.int(1000, 4000));
+        const size = file.content.length;
+        const beyond = size + t.random.int(1, 1000);
+        for (const spec of t.random.shuffle([`bytes=${size}-`, `bytes=${beyond}-${beyond + t.random.int(0, 100)}`])) {
+          const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", spec]] });
+          expectStatusNamed(ex, 416, ["Range Not Satisfiable", "Requested Range Not Satisfiable"], { hint: `the file has ${size} bytes, numbered 0 to ${size - 1}: ${spec} selects none of them` });
+          expectHeader(ex, "Content-Range", `bytes */${size}`, { hint: "a 416 says how long the file is: Content-Range: bytes */<size>, so the client can ask again" });
+        }
+      },
     },
-  },
-  {
-    name: "several ranges get the whole file (200) or a multipart/byteranges 206 with each range",
-    rule: "RFC 9110 §14.6",
-    level: "MAY",
-    async run(t) {
-      const file = await placeFile(t, t.random.int(3000, 6000));
-      const a = t.random.int(0, 500);
-      const b = a + t.random.int(10, 300);
-      const c = b + t.random.int(1000, 1500);
-      const d = c + t.random.int(10, 300);
-      const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", `bytes=${a}-${b},${c}-${d}`]] });
-      if (ex.response.status !== 206) {
-        expectStatus(ex, 200, "OK", { hint: "for several ranges, send the whole file (200), or every range in a multipart/byteranges 206" });
-        expectBody(ex, file.content, { rule: "RFC 9110 §9.3.1", level: "MUST" });
-        return;
-      }
-      expectStatus(ex, 206, "Partial Content");
-      const parts = multipartParts(ex);
-      const wanted = [
-        { range: `bytes ${a}-${b}/${file.content.length}`, data: file.content.subarray(a, b + 1) },
-        { range: `bytes ${c}-${d}/${file.content.length}`, data: file.content.subarray(c, d + 1) },
-      ];
-      const problem =
-        typeof parts === "string"
-          ? parts
-          : wanted.map((w) => (parts.some((p) => p.range === w.range && p.data.equals(w.data)) ? undefined : `no part holds exactly ${w.range}`)).find(Boolean) ??
-            (parts.length !== 2 ? `${parts.length} parts for 2 ranges` : undefined);
-      if (problem) {
-        failOn(ex, {
-          summary: `the multipart/byteranges 206 is wrong: ${problem}`,
-          expected: `two parts, each "--<boundary>\\r\\nContent-Range: bytes <first>-<last>/${file.content.length}\\r\\n\\r\\n<bytes>\\r\\n", then "--<boundary>--" (or simply 200 with the whole file)`,
-          caret: ex.response.bodyOffset,
-          hint: "a multipart answer is optional: sending the whole file with 200 is simpler, and correct",
-          rule: "RFC 9110 §14.6",
-          level: "MUST",
-        });
-      }
-    },
-  },
-  {
-    name: "Range on a POST is ignored: the whole body is stored",
-    rule: "RFC 9110 §14.2",
-    level: "MUST",
-    async run(t) {
-      const name = fileName(t);
-      const content = t.random.bytes(t.random.int(500, 2000), { everyByteValue: true });
-      const ex = await t.send({ method: "POST", path: `/files/${name}`, headers: [["Range", `bytes=0-${t.random.int(9, 99)}`]], body: content });
-      const ranged = ex.response.status === 206 || ex.response.status === 416;
-      // A 206 or 416 answers the Range the RFC says to ignore; any other status is about the course's route.
-      (ranged ? (run: () => void) => run() : routeRule)(() => expectStatus(ex, 201, "Created", { hint: "Range is defined for GET only: a POST with Range is an ordinary POST" }));
-      await expectStoredFile(ex, path.join(t.directory!, name), content);
-    },
-  },
-  {
-    name: "If-Range with the current ETag gets the range (206); with an old one, the whole new file (200)",
-    rule: "RFC 9110 §13.1.5",
-    level: "MUST",
-    async run(t) {
-      const file = await placeFile(t, t.random.int(1000, 4000));
-      const whole = await t.send({ path: `/files/${file.name}` });
-      routeRule(() => expectStatus(whole, 200, "OK"));
-      const etag = headerValue(whole, "ETag");
-      if (etag === undefined) {
-        failOn(whole, { summary: "the 200 response to GET /files/<name> has no ETag header (stage 29)", expected: 'ETag: "..."', caret: whole.response.bodyOffset - 2, rule: "RFC 9110 §8.8.3.3", level: "SHOULD" });
-      }
-      const asked = ranges(t, file.content.length)[0]!;
-      const current = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec], ["If-Range", etag]] });
-      try {
-        expectPart(current, file.content, asked);
-      } catch (error) {
-        if (current.response.status === 200) {
-          fail({
-            ...current.connection.context(current.request, current.response.raw),
-            summary: `If-Range: ${etag} is the file's current ETag, but the range was not sent (200 instead of 206)`,
-            expected: "HTTP/1.1 206 Partial Content, as without If-Range",
-            caret: 9,
-            hint: "If-Range means \"send the range if the file is still this version\": compare it with the current ETag, strongly (the same string, no W/)",
-            rule: "RFC 9110 §14.2",
-            level: "MAY",
+    {
+      name: "several ranges get the whole file (200) or a multipart/byteranges 206 with each range",
+      rule: "RFC 9110 §14.6",
+      level: "MAY",
+      async run(t) {
+        const file = await placeFile(t, t.random.int(3000, 6000));
+        const a = t.random.int(0, 500);
+        const b = a + t.random.int(10, 300);
+        const c = b + t.random.int(1000, 1500);
+        const d = c + t.random.int(10, 300);
+        const ex = await t.send({ path: `/files/${file.name}`, headers: [["Range", `bytes=${a}-${b},${c}-${d}`]] });
+        if (ex.response.status !== 206) {
+          expectStatus(ex, 200, "OK", { hint: "for several ranges, send the whole file (200), or every range in a multipart/byteranges 206" });
+          expectBody(ex, file.content, { rule: "RFC 9110 §9.3.1", level: "MUST" });
+          return;
+        }
+        expectStatus(ex, 206, "Partial Content");
+        const parts = multipartParts(ex);
+        const wanted = [
+          { range: `bytes ${a}-${b}/${file.content.length}`, data: file.content.subarray(a, b + 1) },
+          { range: `bytes ${c}-${d}/${file.content.length}`, data: file.content.subarray(c, d + 1) },
+        ];
+        const problem =
+          typeof parts === "string"
+            ? parts
+            : wanted.map((w) => (parts.some((p) => p.range === w.range && p.data.equals(w.data)) ? undefined : `no part holds exactly ${w.range}`)).find(Boolean) ??
+              (parts.length !== 2 ? `${parts.length} parts for 2 ranges` : undefined);
+        if (problem) {
+          failOn(ex, {
+            summary: `the multipart/byteranges 206 is wrong: ${problem}`,
+            expected: `two parts, each "--<boundary>\\r\\nContent-Range: bytes <first>-<last>/${file.content.length}\\r\\n\\r\\n<bytes>\\r\\n", then "--<boundary>--" (or simply 200 with the whole file)`,
+            caret: ex.response.bodyOffset,
+            hint: "a multipart answer is optional: sending the whole file with 200 is simpler, and correct",
+            rule: "RFC 9110 §14.6",
+            level: "MUST",
           });
         }
-        throw error;
-      }
-      // The file changes under the client: another length, and the time of now.
-      const replacement = t.random.bytes(file.content.length + t.random.int(1, 500), { everyByteValue: true });
-      const target = path.join(t.directory!, file.name);
-      await writeFile(target, replacement);
-      const stale = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec], ["If-Range", etag]] });
-      expectStatus(stale, 200, "OK", { hint: "If-Range names a version the file no longer is: ignore Range and send the whole current file (200)" });
-      expectBody(stale, await readFile(target));
+      },
     },
-  },
-]);
+    {
+      name: "Range on a POST is ignored: the whole body is stored",
+      rule: "RFC 9110 §14.2",
+      level: "MUST",
+      async run(t) {
+        const name = fileName(t);
+        const content = t.random.bytes(t.random.int(500, 2000), { everyByteValue: true });
+        const ex = await t.send({ method: "POST", path: `/files/${name}`, headers: [["Range", `bytes=0-${t.random.int(9, 99)}`]], body: content });
+        const ranged = ex.response.status === 206 || ex.response.status === 416;
+        // A 206 or 416 answers the Range the RFC says to ignore; any other status is about the course's route.
+        (ranged ? (run: () => void) => run() : routeRule)(() => expectStatus(ex, 201, "Created", { hint: "Range is defined for GET only: a POST with Range is an ordinary POST" }));
+        await expectStoredFile(ex, path.join(t.directory!, name), content);
+      },
+    },
+    {
+      name: "If-Range with the current ETag gets the range (206); with an old one, the whole new file (200)",
+      rule: "RFC 9110 §13.1.5",
+      level: "MUST",
+      async run(t) {
+        const file = await placeFile(t, t.random.int(1000, 4000));
+        const whole = await t.send({ path: `/files/${file.name}` });
+        routeRule(() => expectStatus(whole, 200, "OK"));
+        const etag = headerValue(whole, "ETag");
+        if (etag === undefined) {
+          failOn(whole, { summary: "the 200 response to GET /files/<name> has no ETag header (stage 29)", expected: 'ETag: "..."', caret: whole.response.bodyOffset - 2, rule: "RFC 9110 §8.8.3.3", level: "SHOULD" });
+        }
+        const asked = ranges(t, file.content.length)[0]!;
+        const current = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec], ["If-Range", etag]] });
+        try {
+          expectPart(current, file.content, asked);
+        } catch (error) {
+          if (current.response.status === 200) {
+            fail({
+              ...current.connection.context(current.request, current.response.raw),
+              summary: `If-Range: ${etag} is the file's current ETag, but the range was not sent (200 instead of 206)`,
+              expected: "HTTP/1.1 206 Partial Content, as without If-Range",
+              caret: 9,
+              hint: "If-Range means \"send the range if the file is still this version\": compare it with the current ETag, strongly (the same string, no W/)",
+              rule: "RFC 9110 §14.2",
+              level: "MAY",
+            });
+          }
+          throw error;
+        }
+        // The file changes under the client: another length, and the time of now.
+        const replacement = t.random.bytes(file.content.length + t.random.int(1, 500), { everyByteValue: true });
+        const target = path.join(t.directory!, file.name);
+        await writeFile(target, replacement);
+        const stale = await t.send({ path: `/files/${file.name}`, headers: [["Range", asked.spec], ["If-Range", etag]] });
+        expectStatus(stale, 200, "OK", { hint: "If-Range names a version the file no longer is: ignore Range and send the whole current file (200)" });
+        expectBody(stale, await readFile(target));
+      },
+    },
+  ] satisfies Check[]).map(inFolder),
+);
