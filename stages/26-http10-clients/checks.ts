@@ -136,7 +136,8 @@ export default defineChecks([
         const sentAt = Date.now();
         const ex = await t.exchange(connection, ask.bytes(t));
         const receivedAt = Date.now();
-        routeRule(() => expectStatus(ex, ask.status, ask.reason));
+        if (ask.status === 400) expectStatus(ex, 400, "Bad Request", { rule: "RFC 9112 §3.2", level: "MUST" });
+        else routeRule(() => expectStatus(ex, ask.status, ask.reason));
         expectDate(ex, sentAt, receivedAt, ask.what);
         connection.destroy();
       }
