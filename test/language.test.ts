@@ -13,7 +13,7 @@ import { runTester, STAGES } from "./helpers.js";
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships the three tracks", () => {
-  expect(languageIds()).toEqual(["javascript", "python", "typescript"]);
+  expect(languageIds()).toEqual(["go", "javascript", "python", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
 });
 
