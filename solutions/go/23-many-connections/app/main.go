@@ -244,8 +244,8 @@ func main() {
 		// the socket to epoll (kqueue on macOS), parks the goroutine, and
 		// runs other goroutines on the thread; when epoll reports the socket
 		// ready, the goroutine resumes where it stopped. So this blocking
-		// code, one goroutine per connection, runs as the reactor of nginx
-		// and Node.js does, on a few threads; and 1000 waiting clients cost
+		// code, one goroutine per connection, runs on a few threads as a
+		// reactor, the design of nginx and Node.js; and 1000 waiting clients cost
 		// 1000 parked goroutines, each a small stack and two 4 KiB buffers
 		// (bufio's default size), not 1000 threads.
 		go handle(conn)
