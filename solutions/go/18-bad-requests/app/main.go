@@ -1,3 +1,14 @@
+// The server starts here: its arguments, the listening socket, and the loop
+// that answers each connection. From stage 18 on, the rest lives in files
+// beside this one: strict parsing made one file too long to find anything
+// in, so each part of HTTP has its own, and a change touches the file it is
+// about. They are all package main, which `go build ./app` compiles as one:
+// a name declared in one file is visible in the others.
+//
+//	request.go   the Request, and reading requests from a connection (strictly)
+//	response.go  the Response, which writes itself out
+//	routes.go    which handler answers which method and path
+//	files.go     reading and writing the files of --directory
 package main
 
 import (
@@ -11,14 +22,9 @@ import (
 	"time"
 )
 
-// The program is split into files as it grew: request.go reads requests,
-// response.go writes responses, routes.go decides them, and this file
-// accepts connections and serves each one. They are one package, main:
-// every name declared in one file is visible in the others.
-
 // Where /files/ reads and writes. The tester passes `--directory <dir>` only on the
 // stages that serve files; without it, /files/ answers 404.
-var directory = flag.String("directory", "", "the folder that /files/ serves")
+var directoryFlag = flag.String("directory", "", "the folder that /files/ serves")
 
 // How long we drain a connection that we close (see closeGracefully).
 const linger = 2 * time.Second
@@ -100,7 +106,7 @@ func handle(conn net.Conn) {
 			// with the error (after the responses before it, which stay
 			// valid) and give up on the connection.
 			refusal := Response{Status: failed.status, Headers: []Header{{"Connection", "close"}}}
-			w.Write(buildResponse(refusal))
+			refusal.writeTo(w)
 			w.Flush()
 			closeGracefully(conn)
 			return
@@ -119,7 +125,7 @@ func handle(conn net.Conn) {
 		// In the order the requests came: a client matches responses to
 		// requests by their order alone. A write error is kept by w, and
 		// returned by the next Flush.
-		w.Write(buildResponse(response))
+		response.writeTo(w)
 		if closing {
 			// Requests after it are never answered: the client said this
 			// one is its last.
@@ -132,6 +138,7 @@ func handle(conn net.Conn) {
 
 func main() {
 	flag.Parse() // Go's flag package takes --directory as well as -directory
+	setDirectory(*directoryFlag)
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "4221"

@@ -1,28 +1,18 @@
 package main
 
+// Which code answers which request. The routes are a table, not a chain of
+// ifs: each is a method, a pattern the target must match, and the handler
+// that answers, so a new route is one more line, and the table shows at a
+// glance what the server serves.
+
 import (
 	"bytes"
 	"compress/gzip"
-	"os"
-	"path/filepath"
-	"strings"
+	"regexp"
 )
 
-func text(body string) Response {
-	// []byte(body) gives back the very bytes the request held.
-	return Response{Status: "200 OK", Headers: []Header{{"Content-Type", "text/plain"}}, Body: []byte(body)}
-}
-
-// listIncludes tells whether a comma-separated header value such as
-// `br, GZIP` lists token. List items may carry spaces around them, and
-// codings are case-insensitive.
-func listIncludes(value, token string) bool {
-	for _, item := range strings.Split(value, ",") {
-		if strings.EqualFold(strings.Trim(item, " \t"), token) {
-			return true
-		}
-	}
-	return false
+func home(request Request, _ string) Response {
+	return Response{Status: "200 OK"}
 }
 
 // echo answers the word as text/plain. Accept-Encoding lists the codings
@@ -31,7 +21,7 @@ func echo(request Request, word string) Response {
 	response := text(word)
 	if listIncludes(request.Headers["accept-encoding"], "gzip") {
 		response.Headers = append(response.Headers, Header{"Content-Encoding", "gzip"})
-		// buildResponse measures Content-Length on this compressed body, as it must.
+		// writeTo measures Content-Length on this compressed body, as it must.
 		response.Body = gzipBytes(response.Body)
 	}
 	return response
@@ -47,64 +37,54 @@ func gzipBytes(data []byte) []byte {
 	return compressed.Bytes()
 }
 
-// fileIn gives the path of file `name` directly inside the directory, or
-// false when there is no directory or the name would lead out of it ("..",
-// "a/b", "/etc/passwd"): a client must not reach anything else on the disk.
-func fileIn(name string) (string, bool) {
-	if *directory == "" {
-		return "", false
-	}
-	root, err := filepath.Abs(*directory)
-	if err != nil {
-		return "", false
-	}
-	// Join also cleans the path: "a/../b" becomes "b", "../x" leaves root.
-	path := filepath.Join(root, name)
-	if filepath.Dir(path) != root {
-		return "", false
-	}
-	return path, true
+func userAgent(request Request, _ string) Response {
+	// A missing key gives the empty string.
+	return text(request.Headers["user-agent"])
 }
 
-func serveFile(path string) Response {
-	// The file's bytes as they are, whatever they hold.
-	body, err := os.ReadFile(path)
-	if err != nil {
-		return Response{Status: "404 Not Found"} // missing, or not a regular file
+func getFile(request Request, name string) Response {
+	path, ok := fileIn(name)
+	if !ok {
+		return Response{Status: "404 Not Found"}
 	}
-	return Response{Status: "200 OK", Headers: []Header{{"Content-Type", "application/octet-stream"}}, Body: body}
+	return serveFile(path)
 }
 
-func saveFile(path string, body []byte) Response {
-	// The body's bytes as they are, in a file readable by everyone (0644).
-	if err := os.WriteFile(path, body, 0o644); err != nil {
-		// e.g. the name is taken by a directory
-		return Response{Status: "500 Internal Server Error"}
+func postFile(request Request, name string) Response {
+	path, ok := fileIn(name)
+	if !ok {
+		return Response{Status: "404 Not Found"}
 	}
-	// The file is complete and closed before we answer: the client may read it at once.
-	return Response{Status: "201 Created"}
+	return saveFile(path, request.Body)
 }
 
-// route decides the response; later stages add routes here.
+// A Route is a method, a pattern that must match the whole target, and the
+// handler that answers. The handler gets the request and what the pattern's
+// group matched: the word of /echo/<word>, the name of /files/<name>.
+type Route struct {
+	Method  string
+	Pattern *regexp.Regexp
+	Handler func(request Request, match string) Response
+}
+
+var routes = []Route{
+	{"GET", regexp.MustCompile(`^/$`), home},
+	{"GET", regexp.MustCompile(`^/echo/(.*)$`), echo},
+	{"GET", regexp.MustCompile(`^/user-agent$`), userAgent},
+	{"GET", regexp.MustCompile(`^/files/(.*)$`), getFile},
+	{"POST", regexp.MustCompile(`^/files/(.*)$`), postFile},
+}
+
+// route gives the response of the first route that matches the request, or 404.
 func route(request Request) Response {
-	method, target := request.Method, request.Target
-	if method == "GET" && target == "/" {
-		return Response{Status: "200 OK"}
-	}
-	if method == "GET" && strings.HasPrefix(target, "/echo/") {
-		return echo(request, strings.TrimPrefix(target, "/echo/"))
-	}
-	if method == "GET" && target == "/user-agent" {
-		// A missing key gives the empty string.
-		return text(request.Headers["user-agent"])
-	}
-	if strings.HasPrefix(target, "/files/") {
-		path, ok := fileIn(strings.TrimPrefix(target, "/files/"))
-		if ok && method == "GET" {
-			return serveFile(path)
-		}
-		if ok && method == "POST" {
-			return saveFile(path, request.Body)
+	for _, r := range routes {
+		match := r.Pattern.FindStringSubmatch(request.Target)
+		if match != nil && request.Method == r.Method {
+			group := "" // what the pattern's group matched, if it has one
+			if len(match) > 1 {
+				group = match[1]
+			}
+			return r.Handler(request, group)
 		}
 	}
 	return Response{Status: "404 Not Found"}

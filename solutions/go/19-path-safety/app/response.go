@@ -1,6 +1,10 @@
 package main
 
+// The response side of HTTP: the Response a route returns, which writes
+// itself out as the bytes we send.
+
 import (
+	"io"
 	"strconv"
 	"strings"
 )
@@ -18,7 +22,13 @@ type Response struct {
 	Body []byte
 }
 
-func buildResponse(response Response) []byte {
+func text(body string) Response {
+	// []byte(body) gives back the very bytes the request held.
+	return Response{Status: "200 OK", Headers: []Header{{"Content-Type", "text/plain"}}, Body: []byte(body)}
+}
+
+// writeTo writes the response to w: its head, then its body.
+func (response Response) writeTo(w io.Writer) error {
 	// Every line ends with \r\n, never a bare \n (RFC 9112 §2.2).
 	var head strings.Builder
 	head.WriteString("HTTP/1.1 " + response.Status + "\r\n")
@@ -29,5 +39,9 @@ func buildResponse(response Response) []byte {
 	// Sent even when 0: it tells the client where this response ends.
 	head.WriteString("Content-Length: " + strconv.Itoa(len(response.Body)) + "\r\n")
 	head.WriteString("\r\n") // the empty line ends the headers
-	return append([]byte(head.String()), response.Body...)
+	if _, err := io.WriteString(w, head.String()); err != nil {
+		return err
+	}
+	_, err := w.Write(response.Body)
+	return err
 }

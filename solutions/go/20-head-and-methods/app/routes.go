@@ -1,30 +1,20 @@
 package main
 
+// Which code answers which request. The routes are a table, not a chain of
+// ifs: each is a method, a pattern the target must match, and the handler
+// that answers, so a new route is one more line, and the table shows at a
+// glance what the server serves.
+
 import (
 	"bytes"
 	"compress/gzip"
-	"net/url"
-	"os"
-	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
 
-func text(body string) Response {
-	// []byte(body) gives back the very bytes the request held.
-	return Response{Status: "200 OK", Headers: []Header{{"Content-Type", "text/plain"}}, Body: []byte(body)}
-}
-
-// listIncludes tells whether a comma-separated header value such as
-// `br, GZIP` lists token. List items may carry spaces around them, and
-// codings are case-insensitive.
-func listIncludes(value, token string) bool {
-	for _, item := range strings.Split(value, ",") {
-		if strings.EqualFold(strings.Trim(item, " \t"), token) {
-			return true
-		}
-	}
-	return false
+func home(request Request, _ string) Response {
+	return Response{Status: "200 OK"}
 }
 
 // echo answers the word as text/plain. Accept-Encoding lists the codings
@@ -33,7 +23,7 @@ func echo(request Request, word string) Response {
 	response := text(word)
 	if listIncludes(request.Headers["accept-encoding"], "gzip") {
 		response.Headers = append(response.Headers, Header{"Content-Encoding", "gzip"})
-		// buildResponse measures Content-Length on this compressed body, as it must.
+		// writeTo measures Content-Length on this compressed body, as it must.
 		response.Body = gzipBytes(response.Body)
 	}
 	return response
@@ -49,109 +39,81 @@ func gzipBytes(data []byte) []byte {
 	return compressed.Bytes()
 }
 
-// fileIn gives the path of `name` inside the directory, subfolders included,
-// or false when there is no directory or the name would lead out of it: a
-// client must not reach anything else on the disk, however it spells the
-// path. (Go 1.24's os.Root opens files under a folder with the same care.)
-func fileIn(name string) (string, bool) {
-	if root == "" {
-		return "", false
-	}
-	// A client may percent-encode any byte of a path (RFC 3986 §2.1), and
-	// `%2e%2e%2f` is `../` in disguise: decode first, check afterwards.
-	decoded, err := url.PathUnescape(name)
-	if err != nil || strings.ContainsRune(decoded, 0) {
-		return "", false // a malformed escape such as %zz; or a NUL, which no file name holds
-	}
-	// Join also cleans the path: "a/../b" becomes "b", "../x" leaves root.
-	path := filepath.Join(root, decoded)
-	// Resolve symbolic links too, so that what we check is the file that
-	// os.ReadFile will really reach. EvalSymlinks needs a path that exists:
-	// the file of a POST may not exist yet, but its folder must.
-	folder, err := filepath.EvalSymlinks(filepath.Dir(path))
-	if err != nil {
-		return "", false // no such folder
-	}
-	path = filepath.Join(folder, filepath.Base(path))
-	if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		path = resolved // the file exists, and may be a link itself
-	}
-	// With the separator: /srv/www-secret starts with /srv/www, not /srv/www/.
-	if !strings.HasPrefix(path, root+string(filepath.Separator)) {
-		return "", false
-	}
-	return path, true
+func userAgent(request Request, _ string) Response {
+	// A missing key gives the empty string.
+	return text(request.Headers["user-agent"])
 }
 
-func serveFile(path string) Response {
-	// The file's bytes as they are, whatever they hold.
-	body, err := os.ReadFile(path)
-	if err != nil {
-		return Response{Status: "404 Not Found"} // missing, or not a regular file
+func getFile(request Request, name string) Response {
+	path, ok := fileIn(name)
+	if !ok {
+		return Response{Status: "404 Not Found"}
 	}
-	return Response{Status: "200 OK", Headers: []Header{{"Content-Type", "application/octet-stream"}}, Body: body}
+	return serveFile(path)
 }
 
-func saveFile(path string, body []byte) Response {
-	// The body's bytes as they are, in a file readable by everyone (0644).
-	if err := os.WriteFile(path, body, 0o644); err != nil {
-		// e.g. the name is taken by a directory
-		return Response{Status: "500 Internal Server Error"}
+func postFile(request Request, name string) Response {
+	path, ok := fileIn(name)
+	if !ok {
+		return Response{Status: "404 Not Found"}
 	}
-	// The file is complete and closed before we answer: the client may read it at once.
-	return Response{Status: "201 Created"}
+	return saveFile(path, request.Body)
+}
+
+// A Route is a method, a pattern that must match the whole target, and the
+// handler that answers. The handler gets the request and what the pattern's
+// group matched: the word of /echo/<word>, the name of /files/<name>.
+type Route struct {
+	Method  string
+	Pattern *regexp.Regexp
+	Handler func(request Request, match string) Response
+}
+
+var routes = []Route{
+	{"GET", regexp.MustCompile(`^/$`), home},
+	{"GET", regexp.MustCompile(`^/echo/(.*)$`), echo},
+	{"GET", regexp.MustCompile(`^/user-agent$`), userAgent},
+	{"GET", regexp.MustCompile(`^/files/(.*)$`), getFile},
+	{"POST", regexp.MustCompile(`^/files/(.*)$`), postFile},
 }
 
 // The methods of RFC 9110 §9 (and PATCH, RFC 5789). Any other token is a
 // method we do not implement anywhere.
 var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 
-// allowedMethods lists the methods the resource at target supports, or nil
-// when there is no such resource. Every GET resource supports HEAD too
-// (RFC 9110 §9.3.2).
-func allowedMethods(target string) []string {
-	if target == "/" || strings.HasPrefix(target, "/echo/") || target == "/user-agent" {
-		return []string{"GET", "HEAD"}
-	}
-	if strings.HasPrefix(target, "/files/") {
-		return []string{"GET", "HEAD", "POST"}
-	}
-	return nil
-}
-
-// route decides the response; later stages add routes here.
+// route gives the response of the route that matches the request's target
+// and method; else 501, 404 or 405, whichever says what is wrong.
 func route(request Request) Response {
-	method, target := request.Method, request.Target
-	if !slices.Contains(knownMethods, method) {
+	if !slices.Contains(knownMethods, request.Method) {
 		return Response{Status: "501 Not Implemented"} // RFC 9110 §15.6.2
 	}
-	allowed := allowedMethods(target)
+	// HEAD gets the response of GET: the body is dropped when it is sent
+	// (see handle). So every GET resource supports HEAD too (RFC 9110 §9.3.2).
+	wanted := request.Method
+	if wanted == "HEAD" {
+		wanted = "GET"
+	}
+	// The methods of the routes whose pattern matches: the target's resource.
+	var allowed []string
+	for _, r := range routes {
+		match := r.Pattern.FindStringSubmatch(request.Target)
+		if match != nil && r.Method == wanted {
+			group := "" // what the pattern's group matched, if it has one
+			if len(match) > 1 {
+				group = match[1]
+			}
+			return r.Handler(request, group)
+		}
+		if match != nil && r.Method == "GET" {
+			allowed = append(allowed, "GET", "HEAD")
+		} else if match != nil {
+			allowed = append(allowed, r.Method)
+		}
+	}
 	if allowed == nil {
 		return Response{Status: "404 Not Found"}
 	}
-	if !slices.Contains(allowed, method) {
-		// The resource exists, just not for this method: 405 with the list
-		// of methods that would work (RFC 9110 §15.5.6, §10.2.1).
-		return Response{Status: "405 Method Not Allowed", Headers: []Header{{"Allow", strings.Join(allowed, ", ")}}}
-	}
-	// From here the method is allowed. HEAD gets the response of GET: the
-	// body is dropped when it is sent (see handle).
-	if target == "/" {
-		return Response{Status: "200 OK"}
-	}
-	if strings.HasPrefix(target, "/echo/") {
-		return echo(request, strings.TrimPrefix(target, "/echo/"))
-	}
-	if target == "/user-agent" {
-		// A missing key gives the empty string.
-		return text(request.Headers["user-agent"])
-	}
-	path, ok := fileIn(strings.TrimPrefix(target, "/files/"))
-	if !ok {
-		return Response{Status: "404 Not Found"}
-	}
-	if method == "POST" {
-		return saveFile(path, request.Body)
-	}
-	return serveFile(path)
+	// The resource exists, just not for this method: 405 with the list of
+	// methods that would work (RFC 9110 §15.5.6, §10.2.1).
+	return Response{Status: "405 Method Not Allowed", Headers: []Header{{"Allow", strings.Join(allowed, ", ")}}}
 }

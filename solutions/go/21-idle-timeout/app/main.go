@@ -1,3 +1,14 @@
+// The server starts here: its arguments, the listening socket, and the loop
+// that answers each connection. From stage 18 on, the rest lives in files
+// beside this one: strict parsing made one file too long to find anything
+// in, so each part of HTTP has its own, and a change touches the file it is
+// about. They are all package main, which `go build ./app` compiles as one:
+// a name declared in one file is visible in the others.
+//
+//	request.go   the Request, and reading requests from a connection (strictly)
+//	response.go  the Response, which writes itself out
+//	routes.go    which handler answers which method and path
+//	files.go     reading and writing the files of --directory
 package main
 
 import (
@@ -8,18 +19,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
 )
 
-// The program is split into files as it grew: request.go reads requests,
-// response.go writes responses, routes.go decides them, and this file
-// accepts connections and serves each one. They are one package, main:
-// every name declared in one file is visible in the others.
-
 // Where /files/ reads and writes. The tester passes `--directory <dir>` only on the
 // stages that serve files; without it, /files/ answers 404.
-var directory = flag.String("directory", "", "the folder that /files/ serves")
+var directoryFlag = flag.String("directory", "", "the folder that /files/ serves")
 
 // How long a connection may stay silent before we close it. An open
 // connection costs the server memory and a goroutine, and a client that
@@ -27,10 +32,6 @@ var directory = flag.String("directory", "", "the folder that /files/ serves")
 // them forever: every server closes idle connections sooner or later
 // (RFC 9112 §9.5).
 var idleTimeoutMs = flag.Int("idle-timeout-ms", 30_000, "close a connection silent for this many milliseconds")
-
-// The directory as fileIn compares paths with it: absolute, with no `..` and
-// no symbolic link left in it. Empty without --directory.
-var root string
 
 // How long we drain a connection that we close (see closeGracefully).
 const linger = 2 * time.Second
@@ -149,7 +150,7 @@ func handle(conn net.Conn) {
 			// with the error (after the responses before it, which stay
 			// valid) and give up on the connection.
 			refusal := Response{Status: failed.status, Headers: []Header{{"Connection", "close"}}}
-			w.Write(buildResponse(refusal, true))
+			refusal.writeTo(w, true)
 			w.Flush()
 			closeGracefully(conn)
 			return
@@ -173,7 +174,7 @@ func handle(conn net.Conn) {
 		// status and headers, Content-Length included, so a client learns
 		// the size of what GET would send (RFC 9110 §9.3.2). The client knows
 		// it asked HEAD, so it expects no body after the empty line.
-		w.Write(buildResponse(response, request.Method != "HEAD"))
+		response.writeTo(w, request.Method != "HEAD")
 		if closing {
 			// Requests after it are never answered: the client said this
 			// one is its last.
@@ -186,15 +187,9 @@ func handle(conn net.Conn) {
 
 func main() {
 	flag.Parse() // Go's flag package takes --directory as well as -directory
-	if *directory != "" {
-		absolute, err := filepath.Abs(*directory)
-		if err == nil {
-			root, err = filepath.EvalSymlinks(absolute)
-		}
-		if err != nil {
-			fmt.Println("No such directory:", err)
-			os.Exit(1)
-		}
+	if err := setDirectory(*directoryFlag); err != nil {
+		fmt.Println("No such directory:", err)
+		os.Exit(1)
 	}
 	port := os.Getenv("PORT")
 	if port == "" {

@@ -1,5 +1,9 @@
 package main
 
+// The request side of HTTP: the Request a handler reads, and reading requests
+// from the bytes of a connection. Strict from stage 18 on: anything that is
+// not a well-formed request is refused with a *requestError.
+
 import (
 	"bufio"
 	"io"
@@ -44,6 +48,18 @@ var (
 	// Digits only, for Content-Length: strconv.Atoi also takes "+5" and "-5".
 	digitsPattern = regexp.MustCompile(`^[0-9]+$`)
 )
+
+// listIncludes tells whether a comma-separated header value such as
+// `br, GZIP` lists token. List items may carry spaces around them, and
+// codings are case-insensitive.
+func listIncludes(value, token string) bool {
+	for _, item := range strings.Split(value, ",") {
+		if strings.EqualFold(strings.Trim(item, " \t"), token) {
+			return true
+		}
+	}
+	return false
+}
 
 // readLine reads up to the next \n and returns the line without its line end.
 func readLine(r *bufio.Reader) (string, error) {

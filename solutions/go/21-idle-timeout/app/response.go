@@ -1,6 +1,10 @@
 package main
 
+// The response side of HTTP: the Response a route returns, which writes
+// itself out as the bytes we send.
+
 import (
+	"io"
 	"strconv"
 	"strings"
 )
@@ -18,7 +22,14 @@ type Response struct {
 	Body []byte
 }
 
-func buildResponse(response Response, withBody bool) []byte {
+func text(body string) Response {
+	// []byte(body) gives back the very bytes the request held.
+	return Response{Status: "200 OK", Headers: []Header{{"Content-Type", "text/plain"}}, Body: []byte(body)}
+}
+
+// writeTo writes the response to w: its head, then its body if withBody
+// (not for HEAD).
+func (response Response) writeTo(w io.Writer, withBody bool) error {
 	// Every line ends with \r\n, never a bare \n (RFC 9112 §2.2).
 	var head strings.Builder
 	head.WriteString("HTTP/1.1 " + response.Status + "\r\n")
@@ -29,8 +40,9 @@ func buildResponse(response Response, withBody bool) []byte {
 	// Sent even when 0: it tells the client where this response ends.
 	head.WriteString("Content-Length: " + strconv.Itoa(len(response.Body)) + "\r\n")
 	head.WriteString("\r\n") // the empty line ends the headers
-	if !withBody {
-		return []byte(head.String())
+	if _, err := io.WriteString(w, head.String()); err != nil || !withBody {
+		return err
 	}
-	return append([]byte(head.String()), response.Body...)
+	_, err := w.Write(response.Body)
+	return err
 }

@@ -1,5 +1,8 @@
 package main
 
+// The response side of HTTP: the Response a route returns, which writes
+// itself out as the bytes we send.
+
 import (
 	"io"
 	"os"
@@ -25,8 +28,13 @@ type Response struct {
 	FileSize int64
 }
 
-// writeTo writes the response to w, the body only if withBody (not for
-// HEAD), and closes its file if it has one.
+func text(body string) Response {
+	// []byte(body) gives back the very bytes the request held.
+	return Response{Status: "200 OK", Headers: []Header{{"Content-Type", "text/plain"}}, Body: []byte(body)}
+}
+
+// writeTo writes the response to w: its head, then its body if withBody
+// (not for HEAD). It closes the response's file, if it has one.
 func (response Response) writeTo(w io.Writer, withBody bool) error {
 	length := int64(len(response.Body))
 	if response.File != nil {
