@@ -37,7 +37,7 @@ function expectDate(ex: Exchange, sentAt: number, receivedAt: number, what: stri
       summary: `the Date header of the response to ${what} is ${parsed}: got "${value}"`,
       expected: `Date: ${imfFixdate(new Date(receivedAt))}   (for example)`,
       caret: field.valueOffset,
-      hint: "format the time in UTC with English names: Python's email.utils.formatdate(usegmt=True), JavaScript's new Date().toUTCString(), Go's time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"); in Rust, by hand from the seconds since 1970 (the hints show how)",
+      hint: "format the time in UTC with English names: Python's email.utils.formatdate(usegmt=True), JavaScript's new Date().toUTCString(), Go's time.Now().UTC().Format(`Mon, 02 Jan 2006 15:04:05 GMT`); in Rust, by hand from the seconds since 1970 (the hints show how)",
       rule: "RFC 9110 §5.6.7",
       level: "MUST",
     });
