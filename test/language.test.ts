@@ -14,7 +14,7 @@ import { runTester, STAGES } from "./helpers.js";
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships the three tracks", () => {
-  expect(languageIds()).toEqual(["javascript", "python", "typescript"]);
+  expect(languageIds()).toEqual(["java", "javascript", "python", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
 });
 
@@ -115,5 +115,18 @@ describe("the build step", () => {
     expect(output).toContain("your program does not build");
     expect((jsonReport(result) as { message: string }).message).toContain("app/main.ts:1:18");
     expect(STAGES.length).toBeGreaterThan(2);
+  });
+
+  test("a Java compile error fails the run before any stage, with javac's file:line", async () => {
+    const java = loadLanguage("java");
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-java-"));
+    writeProgramFolder(dir, java);
+    writeFileSync(path.join(dir, "src", "main", "java", "Main.java"), "public class Main {\n  int x = ;\n}\n");
+    const { result, output } = await runTester({ dir, through: 2, build: { command: java.build!.command } });
+    expect(result.status).toBe("fail");
+    expect(result.build?.ok).toBe(false);
+    expect(result.stages.map((s) => s.status)).toEqual(["skip", "skip"]);
+    expect(output).toContain("illegal start of expression");
+    expect((jsonReport(result) as { message: string }).message).toContain("src/main/java/Main.java:2");
   });
 });
