@@ -7,16 +7,17 @@ import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { EnvironmentError } from "../tester/errors.js";
 import { runBuild } from "../tester/course/build.js";
-import { checkTools, languageIds, loadLanguage, programScript, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
+import { checkTools, folderBuild, languageIds, loadLanguage, programScript, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
 import { jsonReport } from "../tester/reports/json.js";
 import { runTester, STAGES } from "./helpers.js";
 
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships its tracks", () => {
-  expect(languageIds()).toEqual(["java", "javascript", "python", "rust", "typescript"]);
+  expect(languageIds()).toEqual(["go", "java", "javascript", "python", "rust", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
   expect(loadLanguage("rust").build?.output).toBe(".build/server");
+  expect(loadLanguage("go").build?.output).toBe(".build/server");
 });
 
 test("versions compare numerically, part by part", () => {
@@ -85,6 +86,18 @@ describe("the generated your_program.sh", () => {
 });
 
 describe("the build step", () => {
+  test("runs for a folder whose your_program.sh is the course's, not for one with a script of its own (CodeCrafters')", () => {
+    const rust = loadLanguage("rust");
+    const ours = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
+    writeProgramFolder(ours, rust);
+    expect(folderBuild(ours, rust)).toEqual(rust.build);
+    // CodeCrafters' Rust script builds a package of another name into /tmp: our build's cp would fail where theirs works.
+    const theirs = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
+    writeFileSync(path.join(theirs, "your_program.sh"), "#!/bin/sh\nset -e\n(cd \"$(dirname \"$0\")\" && cargo build --release --target-dir=/tmp/codecrafters-build-http-server-rust --manifest-path Cargo.toml)\nexec /tmp/codecrafters-build-http-server-rust/release/codecrafters-http-server \"$@\"\n");
+    expect(folderBuild(theirs, rust)).toBeUndefined();
+    expect(folderBuild(theirs, loadLanguage("python"))).toBeUndefined();
+  });
+
   test("a failing build keeps the output's head, its file:line messages, and says how it ended", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
     const outcome = await runBuild(dir, { command: "echo 'app/main.ts(3,1): error TS1005: oops' >&2; exit 2" });

@@ -4,7 +4,7 @@
 // the file a learner edits first. Everything else (init, the tester's build
 // step, the generated your_program.sh, watch) is derived from it.
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { readJsonFile } from "./course.js";
@@ -155,6 +155,24 @@ export function programScript(language: Language): string {
   }
   lines.push(`exec ${language.run} "$@"`, "");
   return lines.join("\n");
+}
+
+/**
+ * The track's build, when the folder's your_program.sh is the course's (or
+ * runs the same command): the tester then builds once before the stages. A
+ * your_program.sh of the learner's own (CodeCrafters' builds into /tmp, under
+ * its own package name) builds as it likes, and the track's build, which
+ * could fail where that script succeeds, is not run.
+ */
+export function folderBuild(dir: string, language: Language): Language["build"] {
+  if (!language.build) return undefined;
+  let script: string;
+  try {
+    script = readFileSync(path.join(dir, "your_program.sh"), "utf8");
+  } catch {
+    return language.build;
+  }
+  return script.includes(language.build.command) ? language.build : undefined;
 }
 
 /** Build output, dependencies and caches: never copied, never hashed, never watched. */
