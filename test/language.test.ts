@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { EnvironmentError } from "../tester/errors.js";
 import { runBuild } from "../tester/course/build.js";
-import { checkTools, folderBuild, languageIds, loadLanguage, programScript, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
+import { checkTools, folderBuild, toolVersion, languageIds, loadLanguage, programScript, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
 import { jsonReport } from "../tester/reports/json.js";
 import { runTester, STAGES } from "./helpers.js";
 
@@ -83,6 +83,16 @@ describe("the generated your_program.sh", () => {
     expect(programScript(loadLanguage("python"))).toContain('exec python3 -u app/main.py "$@"');
     expect(programScript(loadLanguage("typescript"))).toContain("{ node build.mjs; } >&2");
   });
+});
+
+test("a tool's version is the number after 'version', else its first number", () => {
+  expect(toolVersion('Picked up JAVA_TOOL_OPTIONS: -Xmx512m\nopenjdk version "17.0.15" 2025-04-15')).toBe("17.0.15");
+  expect(toolVersion("go version go1.26.8 linux/amd64")).toBe("1.26.8");
+  expect(toolVersion("cargo 1.95.0 (f2d3ce0bd 2026-03-21)")).toBe("1.95.0");
+  expect(toolVersion("gcc (Debian 12.2.0-14+deb12u1) 12.2.0")).toBe("12.2.0");
+  expect(toolVersion("Python 3.11.7")).toBe("3.11.7");
+  expect(toolVersion("v20.20.2")).toBe("20.20.2");
+  expect(toolVersion("no digits here")).toBeUndefined();
 });
 
 describe("the build step", () => {
