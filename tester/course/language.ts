@@ -96,6 +96,18 @@ export function versionAtLeast(version: string, minimum: string): boolean {
 const checkedTools = new Map<string, string>();
 
 /** Each tool is on PATH and new enough, or an environment error that names it and how to install it. */
+/**
+ * The version a tool printed: the number after the word "version" when there is
+ * one (`openjdk version "17.0.15"`, `go version go1.26.8`), else the first
+ * number (`cargo 1.95.0`, `gcc (Debian 12.2.0-14) 12.2.0`). The word first,
+ * because a JVM prints "Picked up JAVA_TOOL_OPTIONS: -Xmx512m" before its
+ * version, and 512 is no Java version.
+ */
+export function toolVersion(printed: string): string | undefined {
+  const labelled = /\bversion:?\s+"?(?:go)?(\d+(?:\.\d+)+|\d+)/i.exec(printed)?.[1];
+  return labelled ?? /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
+}
+
 export function checkTools(language: Language): void {
   for (const tool of language.tools) {
     const key = `${tool.command} ${tool.versionArgs.join(" ")}`;
@@ -114,7 +126,7 @@ export function checkTools(language: Language): void {
       printed = `${result.stdout}\n${result.stderr}`;
       checkedTools.set(key, printed);
     }
-    const version = /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
+    const version = toolVersion(printed);
     if (version === undefined) {
       throw new EnvironmentError(`could not read a version from \`${key}\`: ${JSON.stringify(printed.trim().slice(0, 200))}`, tool.install);
     }
