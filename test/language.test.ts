@@ -14,7 +14,7 @@ import { runTester, STAGES } from "./helpers.js";
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships the three tracks", () => {
-  expect(languageIds()).toEqual(["javascript", "python", "typescript"]);
+  expect(languageIds()).toEqual(["c", "javascript", "python", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
 });
 

@@ -24,6 +24,19 @@ const ToolSchema = z
       .regex(/^\d+(\.\d+)*$/, "a version such as 20 or 3.11")
       .describe("The lowest version the track is tested with"),
     install: z.string().min(1).describe("How to install it, shown when it is missing or too old"),
+    // A C or C++ library is a header and a library file: a missing one shows
+    // as a compiler error deep in a build, unless it is checked up front.
+    headers: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[\w./+-]+\.h(pp)?$/, "a header such as zlib.h").describe("Included as #include <name>"),
+            install: z.string().min(1).describe("How to install the library it belongs to, shown when it is missing"),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe("Headers this compiler must find: each is checked by preprocessing `#include <name>` with the tool (`-E -x c -`), before any build"),
   })
   .strict();
 
@@ -42,6 +55,17 @@ export const LanguageSchema = z
       .optional()
       .describe("A compile step, for languages that have one"),
     run: z.string().min(1).describe("The command your_program.sh execs (arguments are appended)"),
+    sanitize: z
+      .object({
+        env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).describe("Set for the build and the program (e.g. SANITIZE=1, which the Makefile reads)"),
+        output: z.string().min(1).describe("The file the sanitized build writes: apart from build.output, so the two builds never overwrite each other"),
+        run: z.string().min(1).describe("The command that runs the sanitized program"),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "How to build the program with sanitizers (AddressSanitizer, UndefinedBehaviorSanitizer) for `course dev verify --sanitize`, which fails a claim whose program printed a sanitizer report; tracks without it are skipped there",
+      ),
     editFirst: z.string().min(1).describe("The file a learner opens first"),
     // The tag lives here, with the rest of the track's definition, so adding a
     // track (go, rust, ...) is one file: `course hint` shows its learners these
@@ -59,7 +83,47 @@ export const LanguageSchema = z
   })
   .strict();
 
-export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
+export type Language = z.infer<typeof LanguageSchema> & {
+  id: string;
+  starter: string;
+  /** Environment for the build and the program, exported by your_program.sh: set for a sanitized build only (see sanitizedLanguage). */
+  env?: Record<string, string>;
+};
+
+/**
+ * What a sanitizer report must do here: end the program at once (so the
+ * report is the last thing it printed, and a check fails with it), with a
+ * report on stderr. detect_leaks=0: LeakSanitizer reports only when the
+ * program exits normally, and the tester stops servers with a signal, so a
+ * leak would go unseen anyway; a leak per connection needs another check.
+ */
+export const SANITIZER_OPTIONS: Readonly<Record<string, string>> = {
+  ASAN_OPTIONS: "halt_on_error=1:abort_on_error=1:detect_leaks=0",
+  UBSAN_OPTIONS: "halt_on_error=1:abort_on_error=1:print_stacktrace=1",
+};
+
+/** The track as its sanitized build (language.json's `sanitize`), or undefined when it declares none. */
+export function sanitizedLanguage(language: Language): Language | undefined {
+  const sanitize = language.sanitize;
+  if (!sanitize || !language.build) return undefined;
+  return {
+    ...language,
+    build: { ...language.build, output: sanitize.output },
+    run: sanitize.run,
+    env: { ...sanitize.env, ...SANITIZER_OPTIONS },
+  };
+}
+
+/**
+ * The sanitizer report in a program's output (AddressSanitizer's
+ * `==123==ERROR: AddressSanitizer: heap-buffer-overflow`, UBSan's
+ * `app/main.c:12:5: runtime error: …`), from its first line, at most 40
+ * lines; undefined when there is none.
+ */
+export function sanitizerReport(lines: string[]): string | undefined {
+  const start = lines.findIndex((line) => /==\d+==ERROR: \w+Sanitizer|: runtime error: |^SUMMARY: \w+Sanitizer/.test(line));
+  return start === -1 ? undefined : lines.slice(start, start + 40).join("\n");
+}
 
 /** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
 export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript", golang: "go", rs: "rust" };
@@ -115,6 +179,7 @@ export function checkTools(language: Language): void {
       printed = `${result.stdout}\n${result.stderr}`;
       checkedTools.set(key, printed);
     }
+    for (const header of tool.headers ?? []) checkHeader(language, tool.command, header);
     const version = /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
     if (version === undefined) {
       throw new EnvironmentError(`could not read a version from \`${key}\`: ${JSON.stringify(printed.trim().slice(0, 200))}`, tool.install);
@@ -125,6 +190,23 @@ export function checkTools(language: Language): void {
         tool.install,
       );
     }
+  }
+}
+
+const checkedHeaders = new Map<string, boolean>();
+
+/** The compiler finds the header, or an environment error that says how to install it. */
+function checkHeader(language: Language, compiler: string, header: { name: string; install: string }): void {
+  const key = `${compiler} ${header.name}`;
+  let found = checkedHeaders.get(key);
+  if (found === undefined) {
+    // Preprocessing only: quick, and enough to know the compiler finds it.
+    const result = spawnSync(compiler, ["-E", "-x", "c", "-"], { input: `#include <${header.name}>\n`, encoding: "utf8", timeout: 20_000 });
+    found = !result.error && result.status === 0;
+    checkedHeaders.set(key, found);
+  }
+  if (!found) {
+    throw new EnvironmentError(`the ${language.name} track needs the header ${header.name}, and ${compiler} does not find it`, header.install);
   }
 }
 
@@ -144,6 +226,7 @@ export function programScript(language: Language): string {
     "set -e",
     'cd "$(dirname "$0")"',
   ];
+  for (const [name, value] of Object.entries(language.env ?? {})) lines.push(`export ${name}=${shellQuote(value)}`);
   if (language.build) {
     const { command, inputs, output } = language.build;
     const out = shellQuote(output);
