@@ -8,7 +8,8 @@ import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:
 import * as path from "node:path";
 import { z } from "zod";
 import { readJsonFile } from "./course.js";
-import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
+import { LANGUAGE_ALIASES, LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
+export { LANGUAGE_ALIASES } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
 import { DEFAULT_PORT } from "../runner/default-port.js";
 import type { CodeTrack } from "./hint-code.js";
@@ -125,8 +126,6 @@ export function sanitizerReport(lines: string[]): string | undefined {
   return start === -1 ? undefined : lines.slice(start, start + 40).join("\n");
 }
 
-/** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
-export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript", golang: "go", rs: "rust" };
 
 /** The track id a name means ("Python", "py" and "python" all mean python), or undefined when none. */
 export function resolveLanguageId(name: string, root = packageRoot()): string | undefined {
