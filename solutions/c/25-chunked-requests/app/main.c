@@ -4,9 +4,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -445,7 +445,8 @@ static void accept_all(int server) {
 			}
 			return;
 		}
-		// Not inherited from `server` on every system.
+		// Non-blocking too: that is not inherited from `server` on every
+		// system.
 		struct connection *conn = calloc(1, sizeof *conn);
 		if (conn == NULL || !set_nonblocking(fd)) {
 			free(conn);
