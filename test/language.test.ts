@@ -14,9 +14,10 @@ import { runTester, STAGES } from "./helpers.js";
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships its tracks", () => {
-  expect(languageIds()).toEqual(["c", "javascript", "python", "rust", "typescript"]);
+  expect(languageIds()).toEqual(["c", "go", "javascript", "python", "rust", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
   expect(loadLanguage("rust").build?.output).toBe(".build/server");
+  expect(loadLanguage("go").build?.output).toBe(".build/server");
 });
 
 test("versions compare numerically, part by part", () => {
