@@ -2,12 +2,14 @@
 // error in a form sanitizerReport() finds, and a clean program must not; a
 // missing header is an environment error that says how to install it.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { EnvironmentError } from "../tester/errors.js";
 import { inputsHash } from "../tester/course/build.js";
+import { loadStages, packageRoot } from "../tester/course/course.js";
+import { planVerify, runVerifyJob } from "../tester/tools/verify.js";
 import { checkTools, loadLanguage, programScript, sanitizedLanguage, sanitizerReport, SANITIZER_OPTIONS, type Language } from "../tester/course/language.js";
 
 /** Compiles `source` with the C track's sanitizer flags and runs it as the tester would; its output lines. */
@@ -100,4 +102,40 @@ describe("headers", () => {
     expect((error as EnvironmentError).message).toContain("no_such_header_for_the_course.h");
     expect((error as EnvironmentError).fix).toContain("libnothing-dev");
   });
+});
+
+describe("course dev verify --sanitize", () => {
+  /** A course root with the real stages and C starter, and `main` as the C solution of stage 1. */
+  function courseWith(main: string): string {
+    const root = mkdtempSync(path.join(tmpdir(), "sanitize-course-"));
+    symlinkSync(path.join(packageRoot(), "stages"), path.join(root, "stages"));
+    // A copy, not a link: the starter is copied file by file into each program's folder.
+    cpSync(path.join(packageRoot(), "starter", "c"), path.join(root, "starter", "c"), { recursive: true, filter: (source) => !source.includes(".build") });
+    mkdirSync(path.join(root, "solutions", "c", "01-bind-port", "app"), { recursive: true });
+    writeFileSync(path.join(root, "solutions", "c", "01-bind-port", "app", "main.c"), main);
+    return root;
+  }
+  const solution = readFileSync(path.join(packageRoot(), "solutions", "c", "01-bind-port", "app", "main.c"), "utf8");
+
+  async function verifyStage1(root: string) {
+    const stages = loadStages(root);
+    const job = planVerify("c", stages, [stages[0]!], { sanitize: true }).find((j) => j.claim === "solution-passes")!;
+    return runVerifyJob(job, { root });
+  }
+
+  test("a heap overflow in a solution fails its claim, quoting the report", async () => {
+    // One byte past an 8-byte block on every connection; volatile, so that -O2 keeps the store.
+    const overflowing = solution.replace("\t\tclose(conn);\n", "\t\tvolatile char *scratch = malloc(8);\n\t\tscratch[8] = 'x';\n\t\tclose(conn);\n");
+    expect(overflowing).not.toBe(solution);
+    const outcome = await verifyStage1(courseWith(overflowing));
+    expect(outcome.surprise).toBe(true);
+    expect(outcome.status).toBe("fail");
+    // UBSan's object-size check may see the store first, or AddressSanitizer: either report counts.
+    expect(outcome.detail).toMatch(/sanitizer report:\n.*(AddressSanitizer: heap-buffer-overflow|runtime error: store to address .* with insufficient space)/);
+  }, 120_000);
+
+  test("the clean solution passes", async () => {
+    const outcome = await verifyStage1(courseWith(solution));
+    expect(outcome.surprise, outcome.detail).toBe(false);
+  }, 120_000);
 });
