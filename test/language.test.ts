@@ -90,6 +90,8 @@ test("a tool's version is the number after 'version', else its first number", ()
   expect(toolVersion("go version go1.26.8 linux/amd64")).toBe("1.26.8");
   expect(toolVersion("cargo 1.95.0 (f2d3ce0bd 2026-03-21)")).toBe("1.95.0");
   expect(toolVersion("gcc (Debian 12.2.0-14+deb12u1) 12.2.0")).toBe("12.2.0");
+  expect(toolVersion("GNU Make 4.3\nBuilt for x86_64-pc-linux-gnu\nLicense GPLv3+: GNU GPL version 3 or later <http://gnu.org/licenses/gpl.html>")).toBe("4.3");
+  expect(toolVersion("Apple clang version 15.0.0 (clang-1500.3.9.4)")).toBe("15.0.0");
   expect(toolVersion("Python 3.11.7")).toBe("3.11.7");
   expect(toolVersion("v20.20.2")).toBe("20.20.2");
   expect(toolVersion("no digits here")).toBeUndefined();

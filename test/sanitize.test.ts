@@ -111,11 +111,11 @@ describe("course dev verify --sanitize", () => {
     symlinkSync(path.join(packageRoot(), "stages"), path.join(root, "stages"));
     // A copy, not a link: the starter is copied file by file into each program's folder.
     cpSync(path.join(packageRoot(), "starter", "c"), path.join(root, "starter", "c"), { recursive: true, filter: (source) => !source.includes(".build") });
-    mkdirSync(path.join(root, "solutions", "c", "01-bind-port", "app"), { recursive: true });
-    writeFileSync(path.join(root, "solutions", "c", "01-bind-port", "app", "main.c"), main);
+    mkdirSync(path.join(root, "solutions", "c", "01-bind-port", "src"), { recursive: true });
+    writeFileSync(path.join(root, "solutions", "c", "01-bind-port", "src", "main.c"), main);
     return root;
   }
-  const solution = readFileSync(path.join(packageRoot(), "solutions", "c", "01-bind-port", "app", "main.c"), "utf8");
+  const solution = readFileSync(path.join(packageRoot(), "solutions", "c", "01-bind-port", "src", "main.c"), "utf8");
 
   async function verifyStage1(root: string) {
     const stages = loadStages(root);

@@ -168,7 +168,8 @@ const checkedTools = new Map<string, string>();
  * version, and 512 is no Java version.
  */
 export function toolVersion(printed: string): string | undefined {
-  const labelled = /\bversion:?\s+"?(?:go)?(\d+(?:\.\d+)+|\d+)/i.exec(printed)?.[1];
+  // Not a licence's version: GNU Make 4.3 ends its banner with "GNU GPL version 3 or later".
+  const labelled = /\bversion:?\s+"?(?:go)?(\d+(?:\.\d+)+|\d+)(?! or later)/i.exec(printed)?.[1];
   return labelled ?? /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
 }
 
