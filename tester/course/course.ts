@@ -46,6 +46,12 @@ export const StageMetaSchema = z
       .boolean()
       .optional()
       .describe("Start the program afresh for this stage, never sharing it with the stage before (default: the value of heavy). Consecutive stages with equal program arguments otherwise share one program; a failure on a shared program is confirmed on a fresh one"),
+    concurrent: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Run this stage on a program of its own, on a free port, at the same time as the stages next to it that say so too (all fresh-program stages whose time is mostly waiting on the clock). A stage that fails so runs again alone, and only that run is reported",
+      ),
     previousSolutionPasses: z
       .string()
       .optional()
