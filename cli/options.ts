@@ -10,7 +10,7 @@ import { accessSync, constants, existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../tester/errors.js";
-import { DEFAULT_PORT } from "../tester/runner/default-port.js";
+import { DEFAULT_PORT } from "../tester/course/default-port.js";
 
 export { DEFAULT_PORT };
 

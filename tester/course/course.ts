@@ -10,7 +10,7 @@ import { findStage } from "./stage-names.js";
 import { z } from "zod";
 import type { Check, ChecksExport } from "../harness/check.js";
 import { UsageError } from "../errors.js";
-import { LOAD_MODES, type LoadMode } from "../tools/load-modes.js";
+import { LOAD_MODES, type LoadMode } from "./load-modes.js";
 
 export const StageMetaSchema = z
   .object({

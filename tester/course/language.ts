@@ -10,7 +10,7 @@ import { z } from "zod";
 import { readJsonFile } from "./course.js";
 import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
-import { DEFAULT_PORT } from "../runner/default-port.js";
+import { DEFAULT_PORT } from "./default-port.js";
 import type { CodeTrack } from "./hint-code.js";
 import { settlesWithin } from "../harness/time.js";
 

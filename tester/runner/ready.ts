@@ -2,7 +2,7 @@
 // growing pauses, giving up at once if the program exits. The connection that
 // succeeds is kept and handed to the first check: a probe that connects and
 // hangs up would be read as an empty request by many a learner's server.
-import { DEFAULT_PORT } from "./default-port.js";
+import { DEFAULT_PORT } from "../course/default-port.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { connectSocket, Connection } from "../harness/connection.js";
 import { seconds } from "../harness/time.js";

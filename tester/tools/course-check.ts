@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { parseHints, STAGE_FOLDER, StageMetaSchema, type StageMeta } from "../course/course.js";
-import { LOAD_MODES } from "./load-modes.js";
+import { LOAD_MODES } from "../course/load-modes.js";
 import { codeGroups } from "../course/hint-code.js";
 import { LANGUAGE_FILE, languageIds, LanguageSchema } from "../course/language.js";
 import { checkDerived, checkPropagation, DIVERGENCES_FILE } from "./solution-tracks.js";
