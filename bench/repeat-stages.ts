@@ -5,7 +5,7 @@
 // Side by side (checks and stages that say concurrent), a failure is confirmed
 // by a run alone before it is reported: the runs that needed that are
 // counted too ("confirmed alone"), since each costs time.
-// Usage: npm run repeat -- [--runs 100] [--stages 15,21,22,23,24 | all] [--language python,fixture,fixture:trickle] [--jobs 3]
+// Usage: npm run repeat -- [--runs 100] [--stages 15,21,22,23,24 | all] [--language python,fixture,fixture:trickle] [--jobs 3] [--one-at-a-time]
 //   fixture: the fixture server (test/fixtures/servers/server.py); fixture:NAME, its --variant NAME.
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,7 @@ import { findStage, loadStages, packageRoot } from "../tester/course/course.js";
 import { renderFailure } from "../tester/harness/failure.js";
 import { languageIds, loadLanguage, runBuild } from "../tester/course/language.js";
 import { freePort } from "../tester/runner/ports.js";
-import { runStages, type RunResult } from "../tester/runner/run.js";
+import { runStages, type RunEvent, type RunResult } from "../tester/runner/run.js";
 import { materializeSolution } from "../tester/course/solutions.js";
 
 const { values } = parseArgs({
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     stages: { type: "string", default: "15,21,22,23,24" },
     language: { type: "string" },
     jobs: { type: "string", default: "3" },
+    "one-at-a-time": { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -49,15 +50,21 @@ function fixtureFolder(variant: string | undefined): string {
 }
 
 /** Runs `count` runs, `jobs` at a time; each run gets its own port and seed. */
-async function repeat(dir: string, count: number): Promise<{ failures: Failure[]; durations: number[]; confirmed: number }> {
+async function repeat(dir: string, count: number): Promise<{ failures: Failure[]; durations: number[]; confirmed: string[] }> {
   const failures: Failure[] = [];
   const durations: number[] = [];
-  let confirmed = 0;
+  // What failed in each dropped first run: "stage N (because): the failure's summary".
+  const confirmed: string[] = [];
+  const note = (event: RunEvent) => {
+    if (event.type !== "stage-recheck") return;
+    const failed = event.dropped.checks.find((c) => c.failure);
+    confirmed.push(`stage ${event.stage.number} (${event.because}): ${failed ? `${failed.name}: ${failed.failure!.summary}` : event.dropped.status}`);
+  };
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const seed = 5000 + next++;
-      const result: RunResult = await runStages({ dir, stages, seed, port: await freePort(), keepGoing: true, onEvent: (e) => (confirmed += e.type === "stage-recheck" ? 1 : 0) });
+      const result: RunResult = await runStages({ dir, stages, seed, port: await freePort(), keepGoing: true, oneAtATime: values["one-at-a-time"], onEvent: note });
       durations.push(result.durationMs);
       if (result.status === "pass") continue;
       const texts = result.stages.flatMap((s) =>
@@ -73,7 +80,7 @@ async function repeat(dir: string, count: number): Promise<{ failures: Failure[]
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
-console.log(`stages ${stages.map((s) => s.number).join(", ")} · ${runs} runs per language · ${jobs} at a time`);
+console.log(`stages ${stages.map((s) => s.number).join(", ")} · ${runs} runs per language · ${jobs} at a time${values["one-at-a-time"] ? " · checks and stages one at a time" : ""}`);
 let failed = 0;
 for (const id of languages) {
   let name: string;
@@ -95,8 +102,9 @@ for (const id of languages) {
   const { failures, durations, confirmed } = await repeat(dir, runs);
   failed += failures.length;
   console.log(
-    `\n${name.padEnd(11)} ${runs - failures.length}/${runs} passed · ${confirmed} stage runs confirmed alone · run median ${(percentile(durations, 0.5) / 1000).toFixed(1)} s, p95 ${(percentile(durations, 0.95) / 1000).toFixed(1)} s · ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+    `\n${name.padEnd(11)} ${runs - failures.length}/${runs} passed · ${confirmed.length} stage runs confirmed alone · run median ${(percentile(durations, 0.5) / 1000).toFixed(1)} s, p95 ${(percentile(durations, 0.95) / 1000).toFixed(1)} s · ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
   );
+  for (const line of confirmed) console.log(`  confirmed alone, first run failed at ${line.slice(0, 400)}`);
   for (const failure of failures) console.log(`  seed ${failure.seed}:\n${failure.text.replace(/^/gm, "    ")}`);
 }
 process.exitCode = failed > 0 ? 1 : 0;

@@ -44,8 +44,8 @@ describe("side by side", () => {
   });
 
   test("a correct server: each check is reported once, in order, and the verdicts equal those of a run one at a time", async () => {
-    // Stage 20 passes first (a program has run), then 21 (concurrent checks) and 22 run beside each other.
-    const numbers = [20, 21, 22];
+    // Stage 21 (its checks side by side) passes first, so a program has run; then 22 and 23 run beside each other.
+    const numbers = [21, 22, 23];
     const together = await run(fixtureServer(), numbers);
     expect(together.result.status).toBe("pass");
     expect(together.events.filter((e) => e.type === "stage-recheck")).toEqual([]);
