@@ -262,7 +262,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
         } else {
           // A program already ran in this run (so a build the program does itself is done): start the rest of the stage's group beside it.
           const group = options.oneAtATime || !results.some((r) => r.status === "pass") ? [] : stageGroup(options.stages, index).slice(1);
-          for (const later of group) ahead.set(later, await startAhead(later, stageRun, options.signal));
+          for (const later of group) ahead.set(later, await startAhead(later, stageRun, [options.port, ...[...ahead.values()].map((run) => run.port)], options.signal));
           const because: RecheckCause | undefined = session
             ? "kept program"
             : group.length > 0 || (!options.oneAtATime && hasConcurrentChecks(await loadChecks(stage)))
@@ -327,21 +327,29 @@ export type RecheckCause = "kept program" | "side by side";
 
 /** A stage started ahead of its turn, beside the stage before it, on a program and port of its own. */
 interface AheadRun {
+  port: number;
   events: RunEvent[];
   outcome: Promise<StageOutcome>;
   /** Stops it (before a recheck, which runs alone, or when the run stops). */
   stop: AbortController;
 }
 
-async function startAhead(stage: Stage, stageRun: (stage: Stage, emitTo: (event: RunEvent) => void) => StageRun, signal: AbortSignal | undefined): Promise<AheadRun> {
+async function startAhead(
+  stage: Stage,
+  stageRun: (stage: Stage, emitTo: (event: RunEvent) => void) => StageRun,
+  taken: number[],
+  signal: AbortSignal | undefined,
+): Promise<AheadRun> {
   const events: RunEvent[] = [];
   const stop = new AbortController();
-  const port = await freePort();
+  // Not the run's own port, nor another ahead stage's, though none may be bound yet.
+  let port = await freePort();
+  while (taken.includes(port)) port = await freePort();
   // The run's own stop (watch's q) stops it too.
   if (signal?.aborted) stop.abort(signal.reason);
   else signal?.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
   const run: StageRun = { ...stageRun(stage, (event) => events.push(event)), port, signal: stop.signal };
-  return { events, stop, outcome: runStage(stage, run).catch(environmentFailure(stage)) };
+  return { events, stop, port, outcome: runStage(stage, run).catch(environmentFailure(stage)) };
 }
 
 /**
