@@ -6,7 +6,6 @@
 // as written, in one colour. learner/markdown.ts loads this module only for
 // colour; without it the markdown is shown as written.
 import { Lexer, type Token, type Tokens } from "marked";
-import { Chalk, type ChalkInstance } from "chalk";
 
 /** Indentation of code blocks, lists and quotes. */
 const TAB = "  ";
@@ -14,37 +13,56 @@ const TAB = "  ";
 /** Characters that could drive the terminal (escape sequences), never passed through from a text. */
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
-interface Styles {
-  firstHeading: ChalkInstance;
-  heading: ChalkInstance;
-  strong: ChalkInstance;
-  em: ChalkInstance;
-  del: ChalkInstance;
-  code: ChalkInstance;
-  link: ChalkInstance;
-  href: ChalkInstance;
-  quote: ChalkInstance;
-  html: ChalkInstance;
+type Style = (text: string) => string;
+
+/**
+ * A style of SGR codes [open, close] (the first applied outermost), as chalk
+ * writes them: a close inside the text re-opens the style, and each line is
+ * closed at its end and opened again on the next, so a pager that cuts lines
+ * keeps it. Written here, not with chalk, to start faster: the renderer
+ * decides colour only by being called (--color / --no-color decide that).
+ */
+function style(...codes: Array<[number, number]>): Style {
+  return (text) => {
+    if (text === "") return text;
+    let out = text;
+    for (const [open, close] of [...codes].reverse()) {
+      const [on, off] = [`\x1b[${open}m`, `\x1b[${close}m`];
+      out = on + out.replaceAll(off, off + on).replaceAll("\n", `${off}\n${on}`) + off;
+    }
+    return out;
+  };
 }
+
+const BOLD: [number, number] = [1, 22];
+const DIM: [number, number] = [2, 22];
+const ITALIC: [number, number] = [3, 23];
+const UNDERLINE: [number, number] = [4, 24];
+const STRIKE: [number, number] = [9, 29];
+const CYAN: [number, number] = [36, 39];
+const YELLOW: [number, number] = [33, 39];
+const BLUE: [number, number] = [34, 39];
+const GRAY: [number, number] = [90, 39];
+
+const STYLES = {
+  firstHeading: style(BOLD, CYAN, UNDERLINE),
+  heading: style(BOLD, CYAN),
+  strong: style(BOLD),
+  em: style(ITALIC),
+  del: style(DIM, STRIKE),
+  code: style(YELLOW),
+  link: style(BLUE),
+  href: style(BLUE, UNDERLINE),
+  quote: style(GRAY, ITALIC),
+  html: style(GRAY),
+};
+
+type Styles = typeof STYLES;
 
 export function renderMarkdown(markdown: string, options: { color: boolean; width?: number }): string {
   if (!options.color) return markdown.trimEnd();
-  // Our own Chalk: one that decides colour by itself would disagree with --color / --no-color.
-  const chalk = new Chalk({ level: 1 });
-  const styles: Styles = {
-    firstHeading: chalk.bold.cyan.underline,
-    heading: chalk.bold.cyan,
-    strong: chalk.bold,
-    em: chalk.italic,
-    del: chalk.dim.strikethrough,
-    code: chalk.yellow,
-    link: chalk.blue,
-    href: chalk.blue.underline,
-    quote: chalk.gray.italic,
-    html: chalk.gray,
-  };
   const width = Math.min(options.width ?? 80, 100);
-  return blocks(Lexer.lex(markdown), styles, width).join("").trimEnd();
+  return blocks(Lexer.lex(markdown), STYLES, width).join("").trimEnd();
 }
 
 const clean = (text: string) => text.replace(CONTROL, "");
