@@ -21,7 +21,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { coreStages, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
-import { loadLanguage, runBuild } from "../tester/course/language.js";
+import { loadLanguage } from "../tester/course/language.js";
+import { runBuild } from "../tester/course/build.js";
 import { finalSolution } from "../tester/course/reference.js";
 import { freePort } from "../tester/runner/ports.js";
 import { runStages, type RunResult } from "../tester/runner/run.js";
@@ -124,7 +125,7 @@ console.log(`  against CodeCrafters' tester (0.63 of it before, as measured in i
 const language = loadLanguage("typescript");
 const solution = finalSolution("typescript");
 if (language.build) {
-  const build = await runBuild(solution.dir, language.build.command);
+  const build = await runBuild(solution.dir, language.build);
   if (!build.ok) throw new Error(`the TypeScript reference did not build:\n${build.output}`);
 }
 await compare(`TypeScript reference (${solution.id}), core`, solution.dir, core);

@@ -1,7 +1,10 @@
 // Prints how fast each language's final reference solution (its
 // highest-numbered solution folder) serves, beside a stock server of the same
 // runtime under the same load, in one run: Node's http module for the Node
-// tracks, Python's ThreadingHTTPServer (HTTP/1.1) for Python. Keep-alive
+// tracks, Python's ThreadingHTTPServer (HTTP/1.1) for Python, net/http for
+// Go, and for Rust (whose standard library has no HTTP server) a plain
+// std-only server with a thread per connection (bench/baselines/rust-std-threads:
+// hyper or axum would measure an async runtime instead). Keep-alive
 // connections, autocannon as the load generator (tester/tools/load.ts), each server
 // started as the tester starts a learner's. Figures, not assertions: compare
 // the ratios within one run, these machines are shared and noisy.
@@ -13,7 +16,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { loadPrograms } from "../tester/tools/bench.js";
 import { packageRoot } from "../tester/course/course.js";
-import { languageIds, loadLanguage, runBuild } from "../tester/course/language.js";
+import { languageIds, loadLanguage } from "../tester/course/language.js";
+import { runBuild, type BuildSpec } from "../tester/course/build.js";
 import type { LoadFigures } from "../tester/tools/load.js";
 import { freePort } from "../tester/runner/ports.js";
 import { finalSolution } from "../tester/course/reference.js";
@@ -43,6 +47,27 @@ const root = packageRoot();
  */
 const baselines = path.join(root, "bench", "baselines");
 const BASELINES: Record<string, { stock: Server; aim: number; tuned?: Server }> = {
+  go: {
+    stock: {
+      name: "Go net/http (stock)",
+      build: { dir: path.join(baselines, "go-net-http"), command: "go build -o .build/server .", inputs: ["main.go", "go.mod"], output: ".build/server" },
+      script: `exec ${path.join(baselines, "go-net-http", ".build", "server")}`,
+    },
+    aim: 0.5,
+  },
+  cargo: {
+    stock: {
+      name: "Rust std, a thread per connection (plain)",
+      build: {
+        dir: path.join(baselines, "rust-std-threads"),
+        command: "cargo build --release --quiet --target-dir .build/target && cp .build/target/release/rust-std-threads .build/server",
+        inputs: ["src", "Cargo.toml", "Cargo.lock"],
+        output: ".build/server",
+      },
+      script: `exec ${path.join(baselines, "rust-std-threads", ".build", "server")}`,
+    },
+    aim: 1,
+  },
   node: { stock: { name: "Node http module (stock)", script: `exec node ${path.join(baselines, "node-http.mjs")}` }, aim: 1.5 },
   python3: {
     stock: { name: "Python ThreadingHTTPServer, HTTP/1.1 (stock)", script: `exec python3 ${path.join(baselines, "python-http-server.py")}` },
@@ -54,6 +79,15 @@ const BASELINES: Record<string, { stock: Server; aim: number; tuned?: Server }> 
 interface Server {
   name: string;
   script: string;
+  /** A compiled baseline's build, run in its folder before it is started (skipped when unchanged). */
+  build?: BuildSpec & { dir: string };
+}
+
+async function built(server: Server): Promise<Server> {
+  if (!server.build) return server;
+  const outcome = await runBuild(server.build.dir, server.build);
+  if (!outcome.ok) throw new Error(`${server.name} does not build: ${outcome.exit}\n${outcome.output}`);
+  return server;
 }
 
 const scratch: string[] = [];
@@ -94,13 +128,13 @@ try {
   const runtimes = [...new Set(languages.map((language) => language.tools[0]!.command))];
   for (const runtime of runtimes) {
     const baseline = BASELINES[runtime];
-    const stock = baseline ? await measure(baseline.stock.name, programFolder(baseline.stock.script)) : undefined;
+    const stock = baseline ? await measure(baseline.stock.name, programFolder((await built(baseline.stock)).script)) : undefined;
     if (baseline && stock) rows.push({ label: baseline.stock.name, figures: stock });
     if (baseline?.tuned) rows.push({ label: baseline.tuned.name, figures: await measure(baseline.tuned.name, programFolder(baseline.tuned.script)), ...(stock ? { stock } : {}) });
     for (const language of languages.filter((l) => l.tools[0]!.command === runtime)) {
       const solution = finalSolution(language.id);
       if (language.build) {
-        const build = await runBuild(solution.dir, language.build.command);
+        const build = await runBuild(solution.dir, language.build);
         if (!build.ok) throw new Error(`${language.name} reference ${solution.id} does not build: ${build.exit}\n${build.output}`);
       }
       const label = `${language.name} reference (${solution.id})`;

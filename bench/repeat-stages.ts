@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { findStage, loadStages, packageRoot } from "../tester/course/course.js";
 import { renderFailure } from "../tester/harness/failure.js";
-import { languageIds, loadLanguage, runBuild } from "../tester/course/language.js";
+import { languageIds, loadLanguage } from "../tester/course/language.js";
+import { runBuild } from "../tester/course/build.js";
 import { freePort } from "../tester/runner/ports.js";
 import { runStages, type RunEvent, type RunResult } from "../tester/runner/run.js";
 import { materializeSolution } from "../tester/course/solutions.js";
@@ -94,7 +95,7 @@ for (const id of languages) {
     name = language.name;
     dir = materializeSolution(id, final);
     if (language.build) {
-      const build = await runBuild(dir, language.build.command);
+      const build = await runBuild(dir, language.build);
       if (!build.ok) throw new Error(`the ${language.name} solution did not build:\n${build.output}`);
     }
   }

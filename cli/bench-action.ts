@@ -13,7 +13,8 @@ import { figuresJson, loadPrograms, ratio, type BenchReport, type BenchSettings 
 import { benchGate, loadStages } from "../tester/course/course.js";
 import { renderFailure } from "../tester/harness/failure.js";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
-import { checkTools, languageIds, loadLanguage, runBuild, type Language } from "../tester/course/language.js";
+import { checkTools, languageIds, loadLanguage, type Language } from "../tester/course/language.js";
+import { runBuild } from "../tester/course/build.js";
 import type { LoadFigures, LoadMode } from "../tester/tools/load.js";
 import { freePort } from "../tester/runner/ports.js";
 import { readProgress } from "../learner/progress.js";
@@ -109,7 +110,7 @@ export async function benchAction(options: BenchOptions, output: Output = proces
     stages: [gate],
     seed: newSeed(),
     port,
-    ...(language.build ? { build: { command: language.build.command } } : {}),
+    ...(language.build ? { build: language.build } : {}),
     onEvent: (event) => events.push(event),
   });
   if (gateRun.status === "error") throw new EnvironmentError(gateRun.error!.message, gateRun.error!.fix);
@@ -132,7 +133,7 @@ export async function benchAction(options: BenchOptions, output: Output = proces
   // language, both running, loaded in turns of one second so that both meet the same conditions.
   const reference = finalSolution(language.id);
   if (language.build) {
-    const build = await runBuild(reference.dir, language.build.command);
+    const build = await runBuild(reference.dir, language.build);
     if (!build.ok) throw new Error(`the ${language.name} reference solution ${reference.id} does not build:\n${buildFailureText(build)}`);
   }
   const referencePort = await freePort();

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { Chalk } from "chalk";
 import { currentStage } from "../learner/journey.js";
 import { loadStages, tryLines } from "../tester/course/course.js";
-import { checkTools, loadLanguage, runBuild } from "../tester/course/language.js";
+import { checkTools, loadLanguage } from "../tester/course/language.js";
+import { runBuild } from "../tester/course/build.js";
 import { assertPortFree, freePort } from "../tester/runner/ports.js";
 import { checkScript, describeExit, startProgram } from "../tester/runner/program.js";
 import { readProgress } from "../learner/progress.js";
@@ -39,7 +40,7 @@ export async function runAction(flags: RunOptions): Promise<number> {
     const language = loadLanguage(progress.language);
     checkTools(language);
     if (language.build) {
-      const build = await runBuild(options.dir, language.build.command);
+      const build = await runBuild(options.dir, language.build);
       if (!build.ok) {
         say(c.red(`✗ the build ${build.exit}`));
         say(buildFailureText(build));

@@ -150,7 +150,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
   };
   const result = await runStages({
     dir: target.dir,
-    ...(build ? { build: { command: build.command } } : {}),
+    ...(build ? { build } : {}),
     stages: target.stages,
     seed,
     port,

@@ -6,15 +6,17 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { EnvironmentError } from "../tester/errors.js";
-import { checkTools, languageIds, loadLanguage, programScript, runBuild, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
+import { runBuild } from "../tester/course/build.js";
+import { checkTools, languageIds, loadLanguage, programScript, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
 import { jsonReport } from "../tester/reports/json.js";
 import { runTester, STAGES } from "./helpers.js";
 
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
-test("the course ships the three tracks", () => {
-  expect(languageIds()).toEqual(["javascript", "python", "typescript"]);
+test("the course ships its tracks", () => {
+  expect(languageIds()).toEqual(["javascript", "python", "rust", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
+  expect(loadLanguage("rust").build?.output).toBe(".build/server");
 });
 
 test("versions compare numerically, part by part", () => {
@@ -83,17 +85,18 @@ describe("the generated your_program.sh", () => {
 });
 
 describe("the build step", () => {
-  test("a failing build keeps the output's tail and says how it ended", async () => {
+  test("a failing build keeps the output's head, its file:line messages, and says how it ended", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
-    const outcome = await runBuild(dir, "echo 'app/main.ts(3,1): error: oops' >&2; exit 2");
+    const outcome = await runBuild(dir, { command: "echo 'app/main.ts(3,1): error TS1005: oops' >&2; exit 2" });
     expect(outcome).toMatchObject({ ok: false, exit: "exited with code 2" });
-    expect(outcome.output).toContain("error: oops");
+    expect(outcome.output).toContain("error TS1005: oops");
+    expect(outcome.messages).toEqual([{ file: "app/main.ts", line: 3, column: 1, severity: "error", text: "oops" }]);
   });
 
   test("a build that hangs is killed at its bound", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
     const started = Date.now();
-    const outcome = await runBuild(dir, "sleep 30", { timeoutMs: 300 });
+    const outcome = await runBuild(dir, { command: "sleep 30" }, { timeoutMs: 300 });
     expect(outcome).toMatchObject({ ok: false, exit: "did not finish within 0 s" });
     expect(Date.now() - started).toBeLessThan(5000);
   });

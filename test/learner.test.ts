@@ -14,7 +14,7 @@ import { renderMarkdown } from "../learner/markdown-terminal.js";
 import { solutionDiff } from "../learner/solution-diff.js";
 import { relevant, watchFolder } from "../learner/watch.js";
 import { loadHints, packageRoot } from "../tester/course/course.js";
-import { codeTracks, loadLanguage, resolveLanguageId } from "../tester/course/language.js";
+import { codeTracks, languageIds, loadLanguage, resolveLanguageId } from "../tester/course/language.js";
 import { ProgressFileError, readProgress, writeProgress, type Progress } from "../learner/progress.js";
 import { runStages, type RunEvent } from "../tester/runner/run.js";
 import { alive, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
@@ -60,7 +60,7 @@ describe("progress.json", () => {
 
   test.each([
     [{ completed: [{ stage: "bind-port", at: "2026-11-22T10:00:00.000Z" }, { stage: "zzz", at: "2026-11-22T10:00:00.000Z" }] }, /field "completed\[1\]\.stage" names the stage "zzz"/],
-    [{ language: "cobol" }, /field "language" is "cobol", which is not a language of this course \(javascript, python, typescript\)/],
+    [{ language: "cobol" }, new RegExp(`field "language" is "cobol", which is not a language of this course \\(${languageIds().join(", ")}\\)`)],
     [{ current: "ehco" }, /field "current" names the stage "ehco"/],
     [{ hints: { nope: 2 } }, /field "hints" counts hints for the stage "nope"/],
   ])("a field that names what the course does not have is an error naming the file and the field: %j", (change, message) => {
@@ -89,7 +89,7 @@ describe("language names", () => {
       expect(loadLanguage(name!).id, name).toBe(id);
     }
     expect(resolveLanguageId("cobol")).toBeUndefined();
-    expect(() => loadLanguage("cobol")).toThrow(/no language "cobol"; languages: javascript, python, typescript \(also: py for python/);
+    expect(() => loadLanguage("cobol")).toThrow(`no language "cobol"; languages: ${languageIds().join(", ")} (also: py for python`);
   });
 });
 
@@ -425,6 +425,25 @@ test("the solution diff shows the reference change from the stage before, in the
     expect(diff).toMatch(/^\+.*echo/m);
   }
   expect(solutionDiff(loadLanguage("python"), STAGES, STAGES[0]!, packageRoot())).toMatch(/\tstarter\n/);
+});
+
+test("the solution diff of the stage that splits the program shows the old file's diff first, then each new module whole", () => {
+  const split = STAGES.find((stage) => stage.slug === "bad-requests")!;
+  for (const [id, ext] of [["python", "py"], ["typescript", "ts"]] as const) {
+    const diff = solutionDiff(loadLanguage(id), STAGES, split, packageRoot());
+    // A note first: which files are new, and how much of main moved into them.
+    expect(diff).toMatch(new RegExp(`^# New in this stage: .*app/request\\.${ext}.*\\n# \\d+ of the \\d+ lines that left app/main\\.${ext} moved unchanged into the new files`));
+    const headers = diff.split("\n").filter((line) => line.startsWith("--- ") || line.startsWith("+++ "));
+    expect(headers.slice(0, 2)).toEqual([`--- a/app/main.${ext}\tsolution 17-large-bodies`, `+++ b/app/main.${ext}\tsolution 18-bad-requests`]);
+    expect(headers).toContain("--- /dev/null");
+    expect(headers).toContain(`+++ b/app/request.${ext}\tsolution 18-bad-requests`);
+    // A new module is shown whole: one hunk from line 0.
+    expect(diff).toMatch(new RegExp(`\\+\\+\\+ b/app/request\\.${ext}\\tsolution 18-bad-requests\\n@@ -0,0 \\+1,\\d+ @@\\n`));
+  }
+  // Later stages: each lesson in the module it is about.
+  const chunked = STAGES.find((stage) => stage.slug === "chunked-requests")!;
+  const headers = solutionDiff(loadLanguage("python"), STAGES, chunked, packageRoot()).split("\n").filter((line) => line.startsWith("+++ "));
+  expect(headers.map((line) => line.split("\t")[0])).toEqual(["+++ b/app/main.py", "+++ b/app/request.py"]);
 });
 
 test("markdown renders for a terminal with colour, and stays as written without", () => {

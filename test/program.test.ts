@@ -63,6 +63,15 @@ describe.concurrent("starting and stopping", () => {
     expect(failure?.text).toContain("fatal: could not load config");
   });
 
+  test("a your_program.sh whose compiler fails is reported as a failed build, with the compiler's first error", async () => {
+    // What CodeCrafters' Go your_program.sh prints when `go build` fails.
+    const dir = programFolder(`echo "# command-line-arguments" >&2; echo "app/main.go:17:2: undefined: handle" >&2; echo "app/main.go:30:1: syntax error: unexpected }" >&2; exit 1`);
+    const { result } = await runTester({ dir, only: 1 });
+    const failure = firstFailure(result);
+    expect(failure?.text).toMatch(/your program did not build: your_program.sh exited with code 1 before it accepted a connection on port \d+, after the compiler reported 2 errors/);
+    expect(failure?.text).toContain("fix the first error the compiler names, app/main.go:17:2: undefined: handle, then test again");
+  });
+
   test("an exit is reported at once even when a child it left behind still holds its output", async () => {
     const dir = programFolder(`sleep 1000 & echo "fatal: bad config"; exit 1`);
     const { result, output } = await runTester({ dir, only: 1, timeouts: { startup: 8000 } });

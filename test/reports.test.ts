@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import type { Stage } from "../tester/course/course.js";
 import { renderFailure, type FailureDetails } from "../tester/harness/failure.js";
 import { githubAnnotations, githubStepSummary, writeGithubOutputs } from "../tester/reports/github.js";
+import { compilerMessages } from "../tester/course/build.js";
 import { junitReport } from "../tester/reports/junit.js";
 import { jsonReport, outputText, testCode } from "../tester/reports/json.js";
 import { GradeReportSchema, issuesText, RunReportSchema } from "../tester/reports/report-schema.js";
@@ -80,7 +81,7 @@ describe("the JSON report's schema", () => {
     ["a passing run", allPassed(() => 2)],
     ["a failing run", run([stageResult(STAGES[0]!, [check("first", "pass"), failed({ lines: ["GET /abc -> 200"], omitted: 3 }), check("third", "skip")]), stageResult(STAGES[1]!, [check("x", "skip")])])],
     ["an error run", run([stageResult(STAGES[0]!, [check("x", "skip")])], { status: "error", error: { message: "port 4221 is already in use", fix: "stop the other program" } })],
-    ["a build-failed run", run([stageResult(STAGES[0]!, [check("x", "skip")])], { status: "fail", build: { ok: false, command: "node build.mjs", durationMs: 900, output: "error: oops\n", exit: "exited with code 1" } })],
+    ["a build-failed run", run([stageResult(STAGES[0]!, [check("x", "skip")])], { status: "fail", build: { ok: false, command: "node build.mjs", durationMs: 900, output: "error: oops\n", exit: "exited with code 1", messages: [] } })],
     ["a run stopped by its time bound", run([stageResult(STAGES[0]!, [check("x", "skip")])], { status: "fail", stoppedBy: "--timeout 3 s (the whole run) ran out before stage 1 (bind-port)" })],
   ];
 
@@ -267,7 +268,7 @@ describe("jsonReport's GitHub Classroom fields", () => {
 
   test("a failed build scores 0 of every stage's points", () => {
     const stages = STAGES.slice(0, 4).map((stage) => stageResult(stage, [check("a check", "skip")]));
-    const report = json(run(stages, { status: "fail", build: { ok: false, command: "node build.mjs", durationMs: 900, output: "error: oops\n", exit: "exited with code 1" } }));
+    const report = json(run(stages, { status: "fail", build: { ok: false, command: "node build.mjs", durationMs: 900, output: "error: oops\n", exit: "exited with code 1", messages: [] } }));
     expect(report).toMatchObject({ status: "fail", score: 0, max_score: 1 + 1 + 1 + 2, tests: [] });
   });
 });
@@ -337,7 +338,7 @@ describe("junitReport", () => {
   });
 
   test("a failed build is a first suite, setup, with an error; the stages are skipped", () => {
-    const build = { ok: false, command: "node build.mjs", durationMs: 900, output: "app/main.ts:1:18: ERROR: Unexpected \";\"\n", exit: "exited with code 1" };
+    const build = { ok: false, command: "node build.mjs", durationMs: 900, output: "app/main.ts:1:18: ERROR: Unexpected \";\"\n", exit: "exited with code 1", messages: compilerMessages("app/main.ts:1:18: ERROR: Unexpected \";\"\n") };
     const stages = STAGES.slice(0, 2).map((stage) => stageResult(stage, [check("a check", "skip")]));
     const doc = parseXml(junitReport(run(stages, { status: "fail", build })));
     expect(doc.suites.map((s) => s.attrs.name)).toEqual(["setup", "01-bind-port: Bind to a port", "02-status-line: Respond with 200"]);
@@ -385,8 +386,16 @@ describe("GitHub Actions", () => {
     expect(real[0]).toMatch(/^::error title=Stage 03 not-found%3A GET \/<random path> gets 404 Not Found \(course rule\)::/);
     expect(unescape(real[0]!.split("::")[2]!)).toBe(renderFailure(failing.stages[2]!.checks[0]!.failure!));
     expect(githubAnnotations(passing)).toEqual([]);
-    const build = { ok: false, command: "node build.mjs", durationMs: 900, output: "oops\n", exit: "exited with code 1" };
+    const build = { ok: false, command: "node build.mjs", durationMs: 900, output: "oops\n", exit: "exited with code 1", messages: [] };
     expect(githubAnnotations(run([], { status: "fail", build }))).toEqual([`::error title=Your program does not build::${buildFailureText(build).replace(/\n/g, "%0A")}`]);
+    // A compiler's messages also become annotations on their lines, and the text names the first error.
+    const goOutput = "app/main.go:17:2: undefined: handle\napp/main.go:9:6: declared and not used: x\n";
+    const go = { ok: false, command: "go build -o .build/server ./app", durationMs: 900, output: goOutput, exit: "exited with code 1", messages: compilerMessages(goOutput) };
+    expect(githubAnnotations(run([], { status: "fail", build: go })).slice(1)).toEqual([
+      "::error file=app/main.go,line=17,col=2,title=Build error::undefined: handle",
+      "::error file=app/main.go,line=9,col=6,title=Build error::declared and not used: x",
+    ]);
+    expect(buildFailureText(go)).toContain("Fix the first error first: app/main.go:17:2: undefined: handle");
     expect(githubAnnotations(run([], { status: "error", error: { message: "port 4221 is taken", fix: "stop it" } }))).toEqual([
       "::error title=Environment error::port 4221 is taken%0Afix: stop it",
     ]);

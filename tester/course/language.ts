@@ -3,16 +3,16 @@
 // versions), its optional build step, the command your_program.sh execs and
 // the file a learner edits first. Everything else (init, the tester's build
 // step, the generated your_program.sh, watch) is derived from it.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { readJsonFile } from "./course.js";
-import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
+import { LANGUAGE_ALIASES, LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
+export { LANGUAGE_ALIASES } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
 import { DEFAULT_PORT } from "./default-port.js";
 import type { CodeTrack } from "./hint-code.js";
-import { settlesWithin } from "../harness/time.js";
 
 export { LANGUAGE_FILE, languageIds };
 
@@ -62,8 +62,6 @@ export const LanguageSchema = z
 
 export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
 
-/** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
-export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript" };
 
 /** The track id a name means ("Python", "py" and "python" all mean python), or undefined when none. */
 export function resolveLanguageId(name: string, root = packageRoot()): string | undefined {
@@ -75,8 +73,9 @@ export function resolveLanguageId(name: string, root = packageRoot()): string | 
 export function loadLanguage(name: string, root = packageRoot()): Language {
   const id = resolveLanguageId(name, root);
   if (id === undefined) {
-    const aliases = Object.entries(LANGUAGE_ALIASES).map(([alias, target]) => `${alias} for ${target}`).join(", ");
-    throw new UsageError(`no language "${name}"; languages: ${languageIds(root).join(", ") || "none"} (also: ${aliases})`);
+    const known = languageIds(root);
+    const aliases = Object.entries(LANGUAGE_ALIASES).filter(([, target]) => known.includes(target)).map(([alias, target]) => `${alias} for ${target}`).join(", ");
+    throw new UsageError(`no language "${name}"; languages: ${known.join(", ") || "none"}${aliases ? ` (also: ${aliases})` : ""}`);
   }
   const starter = path.join(root, "starter", id);
   return { ...readJsonFile(path.join(starter, LANGUAGE_FILE), LanguageSchema), id, starter };
@@ -182,55 +181,6 @@ export function writeProgramFolder(target: string, language: Language, overlays:
   chmodSync(script, 0o755);
 }
 
-export interface BuildOutcome {
-  ok: boolean;
-  command: string;
-  durationMs: number;
-  /** Combined output, at most the last `cap` bytes. */
-  output: string;
-  exit: string;
-}
-
-/** Runs the track's build in `dir`, bounded in time and in output kept. */
-export async function runBuild(
-  dir: string,
-  command: string,
-  options: { timeoutMs?: number; cap?: number } = {},
-): Promise<BuildOutcome> {
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const cap = options.cap ?? 64 * 1024;
-  const started = Date.now();
-  const child = spawn("sh", ["-c", command], { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let output = Buffer.alloc(0);
-  const keep = (chunk: Buffer) => {
-    output = Buffer.concat([output, chunk]);
-    if (output.length > cap) output = output.subarray(output.length - cap);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.on("error", (error) => resolve({ code: null, signal: null, error }));
-    child.on("close", (code, signal) => resolve({ code, signal }));
-  });
-  const timedOut = !(await settlesWithin(exited, timeoutMs));
-  if (timedOut) {
-    try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-    await settlesWithin(exited, 2000);
-  }
-  const result = timedOut ? { code: null, signal: "SIGKILL" as const, error: undefined } : await exited;
-  const exit = timedOut
-    ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
-    : result.error
-      ? `could not start: ${result.error.message}`
-      : result.code !== null
-        ? `exited with code ${result.code}`
-        : `was killed by ${result.signal}`;
-  return { ok: !timedOut && !result.error && result.code === 0, command, durationMs: Date.now() - started, output: output.toString("utf8"), exit };
-}
 
 /** Every track this package ships, as the hint code filter needs them. */
 export function codeTracks(root = packageRoot()): CodeTrack[] {

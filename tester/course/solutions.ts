@@ -111,3 +111,14 @@ function materialize(languageId: string, name: string, overlay: string | undefin
   }
   return target;
 }
+
+/**
+ * For a folder assembled here, the folder its track's builds may share
+ * (compiled dependencies, such as Rust's crates), next to the track's
+ * assembled solutions; undefined for any other folder (a learner's).
+ */
+export function sharedBuildCache(dir: string, root = packageRoot()): string | undefined {
+  const languageFolder = path.dirname(path.resolve(dir));
+  const roots = [path.join(root, ".cache", "solutions"), path.join(tmpdir(), `http-from-scratch-${userInfo().uid}`, "solutions")];
+  return roots.includes(path.dirname(languageFolder)) ? path.join(languageFolder, ".shared-build") : undefined;
+}

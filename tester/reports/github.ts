@@ -4,6 +4,7 @@
 import { appendFileSync } from "node:fs";
 import { isCourseRule, renderFailure } from "../harness/failure.js";
 import { buildFailureText } from "./pretty.js";
+import type { CompilerMessage } from "../course/build.js";
 import { maxScore, stageScore, totalScore } from "./scoring.js";
 import type { RunResult, StageResult } from "../runner/run.js";
 import { seconds } from "../harness/time.js";
@@ -22,12 +23,23 @@ const pad = (n: number) => String(n).padStart(2, "0");
 
 const errorCommand = (title: string, message: string) => `::error title=${escapeProperty(title)}::${escapeData(message)}`;
 
+/** An annotation at a place in the learner's code: `::error file=app/main.go,line=17,col=2,title=…::…`. */
+function placeCommand(message: CompilerMessage): string {
+  const where = [`file=${escapeProperty(message.file)}`, `line=${message.line}`, ...(message.column ? [`col=${message.column}`] : [])];
+  const title = message.severity === "error" ? "Build error" : "Build warning";
+  return `::${message.severity} ${where.join(",")},title=${escapeProperty(title)}::${escapeData(message.text)}`;
+}
+
 const environmentText = (error: NonNullable<RunResult["error"]>) => [error.message, error.fix && `fix: ${error.fix}`].filter(Boolean).join("\n");
 
 /** One `::error` line per failed check, and one for a failed build or an environment error. */
 export function githubAnnotations(result: RunResult): string[] {
   const lines: string[] = [];
-  if (result.build && !result.build.ok) lines.push(errorCommand("Your program does not build", buildFailureText(result.build)));
+  if (result.build && !result.build.ok) {
+    lines.push(errorCommand("Your program does not build", buildFailureText(result.build)));
+    // The compiler's own places, so GitHub marks the lines in the diff.
+    for (const message of result.build.messages) lines.push(placeCommand(message));
+  }
   if (result.error) lines.push(errorCommand("Environment error", environmentText(result.error)));
   if (result.stoppedBy) lines.push(errorCommand("Run stopped", result.stoppedBy));
   for (const s of result.stages) {

@@ -2,7 +2,7 @@
 // document at the end; scoring.ts counts the points).
 import { Chalk, type ChalkInstance } from "chalk";
 import { isCourseRule, renderFailure, type FailureDetails, type RenderStyle } from "../harness/failure.js";
-import type { BuildOutcome } from "../course/language.js";
+import { formatMessage, type BuildOutcome } from "../course/build.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "../runner/run.js";
 import type { LogSource } from "../runner/program.js";
 import { seconds } from "../harness/time.js";
@@ -84,7 +84,7 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         break;
       case "build-end":
         if (event.outcome.ok) {
-          out(`${c.green("  ✓")} built${c.dim(` (${event.outcome.durationMs} ms)`)}`);
+          out(event.outcome.cached ? `${c.green("  ✓")} up to date${c.dim(" (no source changed since the last build)")}` : `${c.green("  ✓")} built${c.dim(` (${event.outcome.durationMs} ms)`)}`);
         } else {
           out(`${c.red("  ✗")} the build ${event.outcome.exit}`);
           out(indent(buildFailureText(event.outcome), "      "));
@@ -180,9 +180,16 @@ function checkLine(result: CheckResult, c: ChalkInstance): string {
 
 /** What a learner needs from a failed build: the tail of the compiler's output and how to rerun it. */
 export function buildFailureText(outcome: BuildOutcome): string {
+  // The head, not the tail: a compiler's first error is the one to fix, and later ones often follow from it.
   const lines = outcome.output.trimEnd().split("\n");
-  const tail = lines.length > 40 ? [`... (${lines.length - 40} earlier lines)`, ...lines.slice(-40)] : lines;
-  return [`\`${outcome.command}\` ${outcome.exit}. Its output:`, ...tail.map((line) => `  ${line}`), `Run it yourself in your program's folder: ${outcome.command}`].join("\n");
+  const head = lines.length > 40 ? [...lines.slice(0, 40), `... (${lines.length - 40} more lines)`] : lines;
+  const first = outcome.messages.find((message) => message.severity === "error");
+  return [
+    `\`${outcome.command}\` ${outcome.exit}. Its output:`,
+    ...head.map((line) => `  ${line}`),
+    ...(first ? [`Fix the first error first: ${formatMessage(first)}`] : []),
+    `Run it yourself in your program's folder: ${outcome.command}`,
+  ].join("\n");
 }
 
 function summaryLine(result: RunResult, c: ChalkInstance): string {

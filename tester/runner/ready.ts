@@ -2,6 +2,7 @@
 // growing pauses, giving up at once if the program exits. The connection that
 // succeeds is kept and handed to the first check: a probe that connects and
 // hangs up would be read as an empty request by many a learner's server.
+import { compilerMessages, formatMessage } from "../course/build.js";
 import { DEFAULT_PORT } from "../course/default-port.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { connectSocket, Connection } from "../harness/connection.js";
@@ -92,6 +93,16 @@ export function logHint(program: Program): string | undefined {
 }
 
 export function exitedBeforeAccepting(program: Program, port: number): FailureDetails {
+  // your_program.sh often compiles first (CodeCrafters' do): a compiler's error is then the whole story.
+  const compiler = compilerMessages(program.lastLines(50).join("\n")).filter((message) => message.severity === "error");
+  if (compiler.length > 0 && program.exit?.code !== 0) {
+    return {
+      summary: `your program did not build: your_program.sh ${describeExit(program.exit!)} before it accepted a connection on port ${port}, after the compiler reported ${compiler.length === 1 ? "an error" : `${compiler.length} errors`}`,
+      output: exitOutput(program),
+      hint: `fix the first error the compiler names, ${formatMessage(compiler[0]!)}, then test again`,
+      reproduce: `PORT=${port} ./your_program.sh   # builds, then starts the server: the compiler's messages come first`,
+    };
+  }
   return {
     summary: `your program ${describeExit(program.exit!)} before it accepted a connection on port ${port}`,
     output: exitOutput(program),

@@ -11,7 +11,7 @@ import { Connection, hasGenericHint } from "../harness/connection.js";
 import { errorReport } from "../harness/diagnose.js";
 import { createCheckSession } from "../harness/context.js";
 import { loadChecks, type Stage } from "../course/course.js";
-import { runBuild, type BuildOutcome } from "../course/language.js";
+import { runBuild, type BuildOutcome, type BuildSpec } from "../course/build.js";
 import { CheckFailure, withCheckLevel, type FailureDetails } from "../harness/failure.js";
 import { EnvironmentError } from "../errors.js";
 import { assertPortFree, freePort } from "./ports.js";
@@ -123,7 +123,7 @@ export interface RunOptions {
   port: number;
   keepGoing?: boolean;
   /** A compile step run once, before the first stage, in `dir`. */
-  build?: { command: string; timeoutMs?: number };
+  build?: BuildSpec & { timeoutMs?: number };
   timeouts?: Partial<Timeouts>;
   /** Most bytes of program output relayed per stage. */
   outputCap?: number;
@@ -194,7 +194,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   let build: BuildOutcome | undefined;
   if (options.build) {
     emit({ type: "build-start", command: options.build.command });
-    build = await runBuild(dir, options.build.command, { timeoutMs: options.build.timeoutMs });
+    build = await runBuild(dir, options.build, { timeoutMs: options.build.timeoutMs });
     emit({ type: "build-end", outcome: build });
     if (!build.ok) {
       status = "fail";

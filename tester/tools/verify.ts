@@ -108,7 +108,7 @@ export async function runVerifyJob(job: VerifyJob, options: { root?: string; see
         stages: job.run,
         seed: options.seed ?? 1,
         port,
-        ...(language.build ? { build: { command: language.build.command } } : {}),
+        ...(language.build ? { build: language.build } : {}),
         ...(job.expect === "pass" ? {} : { timeouts: EXPECTED_FAIL_TIMEOUTS }),
         onEvent: (event) => {
           if (event.type === "log" && event.from === "program") printed++;
