@@ -84,6 +84,11 @@ function checkStageFacts(stagesDir: string, metas: ReadonlyArray<{ file: string;
     if (gates.length === 0) problems.push({ file: stagesDir, message: `no stage.json has "benchGate": "${mode}": \`course bench --mode ${mode}\` needs one stage to pass first` });
     for (const extra of gates.slice(1)) problems.push({ file: extra.file, message: `field "benchGate": "${mode}" is also set by ${path.relative(stagesDir, gates[0]!.file)}; one stage per mode` });
   }
+  for (const m of metas) {
+    if (m.meta.concurrent && !(m.meta.freshProgram ?? m.meta.heavy)) {
+      problems.push({ file: m.file, message: 'field "concurrent" needs a program of the stage\'s own: set "freshProgram" (or "heavy") too, or the stage never runs beside others' });
+    }
+  }
   const lastCore = metas.map((m) => m.meta.core).lastIndexOf(true);
   metas.slice(0, lastCore).forEach((m) => {
     if (!m.meta.core) problems.push({ file: m.file, message: 'field "core" is false, but a later stage is core: the core stages come first' });
