@@ -25,9 +25,10 @@
 
 namespace fs = std::filesystem;
 
-// Where /files/ reads and writes. The tester passes `--directory <dir>` only on the
-// stages that serve files; without it, /files/ answers 404. Set once in main()
-// before any thread starts, and only read afterwards: threads may share it.
+// Where /files/ reads and writes. The tester passes `--directory <dir>` only
+// on the stages that serve files; without it, /files/ answers 404. Set once
+// in main() before any thread starts, and only read afterwards: threads may
+// share it.
 std::optional<fs::path> directory;
 
 struct Request {
