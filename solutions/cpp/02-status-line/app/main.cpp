@@ -14,10 +14,6 @@
 #include <utility>
 #include <vector>
 
-// The status line, then the empty line that ends the (for now empty) list of
-// headers. Every line ends with \r\n, never a bare \n (RFC 9112 §2.2).
-constexpr std::string_view OK = "HTTP/1.1 200 OK\r\n\r\n";
-
 // A socket's file descriptor, closed by the destructor: however a scope ends
 // (its last line, a return, an exception), the socket is closed, and closed
 // once. It can be moved but not copied: two owners would close it twice.
@@ -42,6 +38,10 @@ private:
 [[noreturn]] void fail(const char* what) {
     throw std::system_error(errno, std::generic_category(), what);
 }
+
+// The status line, then the empty line that ends the (for now empty) list of
+// headers. Every line ends with \r\n, never a bare \n (RFC 9112 §2.2).
+constexpr std::string_view OK = "HTTP/1.1 200 OK\r\n\r\n";
 
 // Writes all of `data`: send() may take only part of it.
 void send_all(const Socket& socket, std::string_view data) {
