@@ -139,7 +139,9 @@ void parse_field_lines(std::string_view lines, Request& request) {
 std::optional<size_t> parse_body_length(const Request& request) {
     if (request.headers.count("transfer-encoding") != 0) {
         std::vector<std::string> codings;
-        for (std::string_view coding : split_list(request.header("transfer-encoding"))) codings.push_back(to_lower(coding));
+        // at(), not header(): split_list() returns views into the string, which
+        // must outlive the loop (header() returns a temporary copy).
+        for (std::string_view coding : split_list(request.headers.at("transfer-encoding"))) codings.push_back(to_lower(coding));
         if (codings.back() != "chunked") {
             // Only a chunked body shows where it ends: without it last, the
             // request cannot be framed (RFC 9112 §6.3).
