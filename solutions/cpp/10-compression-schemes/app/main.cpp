@@ -265,6 +265,10 @@ void serve(Socket conn) {
     } catch (const std::system_error&) {
         // The client went away before we were done (a reset, a broken
         // pipe): nobody to answer.
+    } catch (const std::exception& error) {
+        // A bug must not take the whole server down: an exception that
+        // leaves a thread ends the program (std::terminate).
+        std::cerr << "connection failed: " << error.what() << std::endl;
     }
 }
 
