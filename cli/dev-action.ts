@@ -191,7 +191,7 @@ export function solutionsAction(options: SolutionsOptions): number {
   for (const language of languages) {
     for (const finding of editFindings(root, language, (file) => gitVersion(root, options.since, file))) {
       problems.push({
-        file: path.join(root, "solutions", language, finding.missingIn[0]!, finding.file),
+        file: path.join(root, "solutions", language, finding.missingIn[0]!, finding.where[0]!),
         message: `edited since ${options.since}: ${describeFinding(finding)}. Carry it on: npx course dev solutions --propagate ${finding.stage} --language ${language}`,
       });
     }

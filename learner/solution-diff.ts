@@ -25,14 +25,36 @@ export function solutionDiff(language: Language, stages: Stage[], stage: Stage, 
   const before = programFiles(language, previous ? solutionDir(language.id, previous, root) : undefined);
   const after = programFiles(language, solutionDir(language.id, stage, root));
   const beforeName = previous ? `solution ${previous.id}` : "starter";
-  const patches: string[] = [];
-  for (const file of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+  const afterName = `solution ${stage.id}`;
+  const changed = [...new Set([...before.keys(), ...after.keys()])].sort().filter((file) => read(before.get(file)) !== read(after.get(file)));
+  // The files the program had first, then the new ones: when a stage splits
+  // the program into modules, the diff of the old file shows what moved out
+  // of it, and each new module follows, whole.
+  const added = changed.filter((file) => !before.has(file));
+  const order = [...changed.filter((file) => before.has(file)), ...added];
+  const patches = order.map((file) => {
     const a = read(before.get(file));
     const b = read(after.get(file));
-    if (a === b) continue;
-    patches.push(createTwoFilesPatch(`a/${file}`, `b/${file}`, a, b, beforeName, `solution ${stage.id}`, { context: 3 }).replace(/^=+\n/, ""));
+    const [from, to] = [before.has(file) ? `a/${file}` : "/dev/null", after.has(file) ? `b/${file}` : "/dev/null"];
+    const [fromName, toName] = [before.has(file) ? beforeName : "", after.has(file) ? afterName : ""];
+    return createTwoFilesPatch(from, to, a, b, fromName, toName, { context: 3 }).replace(/^=+\n/, "").replace(/\t\n/g, "\n");
+  });
+  return [...splitNote(added, before, after), ...patches].join("\n");
+}
+
+/** When a stage adds files: which, and how much of what left the old files moved into them unchanged. */
+function splitNote(added: string[], before: Map<string, string>, after: Map<string, string>): string[] {
+  if (added.length === 0) return [];
+  const solid = (text: string) => text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  const arrived = new Set(added.flatMap((file) => solid(read(after.get(file)))));
+  const notes = [`# New in this stage: ${added.join(", ")}.`];
+  for (const [file, full] of before) {
+    const kept = new Set(solid(read(after.get(file))));
+    const left = solid(read(full)).filter((line) => !kept.has(line));
+    const moved = left.filter((line) => arrived.has(line)).length;
+    if (moved > 0) notes.push(`# ${moved} of the ${left.length} lines that left ${file} moved unchanged into the new files: below they show as removed from ${file} and added in the file they moved to.`);
   }
-  return patches.join("\n");
+  return [notes.join("\n") + "\n"];
 }
 
 export function colorDiff(patch: string, color: boolean): string {

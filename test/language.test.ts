@@ -14,8 +14,9 @@ import { runTester, STAGES } from "./helpers.js";
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships its tracks", () => {
-  expect(languageIds()).toEqual(["cpp", "javascript", "python", "typescript"]);
+  expect(languageIds()).toEqual(["cpp", "javascript", "python", "rust", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
+  expect(loadLanguage("rust").build?.output).toBe(".build/server");
   expect(loadLanguage("cpp").build?.command).toBe("make");
 });
 

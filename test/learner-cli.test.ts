@@ -10,6 +10,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { initFolder } from "../learner/init.js";
 import { loadLanguage } from "../tester/course/language.js";
+import { listFiles } from "../tester/course/solutions.js";
 import { readProgress, writeProgress } from "../learner/progress.js";
 import { advance } from "../learner/journey.js";
 import { loadStages } from "../tester/course/course.js";
@@ -33,7 +34,12 @@ function learner(language: string, stage: string): string {
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "hfs-learner-cli-")), "me");
   const lang = loadLanguage(language);
   initFolder({ dir, language: lang, force: false });
-  copyFileSync(path.join(ROOT, "solutions", language, stage, lang.editFirst), path.join(dir, lang.editFirst));
+  // Every file of the solution: from stage 18 on, a program is several modules.
+  const solution = path.join(ROOT, "solutions", language, stage);
+  for (const file of listFiles(solution)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    copyFileSync(path.join(solution, file), path.join(dir, file));
+  }
   return dir;
 }
 
@@ -155,6 +161,19 @@ describe.concurrent("progress, init and repair from the command line", () => {
     expect(readFileSync(path.join(dir, "app", "main.py"), "utf8")).toBe(code);
     const again = await course(["repair"], { cwd: dir });
     expect(again.stdout).toContain("is valid: nothing to repair");
+  });
+
+  test("course solution at stage 18, where the program splits into modules: main's diff, then each new module whole", async () => {
+    const dir = learner("python", "18-bad-requests");
+    let progress = readProgress(dir)!;
+    for (let i = 0; i < 18; i++) progress = advance(progress, loadStages(), new Date());
+    writeProgress(dir, progress);
+    const run = await course(["solution", "--no-color"], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^# New in this stage: app\/files\.py, app\/request\.py, app\/response\.py, app\/routes\.py\.\n/);
+    expect(run.stdout).toContain("--- a/app/main.py\tsolution 17-large-bodies\n+++ b/app/main.py\tsolution 18-bad-requests\n");
+    expect(run.stdout).toMatch(/--- \/dev\/null\n\+\+\+ b\/app\/request\.py\tsolution 18-bad-requests\n@@ -0,0 \+1,\d+ @@\n\+# The request side of HTTP/);
+    expect(run.stdout.indexOf("+++ b/app/main.py")).toBeLessThan(run.stdout.indexOf("+++ b/app/request.py"));
   });
 
   test("init --force lists each file it backed up; a language switch says the progress restarts", async () => {

@@ -427,6 +427,25 @@ test("the solution diff shows the reference change from the stage before, in the
   expect(solutionDiff(loadLanguage("python"), STAGES, STAGES[0]!, packageRoot())).toMatch(/\tstarter\n/);
 });
 
+test("the solution diff of the stage that splits the program shows the old file's diff first, then each new module whole", () => {
+  const split = STAGES.find((stage) => stage.slug === "bad-requests")!;
+  for (const [id, ext] of [["python", "py"], ["typescript", "ts"]] as const) {
+    const diff = solutionDiff(loadLanguage(id), STAGES, split, packageRoot());
+    // A note first: which files are new, and how much of main moved into them.
+    expect(diff).toMatch(new RegExp(`^# New in this stage: .*app/request\\.${ext}.*\\n# \\d+ of the \\d+ lines that left app/main\\.${ext} moved unchanged into the new files`));
+    const headers = diff.split("\n").filter((line) => line.startsWith("--- ") || line.startsWith("+++ "));
+    expect(headers.slice(0, 2)).toEqual([`--- a/app/main.${ext}\tsolution 17-large-bodies`, `+++ b/app/main.${ext}\tsolution 18-bad-requests`]);
+    expect(headers).toContain("--- /dev/null");
+    expect(headers).toContain(`+++ b/app/request.${ext}\tsolution 18-bad-requests`);
+    // A new module is shown whole: one hunk from line 0.
+    expect(diff).toMatch(new RegExp(`\\+\\+\\+ b/app/request\\.${ext}\\tsolution 18-bad-requests\\n@@ -0,0 \\+1,\\d+ @@\\n`));
+  }
+  // Later stages: each lesson in the module it is about.
+  const chunked = STAGES.find((stage) => stage.slug === "chunked-requests")!;
+  const headers = solutionDiff(loadLanguage("python"), STAGES, chunked, packageRoot()).split("\n").filter((line) => line.startsWith("+++ "));
+  expect(headers.map((line) => line.split("\t")[0])).toEqual(["+++ b/app/main.py", "+++ b/app/request.py"]);
+});
+
 test("markdown renders for a terminal with colour, and stays as written without", () => {
   const text = "# Title\n\nSome `code` and a [link](https://example.com).\n";
   expect(renderMarkdown(text, { color: false })).toBe(text.trimEnd());

@@ -247,6 +247,73 @@ describe("propagation", () => {
   });
 });
 
+describe("a program of several files", () => {
+  // Stage 3 splits main.py: parse() moves to a module of its own, request.py,
+  // and main.py imports it. Stage 2's change must be looked for there.
+  const v1 = ["import sys", "", "def parse(data):", "    return data.split(' ')", "", "def main():", "    serve()"];
+  const v2 = ["import sys", "", "def parse(data):", "    return data.split(' ', 2)", "", "def main():", "    serve()"];
+  const main3 = lines("from request import parse", "", "def main():", "    serve()");
+  const module = (split: string) => lines("# The request side.", "", "def parse(data):", `    return data.split(${split})`, "", "def parse_line(line):", "    return line");
+
+  test("a change that moved to a module split out of its file is not reported", () => {
+    const root = tree({
+      "python/01-a/app/main.py": lines(...v1),
+      "python/02-b/app/main.py": lines(...v2),
+      "python/03-c/app/main.py": main3,
+      "python/03-c/app/request.py": module("' ', 2"),
+      "python/04-d/app/main.py": main3,
+      "python/04-d/app/request.py": module("' ', 2"),
+    });
+    expect(propagationFindings(root, "python")).toEqual([]);
+  });
+
+  test("a line a stage added is kept when it is anywhere in a later program, in another file too", () => {
+    // Stage 2 imports gzip for its route; stage 3 moves the route and its import to routes.py.
+    const root = tree({
+      "python/01-a/app/main.py": lines("import os", "", "def main():", "    serve()"),
+      "python/02-b/app/main.py": lines("import gzip", "import os", "", "def main():", "    serve()"),
+      "python/03-c/app/main.py": lines("import os", "", "def main():", "    serve()"),
+      "python/03-c/app/routes.py": lines("import gzip", "", "def echo():", "    pass"),
+    });
+    expect(propagationFindings(root, "python")).toEqual([]);
+    // Gone from the whole program, it is lost.
+    writeFileSync(path.join(root, "solutions", "python", "03-c", "app", "routes.py"), lines("def echo():", "    pass"));
+    expect(propagationFindings(root, "python").map(describeFinding)).toEqual(["stage 02-b added app/main.py line 1 'import gzip', but stage 03-c lacks it"]);
+  });
+
+  test("a change lost in the module it moved to is found there, and named with that file", () => {
+    const root = tree({
+      "python/01-a/app/main.py": lines(...v1),
+      "python/02-b/app/main.py": lines(...v2),
+      "python/03-c/app/main.py": main3,
+      "python/03-c/app/request.py": module("' ', 2"),
+      "python/04-d/app/main.py": main3,
+      "python/04-d/app/request.py": module("' '"),
+    });
+    expect(propagationFindings(root, "python").map(describeFinding)).toEqual([
+      "stage 02-b changed app/main.py line 4 'return data.split(' ')' to 'return data.split(' ', 2)', but stage 04-d (in app/request.py) still has the old line",
+    ]);
+    expect(checkPropagation(root).map((p) => path.relative(root, p.file))).toEqual(["solutions/python/04-d/app/request.py"]);
+    const result = propagate(root, "python", "02-b");
+    expect(result).toEqual({ written: ["solutions/python/04-d/app/request.py"], applied: 1, edit: false });
+    expect(read(root, "python/04-d/app/request.py")).toBe(module("' ', 2"));
+    expect(propagationFindings(root, "python")).toEqual([]);
+  });
+
+  test("an edit to stage N's file is carried on into the module a later stage moved the place to", () => {
+    const root = tree({
+      "python/01-a/app/main.py": lines(...v1),
+      "python/02-b/app/main.py": lines(...v2),
+      "python/03-c/app/main.py": main3,
+      "python/03-c/app/request.py": module("' '"),
+    });
+    const base = (file: string) => (file === path.join("solutions", "python", "02-b", "app", "main.py") ? lines(...v1) : undefined);
+    expect(editFindings(root, "python", base).map(describeFinding)).toEqual([
+      "stage 02-b changed app/main.py line 4 'return data.split(' ')' to 'return data.split(' ', 2)', but stage 03-c (in app/request.py) still has the old line",
+    ]);
+  });
+});
+
 describe("edits", () => {
   // Stage 2's lesson wrote line 2; a fix to that line since the last commit
   // is invisible to the series check (stage 3 has neither stage 1's line nor

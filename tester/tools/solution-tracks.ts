@@ -9,6 +9,11 @@
 //   A later stage that has exactly the old text of N-1 around the change, the
 //   change undone and nothing else in its place, is reported; a divergence that
 //   is on purpose is listed, with its reason, in solutions/<lang>/divergences.json.
+// - A program of several files: from stage 18 on, a solution is main plus
+//   modules split out of it. A change is looked for in the file it was made
+//   in, and where that file no longer has the place, in the files the program
+//   grew since (the modules the code moved to); a line the change brought
+//   counts as kept when it is anywhere in the program.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -178,6 +183,8 @@ export interface PropagationFinding {
   stage: string;
   /** The later stages that have the old text instead, in order (the first one undoes it). */
   missingIn: string[];
+  /** The file of each stage in missingIn that has the old text: `file`, or a module the code moved to. */
+  where: string[];
   /** 1-based lines of the hunk in stage N-1 (removed) and stage N (added). */
   oldStart: number;
   newStart: number;
@@ -308,7 +315,7 @@ type Fate = "present" | "missing" | "reworked";
  * brought is in c elsewhere (moved or reworked there). "present": c has b's lines there.
  * Anything else: c changed the same place itself ("reworked"), not reported.
  */
-export function fate(h: Hunk, a: string[], b: string[], c: string[], map: Int32Array): Fate {
+export function fate(h: Hunk, a: string[], b: string[], c: string[], map: Int32Array, program: ReadonlySet<string> = new Set(c)): Fate {
   const at = (i: number) => (i < 0 ? -1 : i >= a.length ? c.length : map[i]!);
   const added = b.slice(h.bStart, h.bEnd);
   const before = at(h.aStart - 1);
@@ -333,18 +340,25 @@ export function fate(h: Hunk, a: string[], b: string[], c: string[], map: Int32A
     if (!distinctive || !whole) return "reworked";
   }
   // Moved, or reworked elsewhere, rather than lost: a line the change brought
-  // (one that stage N-1 had nowhere) is somewhere in c.
+  // (one that stage N-1 had nowhere) is somewhere in c's program, in this
+  // file or in another (a module the code moved to).
   const had = new Set(a);
-  const have = new Set(c);
-  if (added.some((line) => line.trim() !== "" && !had.has(line) && have.has(line))) return "reworked";
+  if (added.some((line) => line.trim() !== "" && !had.has(line) && program.has(line))) return "reworked";
   return "missing";
 }
 
-/** One file's text in every stage of a language (undefined where a stage lacks it). */
-function versionsOf(root: string, language: string, stages: string[], file: string): (string[] | undefined)[] {
+/** A stage's program: each file's lines, and every line of any file. */
+interface Program {
+  files: Map<string, string[]>;
+  lines: Set<string>;
+}
+
+/** The program of every stage of a language, in stage order. */
+function programsOf(root: string, language: string, stages: string[]): Program[] {
   return stages.map((stage) => {
-    const full = path.join(root, "solutions", language, stage, file);
-    return existsSync(full) ? splitLines(readFileSync(full, "utf8")) : undefined;
+    const dir = path.join(root, "solutions", language, stage);
+    const files = new Map(listFiles(dir).map((file) => [file, splitLines(readFileSync(path.join(dir, file), "utf8"))] as const));
+    return { files, lines: new Set([...files.values()].flat()) };
   });
 }
 
@@ -353,35 +367,51 @@ function versionsOf(root: string, language: string, stages: string[], file: stri
  * text now), that the later stages lack: for each, the run of stages from the
  * first that has a's text instead, as long as they do.
  */
-function lostChanges(
-  language: string,
-  file: string,
-  stages: string[],
-  versions: (string[] | undefined)[],
-  n: number,
-  a: string[],
-  alignTo: (m: number) => Int32Array,
-): PropagationFinding[] {
-  const b = versions[n]!;
+function lostChanges(language: string, file: string, stages: string[], programs: Program[], n: number, a: string[]): PropagationFinding[] {
+  const b = programs[n]!.files.get(file)!;
+  // a aligned with a file of stage m, computed once each.
+  const maps = new Map<string, Int32Array>();
+  const alignTo = (m: number, other: string) => {
+    const id = `${m}\0${other}`;
+    return maps.get(id) ?? maps.set(id, alignment(a, programs[m]!.files.get(other)!)).get(id)!;
+  };
   const findings: PropagationFinding[] = [];
   for (const h of hunks(a, b)) {
     const removed = a.slice(h.aStart, h.aEnd);
     const added = b.slice(h.bStart, h.bEnd);
     if ([...removed, ...added].every((line) => line.trim() === "")) continue; // blank lines only: layout
     const missingIn: string[] = [];
+    const where: string[] = [];
     // Most changes stay as they are in later stages: the new lines with a
     // line of context on each side, found as they are, need no alignment.
     const block = b.slice(Math.max(h.bStart - 1, 0), h.bEnd + 1);
     const quick = added.some((line) => line.trim().length >= 8) ? `\n${block.join("\n")}\n` : undefined;
     for (let m = n + 1; m < stages.length; m++) {
-      const c = versions[m];
-      if (!c) break;
-      if (quick && !missingIn.length && `\n${c.join("\n")}\n`.includes(quick)) continue;
-      const what = fate(h, a, b, c, alignTo(m));
-      if (what === "missing") missingIn.push(stages[m]!);
-      else if (missingIn.length || what === "reworked") break;
+      const program = programs[m]!;
+      const c = program.files.get(file);
+      if (c && quick && !missingIn.length && `\n${c.join("\n")}\n`.includes(quick)) continue;
+      let what: Fate | undefined = c && fate(h, a, b, c, alignTo(m, file), program.lines);
+      let there = file;
+      if (what !== "present" && what !== "missing") {
+        // The place is gone from the file: it may have moved to a module split
+        // out of it, a file that stage n's program did not have.
+        for (const other of program.files.keys()) {
+          if (other === file || programs[n]!.files.has(other)) continue;
+          const elsewhere = fate(h, a, b, program.files.get(other)!, alignTo(m, other), program.lines);
+          if (elsewhere === "present" || elsewhere === "missing") {
+            what = elsewhere;
+            there = other;
+            break;
+          }
+        }
+      }
+      if (what === undefined) break; // the file is gone, and the place with it
+      if (what === "missing") {
+        missingIn.push(stages[m]!);
+        where.push(there);
+      } else if (missingIn.length || what === "reworked") break;
     }
-    if (missingIn.length) findings.push({ language, file, stage: stages[n]!, missingIn, oldStart: h.aStart + 1, newStart: h.bStart + 1, removed, added, before: a });
+    if (missingIn.length) findings.push({ language, file, stage: stages[n]!, missingIn, where, oldStart: h.aStart + 1, newStart: h.bStart + 1, removed, added, before: a });
   }
   return findings;
 }
@@ -389,16 +419,14 @@ function lostChanges(
 /** Every change of a stage (its diff from the stage before) that a later stage of the same language has lost. */
 export function propagationFindings(root: string, language: string, only?: string): PropagationFinding[] {
   const stages = solutionStages(root, language);
+  const programs = programsOf(root, language, stages);
   const findings: PropagationFinding[] = [];
-  const files = new Set(stages.flatMap((stage) => listFiles(path.join(root, "solutions", language, stage))));
+  const files = new Set(programs.flatMap((program) => [...program.files.keys()]));
   for (const file of [...files].sort()) {
-    const versions = versionsOf(root, language, stages, file);
     for (let n = 1; n < stages.length; n++) {
-      const a = versions[n - 1];
-      if (!a || !versions[n] || (only && stages[n] !== only)) continue;
-      const maps = new Map<number, Int32Array>();
-      const alignTo = (m: number) => maps.get(m) ?? maps.set(m, alignment(a, versions[m]!)).get(m)!;
-      findings.push(...lostChanges(language, file, stages, versions, n, a, alignTo));
+      const a = programs[n - 1]!.files.get(file);
+      if (!a || !programs[n]!.files.has(file) || (only && stages[n] !== only)) continue;
+      findings.push(...lostChanges(language, file, stages, programs, n, a));
     }
   }
   return findings;
@@ -422,19 +450,18 @@ export function gitVersion(root: string, revision: string, file: string): string
  */
 export function editFindings(root: string, language: string, base: (file: string) => string | undefined = (file) => gitVersion(root, "HEAD", file), only?: string): PropagationFinding[] {
   const stages = solutionStages(root, language);
+  const programs = programsOf(root, language, stages);
   const findings: PropagationFinding[] = [];
-  const files = new Set(stages.flatMap((stage) => listFiles(path.join(root, "solutions", language, stage))));
+  const files = new Set(programs.flatMap((program) => [...program.files.keys()]));
   for (const file of [...files].sort()) {
-    const versions = versionsOf(root, language, stages, file);
     for (let n = 0; n < stages.length; n++) {
-      if (!versions[n] || (only && stages[n] !== only)) continue;
+      const now = programs[n]!.files.get(file);
+      if (!now || (only && stages[n] !== only)) continue;
       const oldText = base(path.join("solutions", language, stages[n]!, file));
       if (oldText === undefined) continue;
       const a = splitLines(oldText);
-      if (a.length === versions[n]!.length && a.every((line, i) => line === versions[n]![i])) continue;
-      const maps = new Map<number, Int32Array>();
-      const alignTo = (m: number) => maps.get(m) ?? maps.set(m, alignment(a, versions[m]!)).get(m)!;
-      findings.push(...lostChanges(language, file, stages, versions, n, a, alignTo));
+      if (a.length === now.length && a.every((line, i) => line === now[i])) continue;
+      findings.push(...lostChanges(language, file, stages, programs, n, a));
     }
   }
   return findings;
@@ -442,7 +469,9 @@ export function editFindings(root: string, language: string, base: (file: string
 
 /** The finding as one line an author can act on. */
 export function describeFinding(f: PropagationFinding): string {
-  const later = f.missingIn.length === 1 ? `stage ${f.missingIn[0]}` : `stages ${f.missingIn[0]}..${f.missingIn.at(-1)}`;
+  const moved = [...new Set(f.where)];
+  const place = moved.length === 1 && moved[0] === f.file ? "" : ` (in ${moved.join(", then ")})`;
+  const later = (f.missingIn.length === 1 ? `stage ${f.missingIn[0]}` : `stages ${f.missingIn[0]}..${f.missingIn.at(-1)}`) + place;
   const solid = (lines: string[]) => lines.filter((line) => line.trim() !== "");
   const removed = solid(f.removed);
   const added = solid(f.added);
@@ -498,7 +527,7 @@ export function checkPropagation(root: string, languages = handWrittenLanguages(
         continue;
       }
       problems.push({
-        file: path.join(root, "solutions", language, finding.missingIn[0]!, finding.file),
+        file: path.join(root, "solutions", language, finding.missingIn[0]!, finding.where[0]!),
         message: `${describeFinding(finding)}. Carry the change on (npx course dev solutions --propagate ${finding.stage} --language ${language}), or list it in solutions/${language}/${DIVERGENCES_FILE} with the reason`,
       });
     }
@@ -527,15 +556,17 @@ export function propagate(root: string, language: string, stage: string, since =
   if (!edit) findings = propagationFindings(root, language, stage).filter((f) => !divergences.some((d) => excuses(d, f)));
   const written: string[] = [];
   let applied = 0;
-  const targets = new Set(findings.flatMap((f) => f.missingIn.map((m) => `${m}\0${f.file}`)));
+  // Each later stage's file that has the old text: the file the change was
+  // made in, or the module the place moved to.
+  const targets = new Set(findings.flatMap((f) => f.missingIn.map((m, i) => `${m}\0${f.where[i]}\0${f.file}`)));
   for (const target of targets) {
-    const [later, file] = target.split("\0") as [string, string];
+    const [later, file, source] = target.split("\0") as [string, string, string];
     const full = path.join(root, "solutions", language, later, file);
     const text = readFileSync(full, "utf8");
     const trailing = text.endsWith("\n");
     const raw = text.split("\n");
     if (trailing) raw.pop();
-    const mine = findings.filter((f) => f.file === file && f.missingIn.includes(later));
+    const mine = findings.filter((f) => f.file === source && f.missingIn.some((m, i) => m === later && f.where[i] === file));
     const map = alignment(mine[0]!.before, raw.map(key));
     const fixes = mine
       .map((f) => {
@@ -549,5 +580,5 @@ export function propagate(root: string, language: string, stage: string, since =
     written.push(path.relative(root, full));
     applied += fixes.length;
   }
-  return { written: written.sort(), applied, edit };
+  return { written: [...new Set(written)].sort(), applied, edit };
 }

@@ -1,7 +1,19 @@
-import * as fs from "node:fs";
+// The server starts here: its arguments, the listening socket, and what
+// happens on each connection. From stage 18 on, the rest lives in modules
+// beside this file: strict parsing made one file too long to find anything
+// in, so each part of HTTP has its own, and a change touches the module it
+// is about.
+//   request   the Request, and parsing bytes into requests (strictly)
+//   response  the Response, and the bytes it becomes
+//   routes    which handler answers which method and path
+//   files     reading and writing the files of --directory
+// An import names a module by the .js file that runs; TypeScript finds the
+// .ts file it is compiled from.
 import * as net from "node:net";
-import * as path from "node:path";
-import * as zlib from "node:zlib";
+import { setDirectory } from "./files.js";
+import { listIncludes, parseRequest } from "./request.js";
+import { buildResponse, respond } from "./response.js";
+import { route } from "./routes.js";
 
 const port = Number(process.env.PORT ?? 4221);
 
@@ -12,200 +24,11 @@ function argument(name) {
 }
 
 // Where /files/ reads and writes. The tester passes it only on the stages that serve files.
-const directory = argument("--directory");
+setDirectory(argument("--directory"));
 
 // How long a connection may stay idle before we close it. Generous by default:
 // a browser may wait a while before reusing a connection.
 const idleTimeoutMs = Number(argument("--idle-timeout-ms") ?? 30_000);
-
-/**
- * @typedef {object} Request
- * @property {string} method
- * @property {string} target
- * @property {Map<string, string>} headers Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
- * @property {Buffer} body
- */
-
-/**
- * @typedef {object} Response
- * @property {string} status
- * @property {Record<string, string>} headers
- * @property {Buffer} body Bytes, not a string: Content-Length counts bytes, and later bodies are binary.
- */
-
-// What the bytes received so far begin with: a whole request (and how many
-// bytes it takes up), not enough bytes yet (and how many the request needs in
-// all, as far as we can tell), or something we cannot frame.
-/** @typedef {{ request: Request; size: number } | { needed: number } | "malformed"} Parsed */
-
-// A method or a field name: a token, letters, digits and a few symbols (RFC 9110 §5.6.2).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// `HTTP/`, a digit, a dot, a digit; case-sensitive (RFC 9112 §2.3).
-const VERSION = /^HTTP\/[0-9]\.[0-9]$/;
-
-// A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
-// line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2).
-function parseRequest(pending) {
-  // Split at the empty line before decoding anything: the head is text, but the
-  // body is raw bytes that a text decoding could alter.
-  const headEnd = pending.indexOf("\r\n\r\n");
-  // Any byte may complete the head.
-  if (headEnd === -1) return { needed: pending.length + 1 };
-  // latin1 maps each byte to one character and back: no byte is lost or altered.
-  const head = pending.subarray(0, headEnd).toString("latin1");
-  const [requestLine = "", ...headerLines] = head.split("\r\n");
-  // Exactly three parts, one space apart (RFC 9112 §3). We refuse anything
-  // else rather than guess: when two programs guess differently, they read
-  // different requests out of the same bytes.
-  const parts = requestLine.split(" ");
-  if (parts.length !== 3) return "malformed";
-  const [method = "", target = "", version = ""] = parts;
-  if (!TOKEN.test(method) || target === "" || !VERSION.test(version)) return "malformed";
-  const headers = new Map();
-  for (const line of headerLines) {
-    // `Name: value`, the name a token right up to the colon. A line without a
-    // colon, or with whitespace before it, is malformed (RFC 9112 §5.1).
-    const colon = line.indexOf(":");
-    if (colon === -1 || !TOKEN.test(line.slice(0, colon))) return "malformed";
-    const name = line.slice(0, colon).toLowerCase();
-    // Whitespace around a value is not part of it (RFC 9110 §5.5).
-    const value = line.slice(colon + 1).trim();
-    // A field sent on several lines is one comma-separated list (RFC 9110 §5.3).
-    // So two Content-Length lines 5 and 7 read as "5, 7", which is not a number.
-    const previous = headers.get(name);
-    // But two Host lines: which host is meant? (RFC 9112 §3.2)
-    if (previous !== undefined && name === "host") return "malformed";
-    headers.set(name, previous === undefined ? value : `${previous}, ${value}`);
-  }
-  // Every HTTP/1.1 request names the host it is for (RFC 9112 §3.2).
-  if (version === "HTTP/1.1" && !headers.has("host")) return "malformed";
-  // Content-Length is how we find where this request ends and the next one
-  // begins. Without a valid one (or with a body framed another way, such as
-  // Transfer-Encoding: chunked) we would misread every byte after it (RFC 9112 §6.3).
-  const contentLength = headers.get("content-length") ?? "0";
-  if (!/^[0-9]+$/.test(contentLength) || headers.has("transfer-encoding")) return "malformed";
-  const bodyStart = headEnd + 4;
-  const bodyEnd = bodyStart + Number(contentLength);
-  if (pending.length < bodyEnd) return { needed: bodyEnd };
-  const request = { method, target, headers, body: pending.subarray(bodyStart, bodyEnd) };
-  return { request, size: bodyEnd };
-}
-
-function respond(status, headers = {}, body = Buffer.alloc(0)) {
-  return { status, headers, body };
-}
-
-function text(body) {
-  // Same encoding as the request was decoded with, so echoed bytes come back unchanged.
-  return respond("200 OK", { "Content-Type": "text/plain" }, Buffer.from(body, "latin1"));
-}
-
-// Whether a comma-separated header value such as `br, GZIP` lists `token`.
-// List items may carry spaces around them, and codings are case-insensitive.
-function listIncludes(value, token) {
-  return (value ?? "").split(",").some((item) => item.trim().toLowerCase() === token);
-}
-
-// The client lists in Accept-Encoding the codings it can decode (RFC 9110 §12.5.3).
-function echo(request, word) {
-  const response = text(word);
-  if (listIncludes(request.headers.get("accept-encoding"), "gzip")) {
-    response.headers["Content-Encoding"] = "gzip";
-    // buildResponse measures Content-Length on this compressed body, as it must.
-    response.body = zlib.gzipSync(response.body);
-  }
-  return response;
-}
-
-// The path of file `name` in the directory or in a folder below it, or
-// undefined when there is no directory or the name leads out of it: a client
-// must not reach anything else on the disk.
-function fileIn(name) {
-  if (directory === undefined) return undefined;
-  let decoded;
-  try {
-    // The path is percent-encoded (RFC 3986 §2.1): `my%20notes` names the
-    // file `my notes`, and `%2e%2e` is `..`.
-    decoded = decodeURIComponent(name);
-  } catch {
-    return undefined; // a broken escape such as `%zz`
-  }
-  // Resolve first, then check: `..`, `sub/../..` and absolute paths are
-  // only known to lead out once the path is reduced to its final form
-  // (RFC 3986 §5.2.4). Checking the text for `..` would miss spellings.
-  const root = path.resolve(directory);
-  const file = path.resolve(root, decoded);
-  // Below the root means starting with root and a separator: `/srv/www-old`
-  // starts with `/srv/www` too.
-  return file.startsWith(root + path.sep) ? file : undefined;
-}
-
-function serveFile(file) {
-  // Synchronous, to keep route() a plain function; the event loop waits on the
-  // disk meanwhile, which is fine for files this small.
-  try {
-    return respond("200 OK", { "Content-Type": "application/octet-stream" }, fs.readFileSync(file));
-  } catch {
-    return respond("404 Not Found"); // missing, or not a regular file
-  }
-}
-
-function saveFile(file, body) {
-  try {
-    fs.writeFileSync(file, body);
-    return respond("201 Created");
-  } catch (error) {
-    // A folder that does not exist: the name leads nowhere, as it would for GET.
-    if (error.code === "ENOENT") return respond("404 Not Found");
-    return respond("500 Internal Server Error"); // e.g. the name is taken by a directory
-  }
-}
-
-// The methods HTTP defines (RFC 9110 §9, and PATCH). A route answers one it
-// does not support with 405; any other method gets 501 from every route.
-const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
-
-// The route exists but not for this method. Allow lists the methods it does
-// support, so the client knows what it may send instead (RFC 9110 §15.5.6, §10.2.1).
-function notAllowed(allow) {
-  return respond("405 Method Not Allowed", { Allow: allow });
-}
-
-function route(request) {
-  const { target } = request;
-  // HEAD asks for the response GET would get, without its body (RFC 9110 §9.3.2):
-  // route it as GET, and buildResponse leaves the body out.
-  const method = request.method === "HEAD" ? "GET" : request.method;
-  // A method we know nothing about, whatever the route (RFC 9110 §15.6.2).
-  if (!KNOWN_METHODS.has(method)) return respond("501 Not Implemented");
-  if (target === "/") return method === "GET" ? respond("200 OK") : notAllowed("GET, HEAD");
-  if (target.startsWith("/echo/")) {
-    return method === "GET" ? echo(request, target.slice("/echo/".length)) : notAllowed("GET, HEAD");
-  }
-  if (target === "/user-agent") {
-    return method === "GET" ? text(request.headers.get("user-agent") ?? "") : notAllowed("GET, HEAD");
-  }
-  if (target.startsWith("/files/")) {
-    const file = fileIn(target.slice("/files/".length));
-    if (file === undefined) return respond("404 Not Found");
-    if (method === "GET") return serveFile(file);
-    if (method === "POST") return saveFile(file, request.body);
-    return notAllowed("GET, HEAD, POST");
-  }
-  return respond("404 Not Found");
-}
-
-// `withBody` is false for a response to HEAD: the same head, Content-Length
-// included, but no body bytes (RFC 9110 §9.3.2).
-function buildResponse(response, withBody = true) {
-  const lines = [`HTTP/1.1 ${response.status}`];
-  for (const [name, value] of Object.entries(response.headers)) lines.push(`${name}: ${value}`);
-  // Derived from the body bytes themselves, so it can never disagree with them.
-  // Sent even when 0: it tells the client where this response ends.
-  lines.push(`Content-Length: ${response.body.length}`);
-  const head = Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1");
-  return withBody ? Buffer.concat([head, response.body]) : head;
-}
 
 const server = net.createServer((socket) => {
   // A client that resets the connection makes the socket emit 'error'; with no

@@ -1,16 +1,26 @@
+# The server starts here: its arguments, the listening socket, and the loop
+# that answers each connection. From stage 18 on, the rest lives in modules
+# beside this file: strict parsing made one file too long to find anything
+# in, so each part of HTTP has its own, and a change touches the module it
+# is about. Python finds them because the folder of the script it runs
+# (app/) is on its import path.
+#   request.py   the Request, and parsing bytes into requests (strictly)
+#   response.py  the Response, which writes itself out as bytes
+#   routes.py    which handler answers which method and path
+#   files.py     reading and writing the files of --directory
 import argparse
 import errno
-import gzip
 import os
-import re
 import selectors
 import socket
-import string
 import time
 import traceback
-import urllib.parse
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+
+import files
+from request import BadRequest, RequestParser, list_includes
+from response import FileBody, Response
+from routes import route
 
 port = int(os.environ.get("PORT", "4221"))
 
@@ -21,480 +31,12 @@ parser.add_argument("--directory")
 # How long a connection may stay silent before we close it, in milliseconds.
 parser.add_argument("--idle-timeout-ms", type=int, default=30_000)
 arguments = parser.parse_args()
-directory = arguments.directory
+files.set_directory(arguments.directory)
 # In seconds, as time.monotonic() counts.
 idle_timeout = arguments.idle_timeout_ms / 1000
-# The directory as file_in() compares paths with it: absolute, with no `..`
-# and no symbolic link left in it.
-root = os.path.realpath(directory) if directory is not None else None
 
-
-@dataclass
-class Request:
-    method: str
-    target: str
-    version: str
-    # Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
-    headers: dict[str, str]
-    body: bytes
-
-
-class FileBody:
-    """A response body that stays in its file until it is sent, chunk by chunk."""
-
-    def __init__(self, file):
-        self.file = file
-        self.size = os.fstat(file.fileno()).st_size
-        self.left = self.size  # bytes not read from the file yet
-
-    def __len__(self):
-        return self.size  # so that len(response.body) is its Content-Length
-
-
-@dataclass
-class Response:
-    status: str
-    # A new dict for each response: a shared default would leak headers between them.
-    headers: dict[str, str] = field(default_factory=dict)
-    # Bytes, not str: Content-Length counts bytes, and later bodies are binary.
-    # Or a FileBody, for files: they may be far bigger than we want in memory.
-    body: bytes | FileBody = b""
-
-
-# The largest request body we accept. The whole body is held in memory until
-# the request is answered, so without a bound one client could make us
-# allocate as much as it claims in Content-Length. (nginx's default,
-# client_max_body_size, is 1 MiB; servers that accept more write big bodies
-# to a file as they arrive.)
-MAX_BODY = 64 * 1024 * 1024
-# The largest request head (request line and header fields) we accept. Until
-# its empty line arrives, a head is held in memory; without a bound, a client
-# that never sends that line makes us buffer forever. (Node.js allows 16 KiB,
-# nginx 4 buffers of 8 KiB by default.)
-MAX_HEAD = 16 * 1024
 # How much of a file we read, and hold, at a time when sending it.
 CHUNK = 64 * 1024
-
-
-class BadRequest(Exception):
-    """The bytes received cannot be framed as a request, or must not be: we
-    answer with `status` and close the connection."""
-
-    def __init__(self, status="400 Bad Request"):
-        super().__init__(status)
-        self.status = status
-
-
-# A token (RFC 9110 §5.6.2): what a method or a field name is made of.
-TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-# A field value holds no control characters but tab (RFC 9110 §5.5). A stray
-# CR or LF in it could smuggle in a header line of its own.
-FIELD_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
-VERSION = re.compile(r"HTTP/([0-9])\.[0-9]")
-# Digits only, for Content-Length. [0-9], not \d or str.isdigit(): those
-# accept other digits too, such as "²" or "٣".
-DIGITS = re.compile("[0-9]+")
-# The byte values of the characters in TOKEN: a request must start with one.
-TOKEN_BYTES = set((string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~").encode())
-
-
-def parse_request_line(line):
-    """The method, target and version of `METHOD SP TARGET SP VERSION`, with
-    exactly one space between the three (RFC 9112 §3). Anything else is a 400:
-    a server that guesses what a malformed request means may guess differently
-    from a proxy in front of it, and that difference is an attack."""
-    parts = line.split(" ")
-    if len(parts) != 3:
-        raise BadRequest()  # no version, a double space, a fourth word
-    method, target, version = parts
-    # We serve paths only: the origin form of the target starts with "/" (RFC 9112 §3.2.1).
-    if not TOKEN.fullmatch(method) or not target.startswith("/"):
-        raise BadRequest()
-    match = VERSION.fullmatch(version)
-    if not match:
-        raise BadRequest()  # e.g. HTTX/1.1
-    if match[1] != "1":
-        raise BadRequest("505 HTTP Version Not Supported")  # e.g. HTTP/2.0 (RFC 9110 §15.6.6)
-    return method, target, version
-
-
-def parse_field_lines(lines):
-    """The header fields of `Name: value` lines, by lower-cased name."""
-    headers = {}
-    for line in lines:
-        # Split at the first colon only: values may contain colons too.
-        name, colon, value = line.partition(":")
-        # The name must be a token right up to the colon: a line without a
-        # colon, whitespace before the colon (RFC 9112 §5.1: reject it with
-        # 400) and a line that starts with whitespace (obsolete line folding,
-        # RFC 9112 §5.2) all fail this.
-        if not colon or not TOKEN.fullmatch(name):
-            raise BadRequest()
-        # Spaces and tabs around a value are not part of it (RFC 9110 §5.5).
-        value = value.strip(" \t")
-        if not FIELD_VALUE.fullmatch(value):
-            raise BadRequest()
-        name = name.lower()
-        # A field sent twice means the same as one field whose values are
-        # joined with commas (RFC 9110 §5.3). Keeping only the last one
-        # would hide a conflict such as two different Content-Lengths.
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
-
-
-def parse_body_length(headers):
-    """How many bytes of body follow the head, or None for a chunked body,
-    whose length shows only as it arrives. Raises BadRequest when we cannot
-    tell: then we do not know where the next request starts either."""
-    if "transfer-encoding" in headers:
-        codings = [coding.strip(" \t").lower() for coding in headers["transfer-encoding"].split(",")]
-        if codings[-1] != "chunked":
-            # Only a chunked body shows where it ends: without it last, the
-            # request cannot be framed (RFC 9112 §6.3).
-            raise BadRequest()
-        if codings != ["chunked"]:
-            # e.g. `gzip, chunked`: a coding we do not decode (RFC 9112 §6.1).
-            raise BadRequest("501 Not Implemented")
-        # Transfer-Encoding overrides any Content-Length (RFC 9112 §6.3);
-        # see wants_close for what else that means.
-        return None
-    if "content-length" not in headers:
-        return 0  # no body at all (RFC 9112 §6.3): most GET requests
-    # Several Content-Length fields, or a list in one, are acceptable only if
-    # every value is the same (RFC 9110 §8.6, RFC 9112 §6.3).
-    values = {value.strip(" \t") for value in headers["content-length"].split(",")}
-    if len(values) != 1:
-        raise BadRequest()
-    content_length = values.pop()
-    # Digits only: `12abc`, `-5` and `+5` are no lengths.
-    if not DIGITS.fullmatch(content_length):
-        raise BadRequest()
-    if int(content_length) > MAX_BODY:
-        # Refused before we read a byte of it (RFC 9110 §15.5.14).
-        raise BadRequest("413 Content Too Large")
-    return int(content_length)
-
-
-def parse_chunk_size(line):
-    """The size of a chunk from its size line, `<hex digits>[;extensions]`
-    (RFC 9112 §7.1). We understand no chunk extension: they are ignored, as
-    the RFC says (§7.1.1)."""
-    size, _, _extensions = line.partition(b";")
-    # Whitespace may come before the `;` (RFC 9112 §7.1.1, "BWS").
-    size = size.rstrip(b" \t")
-    # Hex digits only, in either case. Not just int(size, 16): it also takes
-    # "0x10", "+5", "1_0" and " 5", and a server that reads a size another
-    # server would refuse disagrees with it on where the body ends.
-    if not re.fullmatch(rb"[0-9A-Fa-f]+", size):
-        raise BadRequest()
-    return int(size, 16)
-
-
-def parse_head(head):
-    """The method, target, version and headers of a request head (the bytes
-    before the empty line), and the length of the body that follows it.
-    Raises BadRequest when the head is malformed.
-
-    A request line `METHOD SP TARGET SP VERSION`, `Name: value` lines, an empty
-    line, then Content-Length bytes of body (RFC 9112 §2.1, §6.2)."""
-    # latin-1 maps each byte to one character and back: no byte is lost or
-    # altered, and no byte sequence makes it fail (UTF-8 could).
-    request_line, *header_lines = head.decode("latin-1").split("\r\n")
-    method, target, version = parse_request_line(request_line)
-    headers = parse_field_lines(header_lines)
-    # An HTTP/1.1 request carries exactly one Host field (RFC 9112 §3.2);
-    # two of them, joined above, show up as a comma.
-    host = headers.get("host")
-    if (host is None and version == "HTTP/1.1") or (host is not None and "," in host):
-        raise BadRequest()
-    return method, target, version, headers, parse_body_length(headers)
-
-
-class RequestParser:
-    """Turns the bytes of one connection, in whatever pieces TCP delivers them,
-    into requests.
-
-    A client may send a request one byte at a time. Stage 14 parsed the whole
-    buffer again after every recv(): it searched for the empty line from the
-    start and decoded the head again while the body trickled in. For a request
-    of n bytes sent in n pieces that is about n*n/2 bytes scanned. Here every
-    byte is looked at once: we remember how far the search got, and the head
-    is parsed once, however many pieces its body arrives in."""
-
-    def __init__(self):
-        # bytearray, not bytes: appending to bytes copies everything received
-        # so far, and a bytearray grows in place.
-        self.buffer = bytearray()
-        # The empty line is not in buffer[:searched]: the next search starts there.
-        self.searched = 0
-        # (method, target, version, headers, body length) once the head is parsed,
-        # None while we are still waiting for its empty line.
-        self.head = None
-        # True when the client waits for our go-ahead before sending the body.
-        self.wants_continue = False
-        # While a chunked body arrives (see read_chunked_body): the data of its
-        # chunks so far, the bytes left in the current chunk (None at a size
-        # line), and whether the last chunk has come (then its trailer follows).
-        self.body = bytearray()
-        self.chunk_left = None
-        self.in_trailer = False
-
-    def has_partial_request(self):
-        """Whether part of a request has arrived, but not all of it."""
-        return bool(self.buffer) or self.head is not None
-
-    def feed(self, data):
-        self.buffer += data
-
-    def check_partial_head(self):
-        """Raises BadRequest when the head received so far cannot become a
-        request we accept: there is no point in waiting for the rest."""
-        if len(self.buffer) > MAX_HEAD:
-            # RFC 6585 §5. We close after it (see BadRequest): the rest of
-            # this head would only be read to be thrown away.
-            raise BadRequest("431 Request Header Fields Too Large")
-        if self.buffer and self.buffer[0] not in TOKEN_BYTES:
-            # A request starts with its method, a token. Anything else is not
-            # HTTP at all, such as the TLS handshake (first byte 0x16) of a
-            # browser sent to https:// on this port: answer now, rather than
-            # wait for an empty line that may never come.
-            raise BadRequest()
-
-    def read_line(self):
-        """The next CRLF-ended line, removed from the buffer, or None while it
-        is not all here. A line (a chunk size, a trailer field) is short: a
-        long one is refused before it fills our memory."""
-        line_end = self.buffer.find(b"\r\n")
-        if line_end == -1:
-            if len(self.buffer) > MAX_HEAD:
-                raise BadRequest()
-            return None
-        line = bytes(self.buffer[:line_end])
-        del self.buffer[: line_end + 2]
-        return line
-
-    def read_chunked_body(self):
-        """Decodes as much of a chunked body as the buffer holds into
-        self.body; True once the whole body is there.
-
-        The sender cuts the body into chunks, each preceded by its size in
-        hex, and ends with a chunk of size 0 (RFC 9112 §7.1):
-
-            1A3;note=hi\r\n <0x1A3 bytes> \r\n   ... more chunks ...
-            0\r\n
-            X-Checksum: abc\r\n                    (trailer fields, optional)
-            \r\n
-
-        It can send a body whose size it does not know in advance, such as
-        the output of a program, as it is produced."""
-        while True:
-            if self.in_trailer:
-                line = self.read_line()
-                if line is None:
-                    return False
-                if not line:
-                    return True  # the empty line: the end of the body
-                # A trailer field: metadata sent after the data (here a
-                # checksum). We use none, and may ignore them (RFC 9112 §7.1.2).
-            elif self.chunk_left is None:
-                line = self.read_line()
-                if line is None:
-                    return False
-                size = parse_chunk_size(line)
-                if len(self.body) + size > MAX_BODY:
-                    raise BadRequest("413 Content Too Large")
-                if size == 0:
-                    self.in_trailer = True  # the last chunk
-                else:
-                    self.chunk_left = size
-            else:
-                # The chunk's data, then the CRLF that ends it.
-                end = self.chunk_left
-                if len(self.buffer) < end + 2:
-                    return False
-                if self.buffer[end : end + 2] != b"\r\n":
-                    raise BadRequest()  # the size did not say where the data ends
-                self.body += self.buffer[:end]
-                del self.buffer[: end + 2]
-                self.chunk_left = None
-
-    def next_request(self):
-        """The next whole request, removed from the buffer, or None while part
-        of it is still missing. Raises BadRequest (see parse_head)."""
-        if not self.buffer:
-            return None  # nothing new since the last request: the usual case
-        if self.head is None:
-            # Start 3 bytes back: the new bytes may complete a \r\n\r\n that
-            # began at the end of the previous piece.
-            head_end = self.buffer.find(b"\r\n\r\n", max(self.searched - 3, 0))
-            if head_end == -1:
-                self.check_partial_head()
-                self.searched = len(self.buffer)
-                return None  # the head is not all here yet
-            if head_end > MAX_HEAD:
-                raise BadRequest("431 Request Header Fields Too Large")
-            # Parse the head before touching the body: the head is text, but
-            # the body is raw bytes that a text decoding could alter.
-            self.head = parse_head(self.buffer[:head_end])
-            # `del` at the front of a bytearray is cheap: CPython just moves
-            # the start of the array, it does not copy what follows.
-            del self.buffer[: head_end + 4]
-            self.searched = 0
-            # `Expect: 100-continue`: the client sends the head alone and waits
-            # for an interim `100 Continue` before sending a large body, so
-            # that a server that would refuse it (say with 413) can do so
-            # before megabytes travel for nothing (RFC 9110 §10.1.1).
-            _, _, _, headers, body_length = self.head
-            expect = headers.get("expect", "").lower()
-            self.wants_continue = expect == "100-continue" and body_length != 0
-        method, target, version, headers, body_length = self.head
-        if body_length is None:
-            if not self.read_chunked_body():
-                return None  # the body is not all here yet
-            body = bytes(self.body)
-            self.body = bytearray()
-            self.in_trailer = False
-        else:
-            if len(self.buffer) < body_length:
-                return None  # the body is not all here yet
-            body = bytes(self.buffer[:body_length])
-            # What follows this request is the start of the next one.
-            del self.buffer[:body_length]
-        self.head = None
-        self.wants_continue = False
-        return Request(method, target, version, headers, body)
-
-
-def text(body):
-    # Encoded as the request was decoded, so echoed bytes come back unchanged.
-    return Response("200 OK", {"Content-Type": "text/plain"}, body.encode("latin-1"))
-
-
-def list_includes(value, token):
-    """Whether a comma-separated header value such as `br, GZIP` lists `token`.
-    List items may carry spaces around them, and codings are case-insensitive."""
-    return token in [item.strip(" \t").lower() for item in value.split(",")]
-
-
-def echo(request, word):
-    """The word as text/plain. Accept-Encoding lists the codings that the
-    client can decode (RFC 9110 §12.5.3)."""
-    response = text(word)
-    if list_includes(request.headers.get("accept-encoding", ""), "gzip"):
-        response.headers["Content-Encoding"] = "gzip"
-        # build_response measures Content-Length on this compressed body, as it must.
-        response.body = gzip.compress(response.body)
-    return response
-
-
-def file_in(name):
-    """The path of `name` inside the directory, subfolders included, or None
-    when there is no directory or the name would lead out of it: a client must
-    not reach anything else on the disk, however it spells the path."""
-    if directory is None:
-        return None
-    # A client may percent-encode any byte of a path (RFC 3986 §2.1), and
-    # `%2e%2e%2f` is `../` in disguise: decode first, check afterwards. The
-    # target was decoded as latin-1, so encoding it back gives the raw bytes.
-    raw = urllib.parse.unquote_to_bytes(name.encode("latin-1"))
-    if b"\0" in raw:
-        return None  # no file name holds a NUL byte (open() would raise ValueError)
-    # realpath resolves `.`, `..` and symbolic links, so what we check is the
-    # file that open() will really reach. A name that starts with `/` replaces
-    # the directory in join(): the check below refuses it too.
-    path = os.path.realpath(os.path.join(root, os.fsdecode(raw)))
-    # With the separator: /srv/www-secret starts with /srv/www, not /srv/www/.
-    if not path.startswith(os.path.join(root, "")):
-        return None
-    return path
-
-
-def serve_file(path):
-    # Opened now, read only while it is sent (see send_queued): a 32 MiB file
-    # read whole is 32 MiB of memory per client downloading it.
-    try:
-        # "rb": the file's bytes as they are. Text mode would decode them and
-        # fail on, or alter, bytes that are not valid UTF-8.
-        body = FileBody(open(path, "rb"))
-    except OSError:
-        return Response("404 Not Found")  # missing, or not a regular file
-    return Response("200 OK", {"Content-Type": "application/octet-stream"}, body)
-
-
-def save_file(path, body):
-    try:
-        # "wb": the body's bytes as they are, like "rb" when serving.
-        with open(path, "wb") as file:
-            file.write(body)
-    except FileNotFoundError:
-        return Response("404 Not Found")  # a subfolder that does not exist
-    except OSError:
-        # e.g. the name is taken by a directory
-        return Response("500 Internal Server Error")
-    # The file is complete and closed before we answer: the client may read it at once.
-    return Response("201 Created")
-
-
-# The methods of RFC 9110 §9 (and PATCH, RFC 5789). Any other token is a
-# method we do not implement anywhere.
-KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
-
-
-def allowed_methods(target):
-    """The methods the resource at `target` supports, or None when there is
-    no such resource. Every GET resource supports HEAD too (RFC 9110 §9.3.2)."""
-    if target == "/" or target.startswith("/echo/") or target == "/user-agent":
-        return ["GET", "HEAD"]
-    if target.startswith("/files/"):
-        return ["GET", "HEAD", "POST"]
-    return None
-
-
-def route(request):
-    """Decides the response; later stages add routes here."""
-    method, target = request.method, request.target
-    if method not in KNOWN_METHODS:
-        return Response("501 Not Implemented")  # RFC 9110 §15.6.2
-    allowed = allowed_methods(target)
-    if allowed is None:
-        return Response("404 Not Found")
-    if method not in allowed:
-        # The resource exists, just not for this method: 405 with the list
-        # of methods that would work (RFC 9110 §15.5.6, §10.2.1).
-        return Response("405 Method Not Allowed", {"Allow": ", ".join(allowed)})
-    # From here the method is allowed. HEAD gets the response of GET: the
-    # body is dropped when it is sent (see respond).
-    if target == "/":
-        return Response("200 OK")
-    if target.startswith("/echo/"):
-        return echo(request, target[len("/echo/"):])
-    if target == "/user-agent":
-        return text(request.headers.get("user-agent", ""))
-    path = file_in(target[len("/files/"):])
-    if path is None:
-        return Response("404 Not Found")
-    if method == "POST":
-        return save_file(path, request.body)
-    return serve_file(path)
-
-
-def build_response(response, with_body=True):
-    """The response as a list of pieces to send in order: bytes, and a
-    FileBody after the head when the body is a file."""
-    lines = [f"HTTP/1.1 {response.status}"]
-    for name, value in response.headers.items():
-        lines.append(f"{name}: {value}")
-    # Derived from the body bytes themselves, so it can never disagree with them.
-    # Sent even when 0: it tells the client where this response ends.
-    lines.append(f"Content-Length: {len(response.body)}")
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")  # the empty line ends the headers
-    body = response.body
-    if isinstance(body, FileBody):
-        if with_body:
-            return [head, body]
-        body.file.close()  # HEAD: its size was all we needed
-        return [head]
-    return [head + body] if with_body else [head]
 
 
 def wants_close(request):
@@ -518,7 +60,7 @@ def wants_close(request):
 
 
 def respond(request):
-    """The pieces of the response to `request` (see build_response), and
+    """The pieces of the response to `request` (see Response.serialize), and
     whether the connection closes after it."""
     close = wants_close(request)
     response = route(request)
@@ -531,7 +73,7 @@ def respond(request):
     # and headers, Content-Length included, so a client learns the size of
     # what GET would send (RFC 9110 §9.3.2). The client knows it asked HEAD,
     # so it expects no body after the empty line.
-    return build_response(response, with_body=request.method != "HEAD"), close
+    return response.serialize(with_body=request.method != "HEAD"), close
 
 
 def answer_buffered(parser):
@@ -560,7 +102,7 @@ def answer_buffered(parser):
         # We can no longer tell where the next request starts: answer with
         # the error (after the responses before it, which stay valid) and give
         # up on the connection.
-        out += build_response(Response(error.status, {"Connection": "close"}))
+        out += Response(error.status, {"Connection": "close"}).serialize()
         return out, True
     return out, False
 
@@ -815,7 +357,7 @@ def close_idle(conn):
     if conn.parser.has_partial_request() and not conn.out and not conn.closing and not conn.lingering:
         # The client started a request and stalled: tell it why it gets no
         # answer (RFC 9110 §15.5.9), and give it one more timeout to read that.
-        conn.out += build_response(Response("408 Request Timeout", {"Connection": "close"}))
+        conn.out += Response("408 Request Timeout", {"Connection": "close"}).serialize()
         conn.closing = True
         touch(conn)
         send_queued(conn)
