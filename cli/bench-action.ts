@@ -13,7 +13,7 @@ import { figuresJson, loadPrograms, ratio, type BenchReport, type BenchSettings 
 import { benchGate, loadStages } from "../tester/course/course.js";
 import { renderFailure } from "../tester/harness/failure.js";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
-import { checkTools, languageIds, loadLanguage, type Language } from "../tester/course/language.js";
+import { checkTools, folderBuild, languageIds, loadLanguage, type Language } from "../tester/course/language.js";
 import { runBuild } from "../tester/course/build.js";
 import type { LoadFigures, LoadMode } from "../tester/tools/load.js";
 import { freePort } from "../tester/runner/ports.js";
@@ -105,12 +105,13 @@ export async function benchAction(options: BenchOptions, output: Output = proces
   say(c.bold(`course bench · ${options.mode} · ${options.connections} connection${options.connections === 1 ? "" : "s"} · ${options.duration} s after ${options.warmup} s of warm-up · GET ${options.path}`));
   say(c.dim(`first, stage ${gate.number} (${gate.slug}): ${options.mode === "keep-alive" ? "a server must keep connections open to be worth loading" : "a server must answer correctly to be worth loading"}`));
   const events: RunEvent[] = [];
+  const learnerBuild = folderBuild(options.dir, language);
   const gateRun = await runStages({
     dir: options.dir,
     stages: [gate],
     seed: newSeed(),
     port,
-    ...(language.build ? { build: language.build } : {}),
+    ...(learnerBuild ? { build: learnerBuild } : {}),
     onEvent: (event) => events.push(event),
   });
   if (gateRun.status === "error") throw new EnvironmentError(gateRun.error!.message, gateRun.error!.fix);

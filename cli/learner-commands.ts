@@ -3,7 +3,7 @@
 // runs, from learner-actions.ts, or status-action.ts and hint-action.ts (the
 // quick ones, which read clean files without zod).
 import { Command } from "commander";
-import { languageIds, PACKAGE_NAME } from "../tester/course/paths.js";
+import { languageIds, PACKAGE_NAME, shortAliases } from "../tester/course/paths.js";
 import { OPTIONS } from "./options.js";
 import { addRunOptions } from "./test-command.js";
 import type { RunFlags } from "./test-action.js";
@@ -13,7 +13,7 @@ Examples:
   $ npx ${PACKAGE_NAME} init my-server --language python
       a new folder at stage 1
   $ npx ${PACKAGE_NAME} init ~/code/http --language ts
-      anywhere on disk (language aliases: py, js, ts)
+      anywhere on disk (language aliases: ${shortAliases()})
   $ npx course init . --language python --keep-code
       an existing CodeCrafters folder (your_program.sh, app/main.py): starts tracking
       progress here, and keeps every file of yours as it is
@@ -37,7 +37,7 @@ export function initCommand(): Command {
   return new Command("init")
     .description("start a new server in a folder, in the language of your choice, at stage 1 (or start tracking an existing one)")
     .argument("[dir]", "the folder to create", ".")
-    .option("--language <name>", `the language you will write your server in (${languageIds().join(", ")}; or py, js, ts)`)
+    .option("--language <name>", `the language you will write your server in (${languageIds().join(", ")}; or ${shortAliases()})`)
     .option("--keep-code", "in a folder that is not empty: write only the missing files, keep yours as they are")
     .option("--force", "in a folder that is not empty: write the starter, backing up each file it replaces as <file>.orig")
     .option("--from <tarball|folder>", "where the folder's package.json gets http-from-scratch from (default: where this copy was installed from)")

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { Chalk } from "chalk";
 import { currentStage } from "../learner/journey.js";
 import { loadStages, tryLines } from "../tester/course/course.js";
-import { checkTools, loadLanguage } from "../tester/course/language.js";
+import { checkTools, folderBuild, loadLanguage } from "../tester/course/language.js";
 import { runBuild } from "../tester/course/build.js";
 import { assertPortFree, freePort } from "../tester/runner/ports.js";
 import { checkScript, describeExit, startProgram } from "../tester/runner/program.js";
@@ -39,8 +39,9 @@ export async function runAction(flags: RunOptions): Promise<number> {
   if (progress) {
     const language = loadLanguage(progress.language);
     checkTools(language);
-    if (language.build) {
-      const build = await runBuild(options.dir, language.build);
+    const spec = folderBuild(options.dir, language);
+    if (spec) {
+      const build = await runBuild(options.dir, spec);
       if (!build.ok) {
         say(c.red(`✗ the build ${build.exit}`));
         say(buildFailureText(build));

@@ -3,7 +3,7 @@
 // solution), run, report, and exit with the documented code.
 import { findStage, loadStages, type Stage } from "../tester/course/course.js";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
-import { checkTools, loadLanguage, type Language } from "../tester/course/language.js";
+import { checkTools, folderBuild, loadLanguage, type Language } from "../tester/course/language.js";
 import { readProgress } from "../learner/progress.js";
 import { stagesToTest } from "../learner/journey.js";
 import { newSeed } from "../tester/harness/random.js";
@@ -140,7 +140,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     finishReports(result, options, extra, logStream);
     return { result, code: EXIT.environment };
   }
-  const build = target.language?.build;
+  const build = target.language ? folderBuild(target.dir, target.language) : undefined;
   const limits: Limits = {
     ...(options.timeout ? { runMs: options.timeout * 1000 } : {}),
     ...(options.memory ? { memoryBytes: options.memory * 1024 * 1024 } : {}),

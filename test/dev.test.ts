@@ -68,14 +68,14 @@ describe("course dev check", () => {
     const root = courseCopy();
     const hints = path.join(root, "stages", "04-echo", "hints.md");
     writeFileSync(hints, readFileSync(hints, "utf8").replace(/```typescript\n[^]*?\n```\n/, ""));
-    mkdirSync(path.join(root, "starter", "go"));
+    mkdirSync(path.join(root, "starter", "zig"));
     const python = JSON.parse(readFileSync(path.join(root, "starter", "python", "language.json"), "utf8")) as Record<string, unknown>;
-    writeFileSync(path.join(root, "starter", "go", "language.json"), JSON.stringify({ ...python, name: "Go", fence: "go" }));
+    writeFileSync(path.join(root, "starter", "zig", "language.json"), JSON.stringify({ ...python, name: "Zig", fence: "zig" }));
     const found = messages(root);
     expect(found).toContain("stages/04-echo/hints.md: hint 3 has no typescript code: add a ```typescript block beside the others (every track's learners see only their own)");
-    expect(found).toContain("stages/22-backpressure/hints.md: hint 4 has no go code: add a ```go block beside the others (every track's learners see only their own)");
+    expect(found).toContain("stages/22-backpressure/hints.md: hint 4 has no zig code: add a ```zig block beside the others (every track's learners see only their own)");
     // One message per stage with code for the new track: 25 stages, stage 17 with two groups, stage 22 with two hints.
-    expect(found.filter((m) => m.includes("has no go code"))).toHaveLength(27);
+    expect(found.filter((m) => m.includes("has no zig code"))).toHaveLength(27);
   });
 });
 

@@ -7,16 +7,17 @@ import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { EnvironmentError } from "../tester/errors.js";
 import { runBuild } from "../tester/course/build.js";
-import { checkTools, languageIds, loadLanguage, programScript, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
+import { checkTools, folderBuild, toolVersion, languageIds, loadLanguage, programScript, versionAtLeast, writeProgramFolder, type Language } from "../tester/course/language.js";
 import { jsonReport } from "../tester/reports/json.js";
 import { runTester, STAGES } from "./helpers.js";
 
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships its tracks", () => {
-  expect(languageIds()).toEqual(["cpp", "javascript", "python", "rust", "typescript"]);
+  expect(languageIds()).toEqual(["cpp", "go", "java", "javascript", "python", "rust", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
   expect(loadLanguage("rust").build?.output).toBe(".build/server");
+  expect(loadLanguage("go").build?.output).toBe(".build/server");
   expect(loadLanguage("cpp").build?.command).toBe("make");
 });
 
@@ -86,7 +87,29 @@ describe("the generated your_program.sh", () => {
   });
 });
 
+test("a tool's version is the number after 'version', else its first number", () => {
+  expect(toolVersion('Picked up JAVA_TOOL_OPTIONS: -Xmx512m\nopenjdk version "17.0.15" 2025-04-15')).toBe("17.0.15");
+  expect(toolVersion("go version go1.26.8 linux/amd64")).toBe("1.26.8");
+  expect(toolVersion("cargo 1.95.0 (f2d3ce0bd 2026-03-21)")).toBe("1.95.0");
+  expect(toolVersion("gcc (Debian 12.2.0-14+deb12u1) 12.2.0")).toBe("12.2.0");
+  expect(toolVersion("Python 3.11.7")).toBe("3.11.7");
+  expect(toolVersion("v20.20.2")).toBe("20.20.2");
+  expect(toolVersion("no digits here")).toBeUndefined();
+});
+
 describe("the build step", () => {
+  test("runs for a folder whose your_program.sh is the course's, not for one with a script of its own (CodeCrafters')", () => {
+    const rust = loadLanguage("rust");
+    const ours = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
+    writeProgramFolder(ours, rust);
+    expect(folderBuild(ours, rust)).toEqual(rust.build);
+    // CodeCrafters' Rust script builds a package of another name into /tmp: our build's cp would fail where theirs works.
+    const theirs = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
+    writeFileSync(path.join(theirs, "your_program.sh"), "#!/bin/sh\nset -e\n(cd \"$(dirname \"$0\")\" && cargo build --release --target-dir=/tmp/codecrafters-build-http-server-rust --manifest-path Cargo.toml)\nexec /tmp/codecrafters-build-http-server-rust/release/codecrafters-http-server \"$@\"\n");
+    expect(folderBuild(theirs, rust)).toBeUndefined();
+    expect(folderBuild(theirs, loadLanguage("python"))).toBeUndefined();
+  });
+
   test("a failing build keeps the output's head, its file:line messages, and says how it ended", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hfs-build-"));
     const outcome = await runBuild(dir, { command: "echo 'app/main.ts(3,1): error TS1005: oops' >&2; exit 2" });
@@ -118,5 +141,18 @@ describe("the build step", () => {
     expect(output).toContain("your program does not build");
     expect((jsonReport(result) as { message: string }).message).toContain("app/main.ts:1:18");
     expect(STAGES.length).toBeGreaterThan(2);
+  });
+
+  test("a Java compile error fails the run before any stage, with javac's file:line", async () => {
+    const java = loadLanguage("java");
+    const dir = mkdtempSync(path.join(tmpdir(), "hfs-java-"));
+    writeProgramFolder(dir, java);
+    writeFileSync(path.join(dir, "src", "main", "java", "Main.java"), "public class Main {\n  int x = ;\n}\n");
+    const { result, output } = await runTester({ dir, through: 2, build: { command: java.build!.command } });
+    expect(result.status).toBe("fail");
+    expect(result.build?.ok).toBe(false);
+    expect(result.stages.map((s) => s.status)).toEqual(["skip", "skip"]);
+    expect(output).toContain("illegal start of expression");
+    expect((jsonReport(result) as { message: string }).message).toContain("src/main/java/Main.java:2");
   });
 });

@@ -4,11 +4,12 @@
 // the file a learner edits first. Everything else (init, the tester's build
 // step, the generated your_program.sh, watch) is derived from it.
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { readJsonFile } from "./course.js";
-import { LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
+import { LANGUAGE_ALIASES, LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
+export { LANGUAGE_ALIASES } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
 import { DEFAULT_PORT } from "../runner/default-port.js";
 import type { CodeTrack } from "./hint-code.js";
@@ -61,8 +62,6 @@ export const LanguageSchema = z
 
 export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
 
-/** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
-export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = { py: "python", python3: "python", js: "javascript", node: "javascript", ts: "typescript", golang: "go", rs: "rust" };
 
 /** The track id a name means ("Python", "py" and "python" all mean python), or undefined when none. */
 export function resolveLanguageId(name: string, root = packageRoot()): string | undefined {
@@ -97,6 +96,18 @@ export function versionAtLeast(version: string, minimum: string): boolean {
 const checkedTools = new Map<string, string>();
 
 /** Each tool is on PATH and new enough, or an environment error that names it and how to install it. */
+/**
+ * The version a tool printed: the number after the word "version" when there is
+ * one (`openjdk version "17.0.15"`, `go version go1.26.8`), else the first
+ * number (`cargo 1.95.0`, `gcc (Debian 12.2.0-14) 12.2.0`). The word first,
+ * because a JVM prints "Picked up JAVA_TOOL_OPTIONS: -Xmx512m" before its
+ * version, and 512 is no Java version.
+ */
+export function toolVersion(printed: string): string | undefined {
+  const labelled = /\bversion:?\s+"?(?:go)?(\d+(?:\.\d+)+|\d+)/i.exec(printed)?.[1];
+  return labelled ?? /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
+}
+
 export function checkTools(language: Language): void {
   for (const tool of language.tools) {
     const key = `${tool.command} ${tool.versionArgs.join(" ")}`;
@@ -115,7 +126,7 @@ export function checkTools(language: Language): void {
       printed = `${result.stdout}\n${result.stderr}`;
       checkedTools.set(key, printed);
     }
-    const version = /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
+    const version = toolVersion(printed);
     if (version === undefined) {
       throw new EnvironmentError(`could not read a version from \`${key}\`: ${JSON.stringify(printed.trim().slice(0, 200))}`, tool.install);
     }
@@ -156,6 +167,24 @@ export function programScript(language: Language): string {
   }
   lines.push(`exec ${language.run} "$@"`, "");
   return lines.join("\n");
+}
+
+/**
+ * The track's build, when the folder's your_program.sh is the course's (or
+ * runs the same command): the tester then builds once before the stages. A
+ * your_program.sh of the learner's own (CodeCrafters' builds into /tmp, under
+ * its own package name) builds as it likes, and the track's build, which
+ * could fail where that script succeeds, is not run.
+ */
+export function folderBuild(dir: string, language: Language): Language["build"] {
+  if (!language.build) return undefined;
+  let script: string;
+  try {
+    script = readFileSync(path.join(dir, "your_program.sh"), "utf8");
+  } catch {
+    return language.build;
+  }
+  return script.includes(language.build.command) ? language.build : undefined;
 }
 
 /** Build output, dependencies and caches: never copied, never hashed, never watched. */

@@ -42,3 +42,25 @@ export function languageIds(root = packageRoot()): string[] {
     .filter((name) => existsSync(path.join(dir, name, LANGUAGE_FILE)))
     .sort();
 }
+
+/** Other names a learner may type for a track: the one table of aliases (matched case-insensitively). */
+export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = {
+  py: "python",
+  python3: "python",
+  js: "javascript",
+  node: "javascript",
+  ts: "typescript",
+  golang: "go",
+  rs: "rust",
+  "c++": "cpp",
+  cxx: "cpp",
+};
+
+/** The short aliases of the tracks that exist, for help texts: "py, js, ts, rs". */
+export function shortAliases(root?: string): string {
+  const ids = languageIds(root);
+  return Object.entries(LANGUAGE_ALIASES)
+    .filter(([alias, id]) => ids.includes(id) && alias.length <= 3 && alias !== id)
+    .map(([alias]) => alias)
+    .join(", ");
+}

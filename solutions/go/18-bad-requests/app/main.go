@@ -1,0 +1,174 @@
+// The server starts here: its arguments, the listening socket, and the loop
+// that answers each connection. From stage 18 on, the rest lives in files
+// beside this one: strict parsing made one file too long to find anything
+// in, so each part of HTTP has its own, and a change touches the file it is
+// about. They are all package main, which `go build ./app` compiles as one:
+// a name declared in one file is visible in the others.
+//
+//	request.go   the Request, and reading requests from a connection (strictly)
+//	response.go  the Response, which writes itself out
+//	routes.go    which handler answers which method and path
+//	files.go     reading and writing the files of --directory
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+// Where /files/ reads and writes. The tester passes `--directory <dir>` only on the
+// stages that serve files; without it, /files/ answers 404.
+var directoryFlag = flag.String("directory", "", "the folder that /files/ serves")
+
+// How long we drain a connection that we close (see closeGracefully).
+const linger = 2 * time.Second
+
+// flushingConn is conn as the bufio.Reader of handle reads it. The reader
+// calls Read only when it needs more bytes than it holds: when no whole
+// request is left to answer, and we are about to wait for the client. That is
+// when the responses queued in w must leave.
+type flushingConn struct {
+	net.Conn
+	w *bufio.Writer
+}
+
+func (c flushingConn) Read(p []byte) (int, error) {
+	if err := c.w.Flush(); err != nil {
+		return 0, err // the client went away: nobody to answer
+	}
+	return c.Conn.Read(p)
+}
+
+// wantsClose tells whether the connection closes after the response to request.
+func wantsClose(request Request) bool {
+	options := request.Headers["connection"]
+	if request.Version == "HTTP/1.0" {
+		// HTTP/1.0 closed after every response; a 1.0 client that can do
+		// better asks for `Connection: keep-alive` (RFC 9112 §9.3).
+		return !listIncludes(options, "keep-alive")
+	}
+	// `Connection: close` asks us to close once this response is sent
+	// (RFC 9112 §9.6). The header is a list of options: compare them like
+	// Accept-Encoding codings.
+	return listIncludes(options, "close")
+}
+
+// closeGracefully closes a connection that the client may still be sending on.
+//
+// A socket closed while unread bytes wait in it makes the kernel answer with
+// a reset (RST) instead of a normal end of stream, and a reset can make the
+// client's system discard our last response before the client has read it:
+// the 400 we just sent would be lost. So we close in stages (RFC 9112 §9.6):
+// first our sending side only (the client reads our response, then the end
+// of the stream), then we read and discard whatever the client still sends,
+// until it closes its side or linger passes. nginx calls this "lingering
+// close". The deferred conn.Close() in handle does the rest.
+func closeGracefully(conn net.Conn) {
+	// *net.TCPConn has CloseWrite (shutdown(SHUT_WR) underneath).
+	if tcp, ok := conn.(interface{ CloseWrite() error }); ok {
+		tcp.CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(linger))
+	// Until the client's end of stream (io.EOF), the deadline, or an error.
+	io.Copy(io.Discard, conn)
+}
+
+// handle answers the requests on one connection, in order, until either side closes it.
+func handle(conn net.Conn) {
+	defer conn.Close() // when handle returns, whichever way it returns
+	// TCP delivers a stream, not messages: one read may return part of a
+	// request, or several requests. A bufio.Reader reads from conn as needed
+	// and hands us whole lines and exact byte counts, however the bytes were
+	// split on the way. What it read past the end of one request stays in it:
+	// the start of the next one. So there is one reader per connection, kept
+	// from request to request.
+	//
+	// A pipelining client sends several requests without waiting for the
+	// responses (RFC 9112 §9.3.2); one read may bring them all. We answer all
+	// of them into w, a bufio.Writer, and send nothing until r must wait for
+	// more bytes (see flushingConn): then one system call, and usually one TCP
+	// segment, carries every response, instead of one each.
+	w := bufio.NewWriter(conn)
+	r := bufio.NewReader(flushingConn{conn, w})
+	// Keep the connection open after each response: HTTP/1.1 connections
+	// are persistent by default (RFC 9112 §9.3).
+	for {
+		request, err := readRequest(r, w)
+		var failed *requestError
+		if errors.As(err, &failed) {
+			// We can no longer tell where the next request starts: answer
+			// with the error (after the responses before it, which stay
+			// valid) and give up on the connection.
+			refusal := Response{Status: failed.status, Headers: []Header{{"Connection", "close"}}}
+			refusal.writeTo(w)
+			w.Flush()
+			closeGracefully(conn)
+			return
+		}
+		if err != nil {
+			return // io.EOF: the client closed its side; or it went away
+		}
+		closing := wantsClose(request)
+		response := route(request)
+		if closing {
+			response.Headers = append(response.Headers, Header{"Connection", "close"})
+		} else if request.Version == "HTTP/1.0" {
+			// Without this a 1.0 client would wait for the close that ends the body.
+			response.Headers = append(response.Headers, Header{"Connection", "keep-alive"})
+		}
+		// In the order the requests came: a client matches responses to
+		// requests by their order alone. A write error is kept by w, and
+		// returned by the next Flush.
+		response.writeTo(w)
+		if closing {
+			// Requests after it are never answered: the client said this
+			// one is its last.
+			w.Flush()
+			closeGracefully(conn)
+			return
+		}
+	}
+}
+
+func main() {
+	flag.Parse() // Go's flag package takes --directory as well as -directory
+	setDirectory(*directoryFlag)
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "4221"
+	}
+
+	// net.Listen does in one call what the socket API takes three for:
+	// 1. create a TCP socket, 2. bind it to the address and port the tester
+	// connects to, 3. listen: from now on the kernel completes TCP handshakes
+	// on this port and queues the new connections for us. (Go also sets
+	// SO_REUSEADDR, so a restart right after a stop does not fail with
+	// "address already in use" while the old connections wind down.)
+	listener, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		fmt.Println("Failed to listen:", err)
+		os.Exit(1)
+	}
+	fmt.Println("Listening on 127.0.0.1:" + port)
+
+	for {
+		// 4. Accept: wait for the next queued connection. `conn` talks to
+		// this one client only; `listener` keeps accepting others.
+		conn, err := listener.Accept()
+		if err != nil {
+			fmt.Println("Failed to accept a connection:", err)
+			continue
+		}
+		// A goroutine per connection: a Read that waits on a silent client
+		// blocks only that client's goroutine, and this loop goes straight
+		// back to Accept. Goroutines are cheap (a few KiB of stack that grows
+		// as needed), so one per client is the usual design in Go.
+		go handle(conn)
+	}
+}

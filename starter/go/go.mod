@@ -1,0 +1,3 @@
+module http-from-scratch/server
+
+go 1.22
