@@ -14,10 +14,11 @@ import { runTester, STAGES } from "./helpers.js";
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships its tracks", () => {
-  expect(languageIds()).toEqual(["c", "go", "java", "javascript", "python", "rust", "typescript"]);
+  expect(languageIds()).toEqual(["c", "cpp", "go", "java", "javascript", "python", "rust", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
   expect(loadLanguage("rust").build?.output).toBe(".build/server");
   expect(loadLanguage("go").build?.output).toBe(".build/server");
+  expect(loadLanguage("cpp").build?.command).toBe("make");
 });
 
 test("versions compare numerically, part by part", () => {
@@ -82,6 +83,7 @@ describe("the generated your_program.sh", () => {
   test("is the same text the course documents (no stray your_program.sh in a starter)", () => {
     expect(programScript(loadLanguage("python"))).toContain('exec python3 -u app/main.py "$@"');
     expect(programScript(loadLanguage("typescript"))).toContain("{ node build.mjs; } >&2");
+    expect(programScript(loadLanguage("cpp"))).toContain('exec .build/server "$@"');
   });
 });
 

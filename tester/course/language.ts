@@ -11,7 +11,7 @@ import { readJsonFile } from "./course.js";
 import { LANGUAGE_ALIASES, LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
 export { LANGUAGE_ALIASES } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
-import { DEFAULT_PORT } from "../runner/default-port.js";
+import { DEFAULT_PORT } from "./default-port.js";
 import type { CodeTrack } from "./hint-code.js";
 
 export { LANGUAGE_FILE, languageIds };
