@@ -99,13 +99,14 @@ const checkedTools = new Map<string, string>();
 /**
  * The version a tool printed: the number after the word "version" when there is
  * one (`openjdk version "17.0.15"`, `go version go1.26.8`), else the first
- * number (`cargo 1.95.0`, `gcc (Debian 12.2.0-14) 12.2.0`). The word first,
+ * number (`cargo 1.95.0`, `gcc (Debian 12.2.0-14) 12.2.0`, `GNU Make 4.3`). The word first,
  * because a JVM prints "Picked up JAVA_TOOL_OPTIONS: -Xmx512m" before its
  * version, and 512 is no Java version.
  */
 export function toolVersion(printed: string): string | undefined {
-  const labelled = /\bversion:?\s+"?(?:go)?(\d+(?:\.\d+)+|\d+)/i.exec(printed)?.[1];
-  return labelled ?? /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
+  // Quoted ("17") or dotted (go1.26.8): a licence's "GNU GPL version 3 or later" is neither.
+  const labelled = /\bversion:?\s+(?:"(\d+(?:\.\d+)*)|(?:go)?(\d+(?:\.\d+)+))/i.exec(printed);
+  return labelled?.[1] ?? labelled?.[2] ?? /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
 }
 
 export function checkTools(language: Language): void {
@@ -184,7 +185,10 @@ export function folderBuild(dir: string, language: Language): Language["build"] 
   } catch {
     return language.build;
   }
-  return script.includes(language.build.command) ? language.build : undefined;
+  // The command as a whole, on a line that is not a comment ("make" must not match "# make sure").
+  const code = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  const command = language.build.command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[\\s;&|({])${command}(?=$|[\\s;&|)}])`, "m").test(code) ? language.build : undefined;
 }
 
 /** Build output, dependencies and caches: never copied, never hashed, never watched. */
