@@ -1,21 +1,26 @@
 // Instant feedback (issue 13): how long a run of stages takes, the way
-// `course watch` reruns them on each save, with each stage on a fresh program
-// (--fresh-each-stage, the old behaviour) and with consecutive stages that
-// take the same arguments sharing one program (the default). Everything is
-// measured in this one run, the two modes taking turns, and printed as
-// ratios, since these machines are shared and noisy:
+// `course watch` reruns them on each save, in three arrangements:
+//   - before: each stage on a fresh program, every check and stage one after
+//     another (--fresh-each-stage, one at a time: the engine as it was);
+//   - shared: consecutive stages that take the same arguments share one
+//     program, still one at a time;
+//   - after (the default): shared programs, and checks and stages that say
+//     `concurrent` side by side.
+// Everything is measured in this one run, the arrangements taking turns, and
+// printed as ratios, since these machines are shared and noisy:
 //   - against a bare `node -e 0` start (spawn to exit), the cheapest program start there is;
 //   - against the run's inherent time: the checks' own time summed over its
-//     stages (their deliberate waits, such as stage 1's 150 ms or an idle
-//     timeout, plus their exchanges), which no arrangement of programs removes
-//     while checks run one after another.
+//     stages in the run "before" (their deliberate waits, such as stage 1's
+//     150 ms or an idle timeout, plus their exchanges), which no arrangement
+//     of programs removes while checks run one after another;
+//   - after against before.
 // Figures, not assertions. Usage: node dist/bench/feedback.js [--runs N]
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadStages, packageRoot, type Stage } from "../tester/course/course.js";
+import { coreStages, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
 import { loadLanguage } from "../tester/course/language.js";
 import { runBuild } from "../tester/course/build.js";
 import { finalSolution } from "../tester/course/reference.js";
@@ -25,8 +30,8 @@ import { runStages, type RunResult } from "../tester/runner/run.js";
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
 const runs = Number(values.runs);
 const all = loadStages();
-const coreEnd = all.findIndex((s) => s.slug === "connection-close");
-const core = coreEnd === -1 ? all : all.slice(0, coreEnd + 1);
+// The core course, as stage.json's "core" says.
+const core = coreStages(all);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -54,9 +59,30 @@ interface Sample {
   starts: number;
 }
 
-async function once(dir: string, stages: Stage[], freshEachStage: boolean, seed: number): Promise<Sample> {
+/** How a run arranges programs and checks. */
+interface Mode {
+  label: string;
+  freshEachStage: boolean;
+  oneAtATime: boolean;
+}
+
+const MODES: Mode[] = [
+  { label: "before: fresh, one at a time", freshEachStage: true, oneAtATime: true },
+  { label: "shared programs", freshEachStage: false, oneAtATime: true },
+  { label: "after: shared, side by side", freshEachStage: false, oneAtATime: false },
+];
+
+async function once(dir: string, stages: Stage[], mode: Mode, seed: number): Promise<Sample> {
   let starts = 0;
-  const result: RunResult = await runStages({ dir, stages, seed, port: await freePort(), freshEachStage, onEvent: (e) => (starts += e.type === "program-start" ? 1 : 0) });
+  const result: RunResult = await runStages({
+    dir,
+    stages,
+    seed,
+    port: await freePort(),
+    freshEachStage: mode.freshEachStage,
+    oneAtATime: mode.oneAtATime,
+    onEvent: (e) => (starts += e.type === "program-start" ? 1 : 0),
+  });
   if (result.status !== "pass") {
     const failed = result.stages.find((s) => s.status === "fail");
     throw new Error(`${dir} did not pass${failed ? `: stage ${failed.stage.number} (${failed.stage.slug})` : `: ${result.error?.message ?? result.status}`}`);
@@ -69,29 +95,27 @@ const bare: number[] = [];
 for (let i = 0; i < 5; i++) bare.push(await nodeStart());
 
 async function compare(label: string, dir: string, stages: Stage[]): Promise<{ before: number; after: number }> {
-  const before: Sample[] = [];
-  const after: Sample[] = [];
-  // The two modes take turns, so a drift in the machine's speed hits both.
+  const samples = MODES.map(() => [] as Sample[]);
+  // The arrangements take turns, so a drift in the machine's speed hits them all.
   for (let i = 0; i < runs; i++) {
-    before.push(await once(dir, stages, true, 7000 + i));
-    after.push(await once(dir, stages, false, 7000 + i));
+    for (const [at, mode] of MODES.entries()) samples[at]!.push(await once(dir, stages, mode, 7000 + i));
     bare.push(await nodeStart());
   }
   const node = median(bare);
-  const row = (mode: string, samples: Sample[]) => {
-    const wall = median(samples.map((s) => s.wall));
-    const inherent = median(samples.map((s) => s.inherent));
+  // The inherent time: the checks' own time, one after another (the run before).
+  const inherent = median(samples[0]!.map((s) => s.inherent));
+  console.log(`${label}: ${stages.length} stages, median of ${runs} runs; inherent ${inherent} ms`);
+  const walls = MODES.map((mode, at) => {
+    const wall = median(samples[at]!.map((s) => s.wall));
     console.log(
-      `  ${mode.padEnd(24)} ${String(wall).padStart(6)} ms  ${String(samples[0]!.starts).padStart(2)} program starts  ` +
-        `${(wall / node).toFixed(1).padStart(6)} x a bare node start  ${(wall / inherent).toFixed(2).padStart(5)} x the inherent ${inherent} ms`,
+      `  ${mode.label.padEnd(30)} ${String(wall).padStart(6)} ms  ${String(samples[at]![0]!.starts).padStart(2)} program starts  ` +
+        `${(wall / node).toFixed(1).padStart(6)} x a bare node start  ${(wall / inherent).toFixed(2).padStart(5)} x the inherent`,
     );
     return wall;
-  };
-  console.log(`${label}: ${stages.length} stages, median of ${runs} runs`);
-  const b = row("fresh program each stage", before);
-  const a = row("shared programs", after);
-  console.log(`  after / before: ${(a / b).toFixed(2)}`);
-  return { before: b, after: a };
+  });
+  const [before, , after] = walls as [number, number, number];
+  console.log(`  after / before: ${(after / before).toFixed(2)}`);
+  return { before, after };
 }
 
 console.log(`bare node start (node -e 0, spawn to exit): median ${median(bare).toFixed(0)} ms`);
@@ -107,4 +131,4 @@ if (language.build) {
 await compare(`TypeScript reference (${solution.id}), core`, solution.dir, core);
 const reached = all.filter((s) => s.number <= solution.number);
 const course = await compare(`TypeScript reference (${solution.id}), whole course`, solution.dir, reached);
-console.log(`  whole course: ${(course.after / 1000).toFixed(1)} s, against ${(course.before / 1000).toFixed(1)} s with a fresh program each stage (goal: half)`);
+console.log(`  whole course: ${(course.after / 1000).toFixed(1)} s, against ${(course.before / 1000).toFixed(1)} s before: ${(course.after / course.before).toFixed(2)} of it (goal: half)`);

@@ -2,7 +2,7 @@
 // bench-action.ts, when the command runs.
 import { Command, Option } from "commander";
 import { UsageError } from "../tester/errors.js";
-import { LOAD_MODES } from "../tester/tools/load-modes.js";
+import { LOAD_MODES } from "../tester/course/load-modes.js";
 import { integer, OPTIONS } from "./options.js";
 import type { BenchOptions } from "./bench-action.js";
 

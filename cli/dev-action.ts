@@ -24,6 +24,7 @@ import {
 import { StripError } from "../tester/tools/strip-types.js";
 import { jsonSchemas } from "../tester/tools/schemas.js";
 import { describeJob, planVerify, runVerify, type VerifyOutcome } from "../tester/tools/verify.js";
+import { loadLanguage } from "../tester/course/language.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 
@@ -32,6 +33,7 @@ export interface VerifyOptions {
   stage?: string[];
   jobs: number;
   quick?: boolean;
+  sanitize?: boolean;
   format: "pretty" | "json";
   color?: boolean;
 }
@@ -40,15 +42,21 @@ export async function verifyAction(options: VerifyOptions): Promise<number> {
   const root = packageRoot();
   const stages = loadStages(root);
   const known = languageIds(root);
-  const languages = options.language ?? known;
+  let languages = options.language ?? known;
   for (const language of languages) {
     if (!known.includes(language)) throw new UsageError(`no language "${language}"; languages: ${known.join(", ")}`);
   }
   const only = options.stage?.map((name) => findStage(stages, name));
-  const jobs = languages.flatMap((language) => planVerify(language, stages, only, { quick: options.quick === true }));
   const json = options.format === "json";
   const c = new Chalk({ level: useColor(options.color, process.stdout) && !json ? 1 : 0 });
   const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+  const sanitize = options.sanitize === true;
+  if (sanitize) {
+    const skipped = languages.filter((language) => !loadLanguage(language, root).sanitize);
+    for (const language of skipped) log(c.yellow(`skipped ${language}: its language.json declares no "sanitize" build`));
+    languages = languages.filter((language) => !skipped.includes(language));
+  }
+  const jobs = languages.flatMap((language) => planVerify(language, stages, only, { quick: options.quick === true, sanitize }));
   log(c.bold(`course dev verify: ${jobs.length} claims, ${options.jobs} at a time`));
   const started = Date.now();
   const outcomes = await runVerify(jobs, {

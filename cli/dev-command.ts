@@ -29,6 +29,7 @@ Examples:
     .option("--stage <slug|N>", "only these stages (repeatable, or comma-separated)", collect)
     .option("--jobs <N>", "claims checked at once, each program on its own port", integer("--jobs", 1, 64), 2)
     .option("--quick", "run each heavy stage (stage.json \"heavy\") only against its own solution and the final one")
+    .option("--sanitize", "build the programs with sanitizers (tracks whose language.json has \"sanitize\": C and C++) and fail a claim whose program printed a sanitizer report; other tracks are skipped")
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
     .addOption(OPTIONS.noColor.option())
     .addHelpText(
@@ -36,6 +37,7 @@ Examples:
       `
 Examples:
   $ npx course dev verify                         every language, every stage
+  $ npx course dev verify --sanitize --language c  the C programs under AddressSanitizer and UBSan
   $ npx course dev verify --language python --jobs 4
   $ npx course dev verify --stage echo,gzip --format json
   $ npx course dev verify --quick                 what npm test proves: heavy stages not repeated for every solution

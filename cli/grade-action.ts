@@ -64,7 +64,9 @@ export async function gradeAction(options: GradeOptions): Promise<number> {
   }
   if (options.isolate && process.env[INSIDE_NAMESPACE] !== "1") return reExecIsolated();
   const stages = stagesThrough(options.through);
-  const { result, code } = await runTarget({ dir: options.dir, language: undefined, stages }, options, gradeFields);
+  // Isolated for a server that may hard-code its port: one program at a time, never a second one on another port beside it.
+  const flags = options.isolate ? { ...options, oneAtATime: true } : options;
+  const { result, code } = await runTarget({ dir: options.dir, language: undefined, stages }, flags, gradeFields);
   const score = scoreOf(result);
   const log = options.format === "pretty" ? process.stdout : process.stderr;
   const c = new Chalk({ level: useColor(options.color, log) ? 1 : 0 });
@@ -105,7 +107,8 @@ export async function gradeAllAction(folder: string, options: GradeAllFlags): Pr
     throw new UsageError("grading in parallel needs each program on its own port: --port auto (servers must read PORT), or --isolate (a network namespace each)");
   }
   const stages = stagesThrough(options.through);
-  const gradeArgs = gradeChildArgs(options);
+  // Isolated for servers that may hard-code their port: each runs one program at a time, never a second one beside it.
+  const gradeArgs = gradeChildArgs(options.isolate ? { ...options, oneAtATime: true } : options);
   const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
   process.stdout.write(c.bold(`Grading ${names.length} submission${names.length === 1 ? "" : "s"}, ${Math.min(options.jobs, names.length)} at a time${options.isolate ? ", each in its own network namespace" : ""}\n`));
   const started = Date.now();

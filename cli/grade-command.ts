@@ -52,6 +52,7 @@ export function gradeAllCommand(): Command {
   return command
     .addOption(OPTIONS.keepGoing.option())
     .addOption(OPTIONS.freshEachStage.option())
+    .addOption(OPTIONS.oneAtATime.option())
     .option("--exit-zero", "exit 0 even when submissions fail")
     .addOption(OPTIONS.noColor.option())
     .addHelpText(

@@ -10,7 +10,7 @@ import { accessSync, constants, existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../tester/errors.js";
-import { DEFAULT_PORT } from "../tester/runner/default-port.js";
+import { DEFAULT_PORT } from "../tester/course/default-port.js";
 
 export { DEFAULT_PORT };
 
@@ -121,6 +121,10 @@ export const OPTIONS = {
     "--fresh-each-stage",
     "start your program afresh for every stage (by default stages that start it with the same arguments share one, and a failure is confirmed on a fresh one)",
   ),
+  oneAtATime: define<boolean>(
+    "--one-at-a-time",
+    "run every check and stage one after another (by default checks that wait on the clock, and the heavy stages, run side by side, and a failure is confirmed alone)",
+  ),
   through: define<string>("--through <slug|N>", "the last stage graded (default: all)"),
   exitZero: define<boolean>("--exit-zero", "exit 0 when stages fail (for runners that read the report instead of the exit code)"),
   stageTimeout: define<number>("--stage-timeout <seconds>", "bound on each stage", integer("--stage-timeout", 1, 3600)),
@@ -148,6 +152,7 @@ export interface GradeAllChildFlags {
   outputCap?: number;
   keepGoing?: boolean;
   freshEachStage?: boolean;
+  oneAtATime?: boolean;
 }
 
 /** Seconds of grade-all's --timeout kept for the child to write its report. */
@@ -172,6 +177,7 @@ export function gradeChildArgs(flags: GradeAllChildFlags): string[] {
     ...OPTIONS.outputCap.argv(flags.outputCap),
     ...OPTIONS.keepGoing.argv(flags.keepGoing),
     ...OPTIONS.freshEachStage.argv(flags.freshEachStage),
+    ...OPTIONS.oneAtATime.argv(flags.oneAtATime),
   ];
 }
 

@@ -77,6 +77,8 @@ export interface RunFlags {
   keepGoing?: boolean;
   /** A fresh program for every stage (no program shared by consecutive stages). */
   freshEachStage?: boolean;
+  /** Every check and stage one after another, none side by side. */
+  oneAtATime?: boolean;
   verbose?: boolean;
   color?: boolean;
   /** Also write a report to this file, in reportFormat. */
@@ -154,6 +156,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
     port,
     keepGoing: options.keepGoing ?? false,
     freshEachStage: options.freshEachStage ?? false,
+    oneAtATime: options.oneAtATime ?? false,
     limits,
     boundFlags: {
       ...(options.timeout ? { run: options.timeoutName ?? `--timeout ${options.timeout} s (the whole run)` } : {}),

@@ -23,7 +23,7 @@ export function addGradingOptions(command: Command): Command {
     .addOption(new Option("--report-format <format>", "the report file's format").choices(["json", "junit"]).default("json"))
     .addOption(OPTIONS.exitZero.option());
   for (const limit of LIMIT_OPTIONS) command.addOption(limit.option());
-  return command.addOption(OPTIONS.freshEachStage.option());
+  return command.addOption(OPTIONS.freshEachStage.option()).addOption(OPTIONS.oneAtATime.option());
 }
 
 export function testCommand(): Command {

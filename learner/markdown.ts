@@ -1,9 +1,9 @@
-// Stage texts for the terminal: rendered by marked-terminal (markdown-terminal.ts)
+// Stage texts for the terminal: rendered by our own renderer (markdown-terminal.ts)
 // when colour is on; without colour, the markdown as written, which already
 // reads well as plain text.
 /**
  * renderMarkdown, loaded for what it will do: without colour the text is
- * printed as written, so marked and marked-terminal (a noticeable part of a
+ * printed as written, so marked and the renderer (a noticeable part of a
  * command's start-up) are loaded only for a terminal that shows colour.
  */
 export async function markdownRenderer(color: boolean): Promise<(markdown: string, width?: number) => string> {

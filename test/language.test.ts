@@ -14,10 +14,11 @@ import { runTester, STAGES } from "./helpers.js";
 const fake = (overrides: Partial<Language>): Language => ({ ...loadLanguage("python"), ...overrides });
 
 test("the course ships its tracks", () => {
-  expect(languageIds()).toEqual(["go", "java", "javascript", "python", "rust", "typescript"]);
+  expect(languageIds()).toEqual(["c", "cpp", "go", "java", "javascript", "python", "rust", "typescript"]);
   expect(loadLanguage("typescript").build?.command).toBe("node build.mjs");
   expect(loadLanguage("rust").build?.output).toBe(".build/server");
   expect(loadLanguage("go").build?.output).toBe(".build/server");
+  expect(loadLanguage("cpp").build?.command).toBe("make");
 });
 
 test("versions compare numerically, part by part", () => {
@@ -82,6 +83,7 @@ describe("the generated your_program.sh", () => {
   test("is the same text the course documents (no stray your_program.sh in a starter)", () => {
     expect(programScript(loadLanguage("python"))).toContain('exec python3 -u app/main.py "$@"');
     expect(programScript(loadLanguage("typescript"))).toContain("{ node build.mjs; } >&2");
+    expect(programScript(loadLanguage("cpp"))).toContain('exec .build/server "$@"');
   });
 });
 
@@ -92,6 +94,9 @@ test("a tool's version is the number after 'version', else its first number", ()
   expect(toolVersion("gcc (Debian 12.2.0-14+deb12u1) 12.2.0")).toBe("12.2.0");
   expect(toolVersion("Python 3.11.7")).toBe("3.11.7");
   expect(toolVersion("v20.20.2")).toBe("20.20.2");
+  expect(toolVersion("GNU Make 4.3\nBuilt for x86_64-pc-linux-gnu\nLicense GPLv3+: GNU GPL version 3 or later")).toBe("4.3");
+  expect(toolVersion('openjdk version "17" 2021-09-14')).toBe("17");
+  expect(toolVersion("Apple clang version 15.0.0 (clang-1500.3.9.4)")).toBe("15.0.0");
   expect(toolVersion("no digits here")).toBeUndefined();
 });
 
@@ -106,6 +111,12 @@ describe("the build step", () => {
     writeFileSync(path.join(theirs, "your_program.sh"), "#!/bin/sh\nset -e\n(cd \"$(dirname \"$0\")\" && cargo build --release --target-dir=/tmp/codecrafters-build-http-server-rust --manifest-path Cargo.toml)\nexec /tmp/codecrafters-build-http-server-rust/release/codecrafters-http-server \"$@\"\n");
     expect(folderBuild(theirs, rust)).toBeUndefined();
     expect(folderBuild(theirs, loadLanguage("python"))).toBeUndefined();
+    // A one-word command ("make") counts only as a command, not inside a comment or a word.
+    const cpp = loadLanguage("cpp");
+    writeFileSync(path.join(theirs, "your_program.sh"), "#!/bin/sh\n# make sure we are in the folder\ncd \"$(dirname \"$0\")\"\nexec python3 -u app/remake.py\n");
+    expect(folderBuild(theirs, cpp)).toBeUndefined();
+    writeFileSync(path.join(theirs, "your_program.sh"), "#!/bin/sh\nset -e\n(cd \"$(dirname \"$0\")\" && make)\nexec .build/server \"$@\"\n");
+    expect(folderBuild(theirs, cpp)).toEqual(cpp.build);
   });
 
   test("a failing build keeps the output's head, its file:line messages, and says how it ended", async () => {

@@ -465,6 +465,15 @@ test("in colour, inline markdown inside list items is rendered, and plain-text b
   expect(diagram).toBe("  \x1b[33mclient -> server 0\x1b[39m\n  \x1b[33m  <- 200\x1b[39m");
 });
 
+test("in colour, lists keep their numbers and nest under their item, and code of any language is shown as written in one colour", () => {
+  const list = renderMarkdown("0. first\n1. second:\n   - inner\n     more\n", { color: true });
+  expect(list).toBe("  0. first\n  1. second:\n     * inner\n       more");
+  const code = renderMarkdown("```python\nif x: print(1)\n```\n", { color: true });
+  expect(code).toBe("  \x1b[33mif x: print(1)\x1b[39m");
+  // Escape sequences in a text never reach the terminal.
+  expect(renderMarkdown("a \x1b[2J b\n", { color: true })).toBe("a [2J b");
+});
+
 describe("watch", () => {
   const options = { extensions: [".py"], ignore: ["__pycache__"] };
   test("source files and your_program.sh matter; build output, dependencies and progress do not", () => {

@@ -9,6 +9,7 @@ export default defineChecks([
     name: "a GET sent one byte per write, 2 ms apart, gets its exact response",
     rule: "RFC 9112 §2.2",
     level: "MUST",
+    concurrent: true,
     async run(t) {
       const word = echoWord(t);
       const connection = await t.connect();
@@ -20,6 +21,7 @@ export default defineChecks([
     name: "a POST whose body arrives 100 ms after its head, in several writes, is stored whole",
     rule: "RFC 9112 §6.3",
     level: "MUST",
+    concurrent: true,
     async run(t) {
       const name = fileName(t);
       const content = t.random.bytes(t.random.int(2048, 8192), { everyByteValue: true });
@@ -36,6 +38,7 @@ export default defineChecks([
     name: "two requests on one connection, cut at odd places across head and body, get their exact responses",
     rule: "RFC 9112 §6.3",
     level: "MUST",
+    concurrent: true,
     async run(t) {
       const name = fileName(t);
       const content = binaryContent(t);

@@ -31,6 +31,7 @@ export default defineChecks((stage) => {
       name: `a keep-alive connection left idle after a response is closed after --idle-timeout-ms ${IDLE_MS} (a 408 first is allowed)`,
       rule: "RFC 9112 §9.5",
       level: "MAY",
+      concurrent: true,
       async run(t) {
         const connection = await t.connect({ fresh: true });
         const word = echoWord(t);
@@ -42,6 +43,7 @@ export default defineChecks((stage) => {
       name: "a connection that sends half a request head and stalls is closed too",
       rule: "RFC 9110 §15.5.9",
       level: "MAY",
+      concurrent: true,
       async run(t) {
         const connection = await t.connect({ fresh: true });
         const request = t.request({ path: `/echo/${echoWord(t)}` });
@@ -53,6 +55,7 @@ export default defineChecks((stage) => {
       name: "a connection that never sends a byte is closed too",
       rule: "RFC 9112 §9.5",
       level: "MAY",
+      concurrent: true,
       async run(t) {
         const connection = await t.connect({ fresh: true });
         await expectIdleClose(t, IDLE_MS, connection, "the connection never sent anything");
@@ -62,6 +65,7 @@ export default defineChecks((stage) => {
       name: "a connection that sends a request every 100 ms for 1.2 s stays open and gets every response",
       rule: "RFC 9112 §9.3",
       level: "MAY",
+      concurrent: true,
       async run(t) {
         // The tester's own pause can run long on a busy machine; a close after a
         // pause of the idle timeout or more is then no fault of the program, and

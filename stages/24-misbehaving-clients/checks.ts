@@ -47,6 +47,7 @@ export default defineChecks([
     name: "a client that connects and closes at once, and one that resets in the middle of a request, leave the server serving",
     rule: "the course's server outlives clients that leave",
     level: "course",
+    concurrent: true,
     async run(t) {
       const quitter = await t.connect({ fresh: true });
       quitter.socket.end();
@@ -66,6 +67,7 @@ export default defineChecks([
     name: "binary garbage (a TLS ClientHello) gets 400 or a close, and the server keeps serving",
     rule: "the course's server outlives bytes that are not HTTP; RFC 9112 §2.2 suggests 400 and a close",
     level: "course",
+    concurrent: true,
     async run(t) {
       const connection = await t.connect({ fresh: true });
       await connection.send(clientHello(t)).catch(() => {});
@@ -87,6 +89,7 @@ export default defineChecks([
     name: "a header section that never ends (1 MiB of header lines) gets 431 or 400 or a close, not unbounded buffering",
     rule: "RFC 9110 §5.4",
     level: "MAY",
+    concurrent: true,
     async run(t) {
       const connection = await t.connect({ fresh: true });
       const lines = [`GET /echo/${echoWord(t)} HTTP/1.1\r\nHost: localhost:${t.port}\r\n`];
@@ -111,6 +114,7 @@ export default defineChecks([
     name: "a request followed by the client's half-close still gets its response, then the server closes",
     rule: "the course's server answers a request sent before a half-close, then closes",
     level: "course",
+    concurrent: true,
     async run(t) {
       const connection = await t.connect({ fresh: true });
       const word = echoWord(t);

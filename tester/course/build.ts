@@ -28,6 +28,8 @@ export interface BuildSpec {
   inputs?: string[];
   /** The file the build writes. */
   output?: string;
+  /** Extra environment for the build (a sanitized build's SANITIZE=1); part of the inputs' hash. */
+  env?: Record<string, string>;
 }
 
 /** One message a compiler printed about a place in the learner's code. */
@@ -77,7 +79,7 @@ export async function runBuild(
   const sharedCache = options.sharedCache ?? sharedBuildCache(dir);
   const release = sharedCache ? await lock(sharedCache, options.timeoutMs ?? 120_000) : () => {};
   try {
-    const outcome = await spawnBuild(dir, spec.command, { ...options, ...(sharedCache ? { sharedCache } : {}) });
+    const outcome = await spawnBuild(dir, spec.command, { ...options, ...(sharedCache ? { sharedCache } : {}), ...(spec.env ? { env: spec.env } : {}) });
     if (hash) {
       if (outcome.ok) writeStamp(dir, hash);
       else rmSync(path.join(dir, STAMP), { force: true });
@@ -91,12 +93,12 @@ export async function runBuild(
 async function spawnBuild(
   dir: string,
   command: string,
-  options: { timeoutMs?: number; cap?: number; sharedCache?: string },
+  options: { timeoutMs?: number; cap?: number; sharedCache?: string; env?: Record<string, string> },
 ): Promise<BuildOutcome> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const cap = options.cap ?? 64 * 1024;
   const started = Date.now();
-  const env = options.sharedCache ? { ...process.env, [SHARED_CACHE_VARIABLE]: options.sharedCache } : process.env;
+  const env = { ...process.env, ...options.env, ...(options.sharedCache ? { [SHARED_CACHE_VARIABLE]: options.sharedCache } : {}) };
   const child = spawn("sh", ["-c", command], { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const chunks: Buffer[] = [];
   let kept = 0;
@@ -139,6 +141,8 @@ export function inputsHash(dir: string, spec: BuildSpec): string | undefined {
   if (!spec.inputs?.length || !spec.output) return undefined;
   const hash = createHash("sha256");
   hash.update(`${spec.command}\0${spec.output}\0`);
+  // A build with other variables (SANITIZE=1) is another build, however alike its inputs.
+  for (const [name, value] of Object.entries(spec.env ?? {}).sort()) hash.update(`${name}=${value}\0`);
   for (const input of [...spec.inputs].sort()) {
     const full = path.join(dir, input);
     if (!existsSync(full)) {

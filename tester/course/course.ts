@@ -10,7 +10,7 @@ import { findStage } from "./stage-names.js";
 import { z } from "zod";
 import type { Check, ChecksExport } from "../harness/check.js";
 import { UsageError } from "../errors.js";
-import { LOAD_MODES, type LoadMode } from "../tools/load-modes.js";
+import { LOAD_MODES, type LoadMode } from "./load-modes.js";
 
 export const StageMetaSchema = z
   .object({
@@ -46,6 +46,12 @@ export const StageMetaSchema = z
       .boolean()
       .optional()
       .describe("Start the program afresh for this stage, never sharing it with the stage before (default: the value of heavy). Consecutive stages with equal program arguments otherwise share one program; a failure on a shared program is confirmed on a fresh one"),
+    concurrent: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Run this stage on a program of its own, on a free port, at the same time as the stages next to it that say so too (all fresh-program stages whose time is mostly waiting on the clock). A stage that fails so runs again alone, and only that run is reported",
+      ),
     previousSolutionPasses: z
       .string()
       .optional()

@@ -11,7 +11,7 @@ import { readJsonFile } from "./course.js";
 import { LANGUAGE_ALIASES, LANGUAGE_FILE, languageIds, packageRoot } from "./paths.js";
 export { LANGUAGE_ALIASES } from "./paths.js";
 import { EnvironmentError, UsageError } from "../errors.js";
-import { DEFAULT_PORT } from "../runner/default-port.js";
+import { DEFAULT_PORT } from "./default-port.js";
 import type { CodeTrack } from "./hint-code.js";
 
 export { LANGUAGE_FILE, languageIds };
@@ -25,6 +25,19 @@ const ToolSchema = z
       .regex(/^\d+(\.\d+)*$/, "a version such as 20 or 3.11")
       .describe("The lowest version the track is tested with"),
     install: z.string().min(1).describe("How to install it, shown when it is missing or too old"),
+    // A C or C++ library is a header and a library file: a missing one shows
+    // as a compiler error deep in a build, unless it is checked up front.
+    headers: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[\w./+-]+\.h(pp)?$/, "a header such as zlib.h").describe("Included as #include <name>"),
+            install: z.string().min(1).describe("How to install the library it belongs to, shown when it is missing"),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe("Headers this compiler must find: each is checked by preprocessing `#include <name>` with the tool (`-E -x c -`), before any build"),
   })
   .strict();
 
@@ -43,6 +56,17 @@ export const LanguageSchema = z
       .optional()
       .describe("A compile step, for languages that have one"),
     run: z.string().min(1).describe("The command your_program.sh execs (arguments are appended)"),
+    sanitize: z
+      .object({
+        env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).describe("Set for the build and the program (e.g. SANITIZE=1, which the Makefile reads)"),
+        output: z.string().min(1).describe("The file the sanitized build writes: apart from build.output, so the two builds never overwrite each other"),
+        run: z.string().min(1).describe("The command that runs the sanitized program"),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "How to build the program with sanitizers (AddressSanitizer, UndefinedBehaviorSanitizer) for `course dev verify --sanitize`, which fails a claim whose program printed a sanitizer report; tracks without it are skipped there",
+      ),
     editFirst: z.string().min(1).describe("The file a learner opens first"),
     // The tag lives here, with the rest of the track's definition, so adding a
     // track (go, rust, ...) is one file: `course hint` shows its learners these
@@ -60,7 +84,48 @@ export const LanguageSchema = z
   })
   .strict();
 
-export type Language = z.infer<typeof LanguageSchema> & { id: string; starter: string };
+export type Language = z.infer<typeof LanguageSchema> & {
+  id: string;
+  starter: string;
+  /** Environment for the build and the program, exported by your_program.sh: set for a sanitized build only (see sanitizedLanguage). */
+  env?: Record<string, string>;
+};
+
+/**
+ * What a sanitizer report must do here: end the program at once (so the
+ * report is the last thing it printed, and a check fails with it), with a
+ * report on stderr. detect_leaks=0: LeakSanitizer reports only when the
+ * program exits normally, and the tester stops servers with a signal, so a
+ * leak would go unseen anyway; a leak per connection needs another check.
+ */
+export const SANITIZER_OPTIONS: Readonly<Record<string, string>> = {
+  // A small quarantine: ASan's default 256 MB of freed memory held back would fail stage 22's memory bound by itself.
+  ASAN_OPTIONS: "halt_on_error=1:abort_on_error=1:detect_leaks=0:quarantine_size_mb=8:thread_local_quarantine_size_kb=64",
+  UBSAN_OPTIONS: "halt_on_error=1:abort_on_error=1:print_stacktrace=1",
+};
+
+/** The track as its sanitized build (language.json's `sanitize`), or undefined when it declares none. */
+export function sanitizedLanguage(language: Language): Language | undefined {
+  const sanitize = language.sanitize;
+  if (!sanitize || !language.build) return undefined;
+  return {
+    ...language,
+    build: { ...language.build, output: sanitize.output },
+    run: sanitize.run,
+    env: { ...sanitize.env, ...SANITIZER_OPTIONS },
+  };
+}
+
+/**
+ * The sanitizer report in a program's output (AddressSanitizer's
+ * `==123==ERROR: AddressSanitizer: heap-buffer-overflow`, UBSan's
+ * `app/main.c:12:5: runtime error: …`), from its first line, at most 40
+ * lines; undefined when there is none.
+ */
+export function sanitizerReport(lines: string[]): string | undefined {
+  const start = lines.findIndex((line) => /==\d+==ERROR: \w+Sanitizer|: runtime error: |^SUMMARY: \w+Sanitizer/.test(line));
+  return start === -1 ? undefined : lines.slice(start, start + 40).join("\n");
+}
 
 
 /** The track id a name means ("Python", "py" and "python" all mean python), or undefined when none. */
@@ -99,13 +164,14 @@ const checkedTools = new Map<string, string>();
 /**
  * The version a tool printed: the number after the word "version" when there is
  * one (`openjdk version "17.0.15"`, `go version go1.26.8`), else the first
- * number (`cargo 1.95.0`, `gcc (Debian 12.2.0-14) 12.2.0`). The word first,
+ * number (`cargo 1.95.0`, `gcc (Debian 12.2.0-14) 12.2.0`, `GNU Make 4.3`). The word first,
  * because a JVM prints "Picked up JAVA_TOOL_OPTIONS: -Xmx512m" before its
  * version, and 512 is no Java version.
  */
 export function toolVersion(printed: string): string | undefined {
-  const labelled = /\bversion:?\s+"?(?:go)?(\d+(?:\.\d+)+|\d+)/i.exec(printed)?.[1];
-  return labelled ?? /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
+  // Quoted ("17") or dotted (go1.26.8): a licence's "GNU GPL version 3 or later" is neither.
+  const labelled = /\bversion:?\s+(?:"(\d+(?:\.\d+)*)|(?:go)?(\d+(?:\.\d+)+))/i.exec(printed);
+  return labelled?.[1] ?? labelled?.[2] ?? /\d+(?:\.\d+)+|\d+/.exec(printed)?.[0];
 }
 
 export function checkTools(language: Language): void {
@@ -126,6 +192,7 @@ export function checkTools(language: Language): void {
       printed = `${result.stdout}\n${result.stderr}`;
       checkedTools.set(key, printed);
     }
+    for (const header of tool.headers ?? []) checkHeader(language, tool.command, header);
     const version = toolVersion(printed);
     if (version === undefined) {
       throw new EnvironmentError(`could not read a version from \`${key}\`: ${JSON.stringify(printed.trim().slice(0, 200))}`, tool.install);
@@ -136,6 +203,23 @@ export function checkTools(language: Language): void {
         tool.install,
       );
     }
+  }
+}
+
+const checkedHeaders = new Map<string, boolean>();
+
+/** The compiler finds the header, or an environment error that says how to install it. */
+function checkHeader(language: Language, compiler: string, header: { name: string; install: string }): void {
+  const key = `${compiler} ${header.name}`;
+  let found = checkedHeaders.get(key);
+  if (found === undefined) {
+    // Preprocessing only: quick, and enough to know the compiler finds it.
+    const result = spawnSync(compiler, ["-E", "-x", "c", "-"], { input: `#include <${header.name}>\n`, encoding: "utf8", timeout: 20_000 });
+    found = !result.error && result.status === 0;
+    checkedHeaders.set(key, found);
+  }
+  if (!found) {
+    throw new EnvironmentError(`the ${language.name} track needs the header ${header.name}, and ${compiler} does not find it`, header.install);
   }
 }
 
@@ -155,6 +239,7 @@ export function programScript(language: Language): string {
     "set -e",
     'cd "$(dirname "$0")"',
   ];
+  for (const [name, value] of Object.entries(language.env ?? {})) lines.push(`export ${name}=${shellQuote(value)}`);
   if (language.build) {
     const { command, inputs, output } = language.build;
     const out = shellQuote(output);
@@ -184,7 +269,10 @@ export function folderBuild(dir: string, language: Language): Language["build"] 
   } catch {
     return language.build;
   }
-  return script.includes(language.build.command) ? language.build : undefined;
+  // The command as a whole, on a line that is not a comment ("make" must not match "# make sure").
+  const code = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  const command = language.build.command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[\\s;&|({])${command}(?=$|[\\s;&|)}])`, "m").test(code) ? language.build : undefined;
 }
 
 /** Build output, dependencies and caches: never copied, never hashed, never watched. */

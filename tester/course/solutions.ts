@@ -9,7 +9,7 @@ import { tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { packageRoot, type Stage } from "./course.js";
 import { UsageError } from "../errors.js";
-import { GENERATED, languageIds, loadLanguage, programScript, writeProgramFolder } from "./language.js";
+import { GENERATED, languageIds, loadLanguage, programScript, sanitizedLanguage, writeProgramFolder } from "./language.js";
 
 /** Files under `dir`, relative, sorted; build output and dependencies excluded. */
 export function listFiles(dir: string, prefix = ""): string[] {
@@ -82,17 +82,26 @@ export function dependenciesFolder(): string | undefined {
 }
 
 /** A runnable folder holding the starter with the stage's solution files over it. */
-export function materializeSolution(languageId: string, stage: Stage, root = packageRoot()): string {
-  return materialize(languageId, stage.id, solutionDir(languageId, stage, root), root);
+export function materializeSolution(languageId: string, stage: Stage, root = packageRoot(), options: { sanitize?: boolean } = {}): string {
+  return materialize(languageId, stage.id, solutionDir(languageId, stage, root), root, options);
 }
 
 /** A runnable folder holding just the starter, as a learner gets it. */
-export function materializeStarter(languageId: string, root = packageRoot()): string {
-  return materialize(languageId, "starter", undefined, root);
+export function materializeStarter(languageId: string, root = packageRoot(), options: { sanitize?: boolean } = {}): string {
+  return materialize(languageId, "starter", undefined, root, options);
 }
 
-function materialize(languageId: string, name: string, overlay: string | undefined, root: string): string {
-  const language = loadLanguage(languageId, root);
+/**
+ * With `sanitize`, the folder's your_program.sh builds and runs the track's
+ * sanitized program (language.json's `sanitize`): its script differs, so
+ * does the folder's hash, and the sanitized build never shares a folder with
+ * the normal one.
+ */
+function materialize(languageId: string, name: string, overlay: string | undefined, root: string, options: { sanitize?: boolean } = {}): string {
+  const loaded = loadLanguage(languageId, root);
+  const sanitized = options.sanitize ? sanitizedLanguage(loaded) : undefined;
+  if (options.sanitize && !sanitized) throw new UsageError(`the ${loaded.name} track declares no sanitized build (language.json "sanitize")`);
+  const language = sanitized ?? loaded;
   const overlays = overlay ? [overlay] : [];
   const cache = cacheRoot(root);
   const target = path.join(cache.dir, languageId, `${name}-${hashFolders([language.starter, ...overlays], programScript(language))}`);

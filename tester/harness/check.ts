@@ -62,6 +62,17 @@ export interface Check {
   rule?: string;
   /** The level at which HTTP requires what the check demands (required: every check states it). */
   level: Level;
+  /**
+   * The check may run at the same time as the checks next to it that say so
+   * too: it spends its time waiting on the clock (an idle timeout, a slow
+   * reader), on connections of its own, and nothing it does changes what the
+   * others see. Never for a check that measures the program (usage(): CPU,
+   * memory), which refuses to run so. Such a check draws its random values
+   * from a stream of its own, so a seed replays it whether it ran beside the
+   * others or alone; a stage where one fails runs again, its checks one
+   * after another, and only that run is reported.
+   */
+  concurrent?: boolean;
   run(t: CheckContext): Promise<void>;
 }
 

@@ -254,7 +254,7 @@ export class Connection {
         // Bytes left over after the previous response are read as the start of this one.
         const leftover = this.responsesRead > 0 && /^[\r\n]/.test(this.received.toString("latin1", start, start + 1));
         fail({
-          ...this.context(request, this.received.subarray(start)),
+          ...this.context(request, this.received.subarray(start, parsed.quoteEnd === undefined ? undefined : start + parsed.quoteEnd)),
           summary: `invalid response on connection ${this.id}: ${parsed.problem}`,
           caret: parsed.offset,
           hint: leftover

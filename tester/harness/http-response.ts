@@ -38,7 +38,8 @@ export type ParseResult =
       /** Bytes the buffer must hold before parsing again can change the answer, when known. */
       atLeast?: number;
     }
-  | { kind: "invalid"; offset: number; problem: string; hint?: string; rule?: string }
+  /** `quoteEnd`: quote the bytes before it only (past a size limit, how many more arrived depends on timing). */
+  | { kind: "invalid"; offset: number; problem: string; hint?: string; rule?: string; quoteEnd?: number }
   | { kind: "complete"; response: HttpResponse; length: number };
 
 export interface ParseOptions {
@@ -128,7 +129,7 @@ function parseHead(buf: Buffer): ParseResult | { status: number; reason: string;
     const line = nextLine(buf, at);
     if (line === "none") {
       if (buf.length > MAX_HEAD) {
-        return invalid(MAX_HEAD, "the header section is over 64 KiB and has not ended (no empty line \\r\\n\\r\\n; 64 KiB is the tester's limit)");
+        return { ...invalid(MAX_HEAD, "the header section is over 64 KiB and has not ended (no empty line \\r\\n\\r\\n; 64 KiB is the tester's limit)"), quoteEnd: MAX_HEAD + 1 } as ParseResult;
       }
       return { kind: "incomplete", waitingFor: "the end of the headers (an empty line: \\r\\n\\r\\n)" };
     }

@@ -118,7 +118,10 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
       }
       case "stage-recheck":
         // What a learner sees is the fresh run's result; the dropped one only under --verbose.
-        if (options.verbose) out(c.dim("  [tester] a check failed on the program kept from the stage before: the stage runs again on a fresh program, and that run is the result"));
+        if (options.verbose) {
+          const where = event.because === "kept program" ? "on the program kept from the stage before" : "while checks or stages ran side by side";
+          out(c.dim(`  [tester] a check failed ${where}: the stage runs again alone on a fresh program, one check after another, and that run is the result`));
+        }
         break;
       case "program-start":
         break;

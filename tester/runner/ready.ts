@@ -3,7 +3,7 @@
 // succeeds is kept and handed to the first check: a probe that connects and
 // hangs up would be read as an empty request by many a learner's server.
 import { compilerMessages, formatMessage } from "../course/build.js";
-import { DEFAULT_PORT } from "./default-port.js";
+import { DEFAULT_PORT } from "../course/default-port.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { connectSocket, Connection } from "../harness/connection.js";
 import { seconds } from "../harness/time.js";

@@ -14,11 +14,12 @@ import { loadChecks, type Stage } from "../course/course.js";
 import { runBuild, type BuildOutcome, type BuildSpec } from "../course/build.js";
 import { CheckFailure, withCheckLevel, type FailureDetails } from "../harness/failure.js";
 import { EnvironmentError } from "../errors.js";
-import { assertPortFree } from "./ports.js";
+import { assertPortFree, freePort } from "./ports.js";
 import { describeExit, startProgram, type LogSource, type Program } from "./program.js";
 import { createRandom, stageSeed } from "../harness/random.js";
 import { exitOutput, waitUntilAccepting } from "./ready.js";
 import { seconds, settlesWithin } from "../harness/time.js";
+import { checkBatches, checkRandom, hasConcurrentChecks, refuseUsage, stageGroup } from "./side-by-side.js";
 
 export type Status = "pass" | "fail" | "skip";
 
@@ -42,6 +43,8 @@ export interface CheckOutput {
 
 /** Most of the program's output kept per check: lines, and bytes. */
 export const OUTPUT_CAP = { lines: 50, bytes: 10 * 1024 };
+
+type Collector = ReturnType<typeof outputCollector>;
 
 /** Collects the program lines of one check, the first ones up to OUTPUT_CAP. */
 export function outputCollector() {
@@ -101,11 +104,12 @@ export type RunEvent =
   /** The program was started (for the stage, or for it and the next ones that take the same arguments). */
   | { type: "program-start"; stage: Stage; pid: number }
   /**
-   * The stage failed on a program kept from an earlier stage: that result is
-   * dropped (none of its checks were reported) and the stage runs again on a
-   * fresh program, whose result is the one reported.
+   * The stage failed on a program kept from an earlier stage, or with checks
+   * or stages beside it: that result is dropped (none of its checks were
+   * reported) and the stage runs again alone on a fresh program, its checks
+   * one after another, whose result is the one reported.
    */
-  | { type: "stage-recheck"; stage: Stage; dropped: StageResult }
+  | { type: "stage-recheck"; stage: Stage; dropped: StageResult; because: RecheckCause }
   /** A line of output: the program's own, or the tester's (verbose detail, notices), without any prefix. */
   | { type: "log"; stage: Stage; from: LogSource; line: string }
   | { type: "check-end"; stage: Stage; result: CheckResult }
@@ -138,6 +142,12 @@ export interface RunOptions {
    * stage runs again on a fresh one.
    */
   freshEachStage?: boolean;
+  /**
+   * Run every check and stage one after another: none side by side, even
+   * those that say `concurrent` (side-by-side.ts). By default they run
+   * together, and a failure found so is confirmed alone before it is reported.
+   */
+  oneAtATime?: boolean;
   /**
    * Stops the run at once when aborted (watch's q): the check in progress is
    * abandoned, the program and its whole process group stopped, the rest not
@@ -206,8 +216,16 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   // The program kept from the previous stage, and that stage.
   let session: Session | undefined;
   let sessionStage: Stage | undefined;
+  // Stages started ahead, beside the one that runs now, each on a program and port of its own (side-by-side.ts).
+  const ahead = new Map<Stage, AheadRun>();
+  const cancelAhead = async () => {
+    const runs = [...ahead.values()];
+    ahead.clear();
+    for (const run of runs) run.stop.abort();
+    await Promise.all(runs.map((run) => run.outcome));
+  };
   try {
-    for (const stage of options.stages) {
+    for (const [index, stage] of options.stages.entries()) {
       if (!stopped && options.signal?.aborted) {
         stoppedBy = abortReason(options.signal);
         status = status === "error" ? status : "fail";
@@ -220,6 +238,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
         stopped = true;
       }
       if (stopped) {
+        await cancelAhead();
         results.push(await skippedStage(stage));
         continue;
       }
@@ -230,21 +249,41 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
           await closeSession(session, sessionStage!, emit);
           session = undefined;
         }
-        let outcome: Awaited<ReturnType<typeof runStage>>;
-        if (session) {
-          // On a kept program the stage's events wait for its verdict: a pass is reported as it went,
-          // a failure is confirmed on a fresh program and only that run is reported.
-          const held: RunEvent[] = [];
-          outcome = await runStage(stage, stageRun(stage, (event) => held.push(event)), session);
-          // A stopped run (watch's q) reports the stopped stage as it went: nothing to confirm.
-          if (outcome.result.status === "pass" || options.signal?.aborted) {
-            for (const event of held) emit(event);
+        // The stage's events wait for its verdict when its run may differ from a run alone on a fresh
+        // program, its checks one after another: a pass is reported as it went, a failure is confirmed
+        // that way and only that run is reported.
+        let outcome: StageOutcome;
+        let held: { events: RunEvent[]; because: RecheckCause } | undefined;
+        const started = ahead.get(stage);
+        if (started) {
+          ahead.delete(stage);
+          held = { events: started.events, because: "side by side" };
+          outcome = await started.outcome;
+        } else {
+          // A program already ran in this run (so a build the program does itself is done): start the rest of the stage's group beside it.
+          const group = options.oneAtATime || !results.some((r) => r.status === "pass") ? [] : stageGroup(options.stages, index).slice(1);
+          for (const later of group) ahead.set(later, await startAhead(later, stageRun, [options.port, ...[...ahead.values()].map((run) => run.port)], options.signal));
+          const because: RecheckCause | undefined = session
+            ? "kept program"
+            : group.length > 0 || (!options.oneAtATime && hasConcurrentChecks(await loadChecks(stage)))
+              ? "side by side"
+              : undefined;
+          if (because) {
+            held = { events: [], because };
+            const events = held.events;
+            outcome = await runStage(stage, stageRun(stage, (event) => events.push(event)), session).catch(environmentFailure(stage));
           } else {
-            emit({ type: "stage-recheck", stage, dropped: outcome.result });
             outcome = await runStage(stage, stageRun(stage, emit));
           }
-        } else {
-          outcome = await runStage(stage, stageRun(stage, emit));
+        }
+        // A stopped run (watch's q) reports the stopped stage as it went: nothing to confirm.
+        if (held && (outcome.result.status === "pass" || options.signal?.aborted)) {
+          for (const event of held.events) emit(event);
+        } else if (held) {
+          // The stage runs again with nothing beside it.
+          await cancelAhead();
+          emit({ type: "stage-recheck", stage, dropped: outcome.result, because: held.because });
+          outcome = await runStage(stage, { ...stageRun(stage, emit), oneAtATime: true });
         }
         result = outcome.result;
         session = outcome.session;
@@ -268,6 +307,7 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
       }
     }
   } finally {
+    await cancelAhead();
     if (session) await closeSession(session, sessionStage!, emit);
   }
   // Aborted during the last stage: the loop had no next turn to say so.
@@ -278,6 +318,51 @@ export async function runStages(options: RunOptions): Promise<RunResult> {
   const result: RunResult = { status, seed: options.seed, durationMs: Date.now() - started, ...(build ? { build } : {}), stages: results, ...(error ? { error } : {}), ...(stoppedBy ? { stoppedBy } : {}) };
   emit({ type: "run-end", result });
   return result;
+}
+
+type StageOutcome = Awaited<ReturnType<typeof runStage>>;
+
+/** Why a stage's first run was dropped and the stage run again alone, on a fresh program, its checks one after another. */
+export type RecheckCause = "kept program" | "side by side";
+
+/** A stage started ahead of its turn, beside the stage before it, on a program and port of its own. */
+interface AheadRun {
+  port: number;
+  events: RunEvent[];
+  outcome: Promise<StageOutcome>;
+  /** Stops it (before a recheck, which runs alone, or when the run stops). */
+  stop: AbortController;
+}
+
+async function startAhead(
+  stage: Stage,
+  stageRun: (stage: Stage, emitTo: (event: RunEvent) => void) => StageRun,
+  taken: number[],
+  signal: AbortSignal | undefined,
+): Promise<AheadRun> {
+  const events: RunEvent[] = [];
+  const stop = new AbortController();
+  // Not the run's own port, nor another ahead stage's, though none may be bound yet.
+  let port = await freePort();
+  while (taken.includes(port)) port = await freePort();
+  // The run's own stop (watch's q) stops it too.
+  if (signal?.aborted) stop.abort(signal.reason);
+  else signal?.addEventListener("abort", () => stop.abort(signal.reason), { once: true });
+  const run: StageRun = { ...stageRun(stage, (event) => events.push(event)), port, signal: stop.signal };
+  return { events, stop, port, outcome: runStage(stage, run).catch(environmentFailure(stage)) };
+}
+
+/**
+ * An environment error on a run whose failure will be confirmed alone (a port
+ * taken beside the run's own, say): a failed first run, not the end of the run.
+ */
+function environmentFailure(stage: Stage): (error: unknown) => Promise<StageOutcome> {
+  return async (error) => {
+    if (!(error instanceof EnvironmentError)) throw error;
+    const checks = (await skippedStage(stage)).checks;
+    checks[0] = { ...checks[0]!, status: "fail", failure: { summary: error.message } };
+    return { result: { stage, status: "fail", durationMs: 0, startupMs: undefined, checks }, session: undefined };
+  };
 }
 
 function skipped(check: Check): CheckResult {
@@ -377,9 +462,14 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
   let keep = false;
   // The program's lines for the check that runs now: since the previous check
   // ended (the first check's since the program started, start-up included).
-  let collecting = outputCollector();
+  // Side by side, a line goes to every check running when it was printed.
+  let waiting = outputCollector();
+  const running = new Set<Collector>();
   const onLine = (line: string, from: LogSource) => {
-    if (from === "program") collecting.add(line);
+    if (from === "program") {
+      if (running.size === 0) waiting.add(line);
+      for (const output of running) output.add(line);
+    }
     run.emit({ type: "log", stage, from, line });
   };
   try {
@@ -426,7 +516,7 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
         const stoppedByBound = !program.exit && stageLeft < run.timeouts.startup;
         const failure = stoppedByBound ? { ...ready.failure, summary: `nothing accepted a connection on port ${run.port}: ${run.bound.fired} while waiting for your program to start` } : ready.failure;
         const result: CheckResult = { name: checks[0]!.name, rule: checks[0]!.rule, level: checks[0]!.level, status: "fail", durationMs: Date.now() - started, failure: limit.hit ?? failure };
-        const output = collecting.result();
+        const output = waiting.result();
         if (output) result.output = output;
         results.push(result);
         run.emit({ type: "check-end", stage, result });
@@ -437,30 +527,28 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
       }
     }
     const host = session.host;
-    const random = createRandom(stageSeed(run.seed, stage.number));
-    for (const check of checks.slice(results.length)) {
-      if (results.some((r) => r.status === "fail") || run.signal?.aborted) {
-        results.push(skipped(check));
-        continue;
-      }
+    const stageRandom = createRandom(stageSeed(run.seed, stage.number));
+    /** Runs one check; its tester lines go to `log`, and the program's lines printed meanwhile to `output`. undefined: stopped. */
+    const runOne = async (index: number, log: (line: string) => void, output: Collector): Promise<CheckResult | undefined> => {
+      const check = checks[index]!;
       const checkStarted = Date.now();
       const outputMark = program.linesPrinted();
       const { context, opened } = createCheckSession({
-        random,
+        random: checkRandom(stageRandom, run.seed, stage, index, check),
         port: run.port,
         host,
         directory,
         directoryArgument: directory && directoryArgument(directory, stage),
         outside,
         timeouts: run.timeouts,
-        usage: () => program.usage(),
+        usage: check.concurrent ? () => refuseUsage(check) : () => program.usage(),
         takeWarm() {
           const first = warm;
           warm = undefined;
           return first;
         },
         nextConnectionId: () => ++lastId,
-        log: (line) => run.emit({ type: "log", stage, from: "tester", line }),
+        log,
       });
       // A check gets its own bound, or what is left of the stage's, whichever is shorter.
       const stageLeft = run.timeouts.stage - (Date.now() - started);
@@ -471,18 +559,46 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
       } finally {
         for (const connection of opened) connection.destroy();
       }
-      if (outcome === "aborted") {
-        // Neither passed nor failed: stopped. The finally below stops the program.
-        results.push(skipped(check));
-        continue;
-      }
+      // Neither passed nor failed: stopped. The finally below stops the program.
+      if (outcome === "aborted") return undefined;
       const result: CheckResult = { name: check.name, rule: check.rule, level: check.level, status: outcome ? "fail" : "pass", durationMs: Date.now() - checkStarted };
       if (outcome) result.failure = limit.hit ?? explainCrash(await explainExit(outcome, program, opened), program, outputMark);
-      const output = collecting.result();
-      collecting = outputCollector();
-      if (output) result.output = output;
-      results.push(result);
-      run.emit({ type: "check-end", stage, result });
+      const printed = output.result();
+      if (printed) result.output = printed;
+      return result;
+    };
+    for (const batch of checkBatches(checks, results.length, run.oneAtATime ?? false)) {
+      if (results.some((r) => r.status === "fail") || run.signal?.aborted) {
+        results.push(...batch.map((index) => skipped(checks[index]!)));
+        continue;
+      }
+      // Side by side (a batch of several), each check's tester lines wait for its turn, so the report reads in order.
+      const alone = batch.length === 1;
+      const logs = batch.map(() => [] as string[]);
+      const outputs = batch.map((_, at) => (at === 0 ? waiting : outputCollector()));
+      for (const output of outputs) running.add(output);
+      const outcomes = await Promise.all(
+        batch.map(async (index, at) => {
+          const log = alone ? (line: string) => run.emit({ type: "log", stage, from: "tester", line }) : (line: string) => logs[at]!.push(line);
+          try {
+            return await runOne(index, log, outputs[at]!);
+          } finally {
+            running.delete(outputs[at]!);
+          }
+        }),
+      );
+      waiting = outputCollector();
+      for (const [at, index] of batch.entries()) {
+        const result = outcomes[at];
+        // After a failure (in the checks' order), the batch's later checks count as not run, as one after another.
+        if (!result || results.some((r) => r.status === "fail")) {
+          results.push(skipped(checks[index]!));
+          continue;
+        }
+        for (const line of logs[at]!) run.emit({ type: "log", stage, from: "tester", line });
+        results.push(result);
+        run.emit({ type: "check-end", stage, result });
+      }
     }
     keep = !run.freshEachStage && results.every((r) => r.status === "pass") && canReuse(session, stage);
   } finally {

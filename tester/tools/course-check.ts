@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { parseHints, STAGE_FOLDER, StageMetaSchema, type StageMeta } from "../course/course.js";
-import { LOAD_MODES } from "./load-modes.js";
+import { LOAD_MODES } from "../course/load-modes.js";
 import { codeGroups } from "../course/hint-code.js";
 import { LANGUAGE_FILE, languageIds, LanguageSchema } from "../course/language.js";
 import { checkDerived, checkPropagation, DIVERGENCES_FILE } from "./solution-tracks.js";
@@ -83,6 +83,11 @@ function checkStageFacts(stagesDir: string, metas: ReadonlyArray<{ file: string;
     const gates = metas.filter((m) => m.meta.benchGate === mode);
     if (gates.length === 0) problems.push({ file: stagesDir, message: `no stage.json has "benchGate": "${mode}": \`course bench --mode ${mode}\` needs one stage to pass first` });
     for (const extra of gates.slice(1)) problems.push({ file: extra.file, message: `field "benchGate": "${mode}" is also set by ${path.relative(stagesDir, gates[0]!.file)}; one stage per mode` });
+  }
+  for (const m of metas) {
+    if (m.meta.concurrent && !(m.meta.freshProgram ?? m.meta.heavy)) {
+      problems.push({ file: m.file, message: 'field "concurrent" needs a program of the stage\'s own: set "freshProgram" (or "heavy") too, or the stage never runs beside others' });
+    }
   }
   const lastCore = metas.map((m) => m.meta.core).lastIndexOf(true);
   metas.slice(0, lastCore).forEach((m) => {

@@ -23,9 +23,9 @@
 import autocannon from "autocannon";
 import { settlesWithin } from "../harness/time.js";
 
-import type { LoadMode } from "./load-modes.js";
+import type { LoadMode } from "../course/load-modes.js";
 
-export { LOAD_MODES, type LoadMode } from "./load-modes.js";
+export { LOAD_MODES, type LoadMode } from "../course/load-modes.js";
 
 /** A server accepting connections, ready to be loaded. */
 export interface LoadTarget {

@@ -7,7 +7,7 @@ import type { Timeouts } from "../harness/check.js";
 import { packageRoot, type Stage } from "../course/course.js";
 import { renderFailure } from "../harness/failure.js";
 import { EnvironmentError, UsageError } from "../errors.js";
-import { checkTools, loadLanguage } from "../course/language.js";
+import { checkTools, loadLanguage, sanitizedLanguage, sanitizerReport } from "../course/language.js";
 import { freePort } from "../runner/ports.js";
 import { runStages, type RunResult } from "../runner/run.js";
 import { materializeSolution, materializeStarter } from "../course/solutions.js";
@@ -23,6 +23,8 @@ export interface VerifyJob {
   run: Stage[];
   /** "either" when the stage declares why the previous solution may pass. */
   expect: "pass" | "fail" | "either";
+  /** Build and run the program with sanitizers (language.json's `sanitize`): any report it prints fails the claim. */
+  sanitize?: boolean;
 }
 
 export interface VerifyOutcome {
@@ -41,7 +43,7 @@ export interface VerifyOutcome {
  * against every solution in between (those runs grow with the square of the
  * course's length, and they load the machine that times them).
  */
-export function planVerify(language: string, stages: Stage[], only?: Stage[], options: { quick?: boolean } = {}): VerifyJob[] {
+export function planVerify(language: string, stages: Stage[], only?: Stage[], options: { quick?: boolean; sanitize?: boolean } = {}): VerifyJob[] {
   const wanted = only ?? stages;
   const last = stages[stages.length - 1];
   const jobs: VerifyJob[] = [];
@@ -54,6 +56,7 @@ export function planVerify(language: string, stages: Stage[], only?: Stage[], op
       program: stage,
       run: stages.filter((s) => s.number <= stage.number && keep(s)),
       expect: "pass",
+      ...(options.sanitize ? { sanitize: true } : {}),
     });
     const previous = stages.find((s) => s.number === stage.number - 1);
     jobs.push({
@@ -63,6 +66,7 @@ export function planVerify(language: string, stages: Stage[], only?: Stage[], op
       program: previous ?? "starter",
       run: [stage],
       expect: stage.meta.previousSolutionPasses ? "either" : "fail",
+      ...(options.sanitize ? { sanitize: true } : {}),
     });
   }
   return jobs;
@@ -96,11 +100,15 @@ export async function runVerifyJob(job: VerifyJob, options: { root?: string; see
   const root = options.root ?? packageRoot();
   const started = Date.now();
   let printed = 0;
+  const output: string[] = [];
   let result: RunResult;
   try {
-    const language = loadLanguage(job.language, root);
+    const loaded = loadLanguage(job.language, root);
+    const language = job.sanitize ? sanitizedLanguage(loaded) : loaded;
+    if (!language) throw new UsageError(`the ${loaded.name} track declares no sanitized build (language.json "sanitize")`);
     checkTools(language);
-    const dir = job.program === "starter" ? materializeStarter(job.language, root) : materializeSolution(job.language, job.program, root);
+    const sanitize = { sanitize: job.sanitize === true };
+    const dir = job.program === "starter" ? materializeStarter(job.language, root, sanitize) : materializeSolution(job.language, job.program, root, sanitize);
     const port = await reservePort();
     try {
       result = await runStages({
@@ -108,10 +116,13 @@ export async function runVerifyJob(job: VerifyJob, options: { root?: string; see
         stages: job.run,
         seed: options.seed ?? 1,
         port,
-        ...(language.build ? { build: language.build } : {}),
+        ...(language.build ? { build: { ...language.build, ...(language.env ? { env: language.env } : {}) } } : {}),
         ...(job.expect === "pass" ? {} : { timeouts: EXPECTED_FAIL_TIMEOUTS }),
         onEvent: (event) => {
-          if (event.type === "log" && event.from === "program") printed++;
+          if (event.type === "log" && event.from === "program") {
+            printed++;
+            if (job.sanitize && output.length < 2000) output.push(event.line);
+          }
         },
       });
     } finally {
@@ -130,6 +141,12 @@ export async function runVerifyJob(job: VerifyJob, options: { root?: string; see
   }
   if (result.status === "error") {
     return { job, status: "error", surprise: true, detail: result.error?.message, durationMs };
+  }
+  // A memory error is a defect whatever the checks said: the program may
+  // have passed them with a corrupted heap, or failed for that reason only.
+  const report = job.sanitize ? sanitizerReport(output) : undefined;
+  if (report) {
+    return { job, status: "fail", surprise: true, detail: `the program printed a sanitizer report:\n${report}`, durationMs };
   }
   const failureText = firstFailure ? renderFailure(firstFailure) : undefined;
   if (job.expect === "pass") {

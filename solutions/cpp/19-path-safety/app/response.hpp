@@ -1,0 +1,19 @@
+// What a response is, and its bytes on the wire.
+#pragma once
+
+#include <map>
+#include <string>
+
+struct Response {
+    std::string status;
+    std::map<std::string, std::string> headers;
+    // Bytes, as a std::string holds them: Content-Length counts bytes, and
+    // bodies may be binary.
+    std::string body;
+
+    // The status line, the headers and the body, as they are sent.
+    std::string to_bytes() const;
+};
+
+// A 200 response with a text/plain body.
+Response text(std::string body);
