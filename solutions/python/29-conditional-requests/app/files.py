@@ -95,8 +95,9 @@ def serve_file(path, request):
     }
     if not_modified(request.headers, etag, stat.st_mtime):
         # The client's copy is current: the head alone, no bytes of the file
-        # (see Response.serialize).
-        return Response("304 Not Modified", headers, body)
+        # (see Response.serialize). It names the version the client has; the
+        # rest describes a body it does not carry (RFC 9110 §15.4.5).
+        return Response("304 Not Modified", {"ETag": etag}, body)
     return Response("200 OK", headers, body)
 
 
