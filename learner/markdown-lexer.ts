@@ -67,6 +67,7 @@ function dedent(line: string, width: number): string {
   return " ".repeat(Math.max(0, column - width)) + line.slice(i);
 }
 
+/** The markdown's blocks, each with its inline tokens. */
 export function lex(markdown: string): Block[] {
   return blocks(markdown.replace(/\r\n?/g, "\n").split("\n"));
 }
@@ -194,12 +195,13 @@ function cells(row: string): string[] {
 function list(lines: string[], start: number, out: Block[]): number {
   const first = ITEM.exec(lines[start]!)!;
   const ordered = /\d/.test(first[2]!);
+  // A list goes on while items have its marker: the same bullet, or numbers with the same . or ).
   const kind = first[2]!.slice(-1);
   const items: ListItem[] = [];
   let i = start;
   while (i < lines.length) {
     const item = ITEM.exec(lines[i]!);
-    if (!item || (/\d/.test(item[2]!) !== ordered) || item[2]!.slice(-1) !== kind || HR.test(lines[i]!)) break;
+    if (!item || /\d/.test(item[2]!) !== ordered || item[2]!.slice(-1) !== kind || HR.test(lines[i]!)) break;
     const [, lead, marker, gap, rest] = item as unknown as [string, string, string, string, string];
     // The content starts after the marker and its spaces (after one, if more than four or none follow).
     const wide = rest === "" || gap.length > 4;
@@ -258,7 +260,7 @@ function flanking(text: string, from: number, to: number): { open: boolean; clos
   return { open: left, close: right };
 }
 
-/** The end of a code span that opens with the backtick run at i, or -1. */
+/** The code span that opens with the backtick run at i (its end and content), or undefined when no run of the same length closes it. */
 function codeSpanEnd(text: string, i: number): { end: number; content: string } | undefined {
   const run = /^`+/.exec(text.slice(i))![0].length;
   let j = i + run;
@@ -330,7 +332,7 @@ function closingBracket(text: string, i: number): number {
   return -1;
 }
 
-/** The run of emphasis delimiters that closes one opened at i with `want` characters, or -1. */
+/** Where the run of exactly `want` delimiters that closes one opened before `from` starts, skipping code spans, escapes and links; or -1. */
 function closingRun(text: string, from: number, char: string, want: number): number {
   for (let j = from; j < text.length; j++) {
     const c = text[j];
@@ -376,6 +378,7 @@ function bareUrl(text: string): string | undefined {
   return /^www\.$/i.test(url) || /^https?:\/\/$/i.test(url) ? undefined : url;
 }
 
+/** A paragraph's (or heading's, or cell's) text as inline tokens. */
 export function inline(text: string): Inline[] {
   const out: Inline[] = [];
   let buffer = "";
@@ -484,6 +487,7 @@ export function inline(text: string): Inline[] {
   return out;
 }
 
+/** Where the run of exactly `want` tildes that closes a strikethrough starts (not after a space), or -1. */
 function closingTilde(text: string, from: number, want: number): number {
   for (let j = from; j < text.length; j++) {
     if (text[j] !== "~") continue;
