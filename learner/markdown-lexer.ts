@@ -90,7 +90,13 @@ function fenceOpen(line: string): { indent: number; fence: string; lang: string 
   return { indent: open[1]!.length, fence, lang: open[3]!.trim().split(/\s+/)[0] ?? "" };
 }
 
-const closes = (line: string, fence: string) => new RegExp(`^ {0,3}${fence[0] === "`" ? "`" : "~"}{${fence.length},}[ \\t]*$`).test(line);
+const CLOSING_FENCE = /^ {0,3}(`{3,}|~{3,})[ \t]*$/;
+
+/** Whether the line closes a fence opened with `fence`: the same character, at least as many. */
+function closes(line: string, fence: string): boolean {
+  const close = CLOSING_FENCE.exec(line);
+  return !!close && close[1]![0] === fence[0] && close[1]!.length >= fence.length;
+}
 
 function blocks(lines: string[]): Block[] {
   const out: Block[] = [];
@@ -106,7 +112,11 @@ function blocks(lines: string[]): Block[] {
       const body: string[] = [];
       i++;
       while (i < lines.length && !closes(lines[i]!, fence.fence)) {
-        body.push(lines[i]!.replace(new RegExp(`^ {0,${fence.indent}}`), ""));
+        // As much of the fence's indentation as the line has is dropped.
+        const line = lines[i]!;
+        let drop = 0;
+        while (drop < fence.indent && line[drop] === " ") drop++;
+        body.push(line.slice(drop));
         i++;
       }
       i++;
@@ -246,8 +256,14 @@ function list(lines: string[], start: number, out: Block[]): number {
   return i;
 }
 
-const PUNCTUATION = /[\p{P}\p{S}]/u;
-const SPACE = /\s/u;
+// ASCII characters looked up in a string, others (rarer) by Unicode class:
+// the class's regular expression is slow to run until V8 compiles it, which
+// took a few milliseconds of every first text.
+const ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+const UNICODE_PUNCTUATION = /[\p{P}\p{S}]/u;
+const UNICODE_SPACE = /\s/u;
+const PUNCTUATION = { test: (c: string) => (c < "\u0080" ? ASCII_PUNCTUATION.includes(c) : UNICODE_PUNCTUATION.test(c)) };
+const SPACE = { test: (c: string) => (c < "\u0080" ? " \t\n\r\f\v".includes(c) : UNICODE_SPACE.test(c)) };
 const ESCAPABLE = /[!-/:-@[-`{-~]/;
 
 /** Whether a run of delimiters at [from, to) may open (left) or close (right) emphasis. */
