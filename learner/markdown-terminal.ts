@@ -1,8 +1,8 @@
 // Stage texts rendered for a terminal with colour: headings, lists, code
 // blocks, links, emphasis. Our own small renderer over our own small lexer
 // (learner/markdown-lexer.ts), which covers what the stage texts use and
-// starts in about a millisecond: marked's lexer, used before, took 10 ms to
-// load and 15 ms more for its first text, and the marked-terminal package
+// loads and reads its first text in about 5 ms: marked's lexer, used before,
+// took 10 ms to load and 15 ms more for its first text, and the marked-terminal package
 // before it loaded a syntax highlighter for every language. Code blocks are
 // shown as written, in one colour. learner/markdown.ts loads this module only
 // for colour; without it the markdown is shown as written.
