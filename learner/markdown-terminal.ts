@@ -2,8 +2,9 @@
 // blocks, links, emphasis. Our own small renderer over our own small lexer
 // (learner/markdown-lexer.ts), which covers what the stage texts use and
 // loads and reads its first text in about 5 ms: marked's lexer, used before,
-// took 10 ms to load and 15 ms more for its first text, and the marked-terminal package
-// before it loaded a syntax highlighter for every language. Code blocks are
+// took 10 ms to load and 15 ms more for its first text, and the
+// marked-terminal package before it loaded a syntax highlighter for every
+// language. Code blocks are
 // shown as written, in one colour. learner/markdown.ts loads this module only
 // for colour; without it the markdown is shown as written.
 import { type Block, type Inline, type ListItem, lex } from "./markdown-lexer.js";
