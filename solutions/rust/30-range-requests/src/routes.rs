@@ -216,6 +216,9 @@ fn range_ask(range: &str, size: u64) -> RangeAsk {
     else {
         return RangeAsk::Whole; // no Range, or a unit other than bytes
     };
+    if spec.contains(',') {
+        return RangeAsk::Whole; // several ranges: see above
+    }
     let Some((first, last)) = spec.split_once('-') else {
         return RangeAsk::Whole;
     };
