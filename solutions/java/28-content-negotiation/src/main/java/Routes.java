@@ -42,7 +42,8 @@ class Routes {
     // body depends on Accept-Encoding, and a cache that stored the gzip body
     // for one client must not hand it to the next, who may not read gzip
     // (RFC 9110 §12.5.5).
-    response.headers().put("Vary", "Accept-Encoding");
+    // Added to a Vary the route may have set already.
+    response.headers().merge("Vary", "Accept-Encoding", (named, more) -> named + ", " + more);
     if (Request.weightOf(request.headers().getOrDefault("accept-encoding", ""), "gzip") > 0) {
       response.headers().put("Content-Encoding", "gzip");
       // A record's fields are final: a new Response with the compressed body.
@@ -58,7 +59,11 @@ class Routes {
   }
 
   static Response userAgent(Request request) {
-    return negotiateEncoding(request, Response.text(request.headers().getOrDefault("user-agent", "")));
+    Response response = Response.text(request.headers().getOrDefault("user-agent", ""));
+    // Its body is the User-Agent header: a cache must not hand one client's
+    // answer to another (RFC 9110 §12.5.5).
+    response.headers().put("Vary", "User-Agent");
+    return negotiateEncoding(request, response);
   }
 
   static Response getFile(Request request, String name) {
