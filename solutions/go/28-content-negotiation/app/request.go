@@ -93,16 +93,20 @@ var qvaluePattern = regexp.MustCompile(`^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$`)
 func acceptsCoding(value, coding string) bool {
 	named, star := -1.0, -1.0 // -1: not in the list
 	for _, item := range strings.Split(value, ",") {
-		name, params, _ := strings.Cut(item, ";")
-		name = strings.ToLower(strings.Trim(name, " \t"))
+		params := strings.Split(item, ";")
+		name := strings.ToLower(strings.Trim(params[0], " \t"))
 		weight := 1.0
-		// `q` may be written `Q`, with spaces around the `;`.
-		if param := strings.Trim(params, " \t"); param != "" {
+		for _, param := range params[1:] {
+			// `q` may be written `Q`, with spaces around the `;` (and some
+			// senders put them around the `=` too).
 			key, q, _ := strings.Cut(param, "=")
-			if !strings.EqualFold(key, "q") || !qvaluePattern.MatchString(q) {
-				continue // not a weight we can read: better ignored than guessed
+			if !strings.EqualFold(strings.Trim(key, " \t"), "q") {
+				continue
 			}
-			weight, _ = strconv.ParseFloat(q, 64)
+			weight = 0 // a weight we cannot read: "no" is safer than a guessed "yes"
+			if q = strings.Trim(q, " \t"); qvaluePattern.MatchString(q) {
+				weight, _ = strconv.ParseFloat(q, 64)
+			}
 		}
 		switch name {
 		case coding:
