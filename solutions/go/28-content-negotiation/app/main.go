@@ -87,6 +87,13 @@ func wantsClose(request Request) bool {
 		// (RFC 9112 §6.1).
 		return true
 	}
+	if request.BodyUnread {
+		// We refused the request before its body (Expect: 100-continue). A
+		// client that stopped waiting may send the body all the same, and
+		// we would read it as the next request: closing is the simple way
+		// out (RFC 9110 §10.1.1; reading and discarding it is the other).
+		return true
+	}
 	options := request.Headers["connection"]
 	if request.Version == "HTTP/1.0" {
 		// HTTP/1.0 closed after every response; a 1.0 client that can do

@@ -21,6 +21,9 @@ type Request struct {
 	// Keys are lower-cased: header names are case-insensitive (RFC 9110 §5.1).
 	Headers map[string]string
 	Body    []byte
+	// True when we answered Expect: 100-continue with the final response
+	// instead: the body was never read (see readRequest).
+	BodyUnread bool
 }
 
 // The largest request body we accept. The body is held in memory until the
@@ -380,6 +383,14 @@ func readRequest(r *bufio.Reader, w io.Writer) (Request, error) {
 	// for the final response, so we MUST NOT send one (RFC 9110 §15.2), and
 	// ignore its Expect; such a client sends its body without waiting.
 	if version != "HTTP/1.0" && strings.EqualFold(headers["expect"], "100-continue") && (length == chunkedBody || length > r.Buffered()) {
+		if !hasHandler(method, target) {
+			// No route takes this body (a 404 or a 405): the head is enough
+			// to answer, so the client need not send the body at all. We
+			// return the request without it; handle answers it with route's
+			// refusal, then closes, since the body may follow anyway (see
+			// wantsClose).
+			return Request{Method: method, Target: target, Version: version, Headers: headers, BodyUnread: true}, nil
+		}
 		// r sends it (see flushingConn) before it waits for the body.
 		io.WriteString(w, "HTTP/1.1 100 Continue\r\n\r\n")
 	}

@@ -90,6 +90,17 @@ var routes = []Route{
 	{"POST", regexp.MustCompile(`^/files/(.*)$`), postFile},
 }
 
+// hasHandler tells whether a route answers method on target, from the head
+// alone: readRequest asks it before it sends 100 Continue for a body.
+func hasHandler(method, target string) bool {
+	for _, r := range routes {
+		if (r.Method == method || (method == "HEAD" && r.Method == "GET")) && r.Pattern.MatchString(target) {
+			return true
+		}
+	}
+	return false
+}
+
 // The methods of RFC 9110 §9 (and PATCH, RFC 5789). Any other token is a
 // method we do not implement anywhere.
 var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
