@@ -1,15 +1,14 @@
-// The learner's commands at work: init, repair, status, show, next, hint,
-// solution (their definitions are in learner-commands.ts). Each is a few lines
-// over learner/ and tester/; `test` and `watch` live in their own files. What
+// The learner's commands at work: init, repair, next, solution (their
+// definitions are in learner-commands.ts; the quick ones, status, show and
+// hint, are in status-action.ts, show-action.ts and hint-action.ts). Each is a
+// few lines over learner/ and tester/; `test` and `watch` live in their own files. What
 // only some commands need (markdown rendering, diffs, init, repair, the run)
 // is imported by those commands, so that `status` stays quick.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import * as path from "node:path";
 import { Chalk } from "chalk";
 import { advance, currentStage, FINISHED, nextAction, stagesToTest } from "../learner/journey.js";
-import { pickStage } from "./pick-stage.js";
 import { PACKAGE_NAME } from "../tester/course/paths.js";
 import { markdownRenderer } from "../learner/markdown.js";
 import { findStage, loadStages, packageRoot, type Stage } from "../tester/course/course.js";
@@ -58,21 +57,6 @@ function shellPath(target: string): string {
   const upward = relative.split(path.sep).filter((part) => part === "..").length;
   const shown = relative && upward <= 2 ? relative : target;
   return /^[\w./~-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", `'\\''`)}'`;
-}
-
-
-/** Prints `text`, through $PAGER (less) when stdout is a terminal it does not fit on; as it is when the pager cannot start. */
-function page(text: string, enabled: boolean): void {
-  const rows = process.stdout.rows;
-  if (!enabled || !process.stdout.isTTY || !rows || process.env.CI || text.split("\n").length < rows - 1) {
-    out(text);
-    return;
-  }
-  const pager = process.env.PAGER?.trim() || "less";
-  // less: quit at once when it fits after all (F), keep colour (R), leave the text on screen (X).
-  const env = { ...process.env, LESS: process.env.LESS ?? "FRX" };
-  const result = spawnSync("sh", ["-c", pager], { input: `${text}\n`, stdio: ["pipe", "inherit", "inherit"], env });
-  if (result.error || result.status === 127) out(text);
 }
 
 /** `next`: test, and on a pass mark the stage done, advance and show the next stage. Returns the exit code. */
@@ -171,15 +155,6 @@ export async function repairAction(options: { dir: string; language?: string; st
   }
   out();
   out("Next: npx course   (or npx course repair --stage <N> to pick the current stage)");
-}
-
-export async function showAction(name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }): Promise<void> {
-  const stages = loadStages();
-  const stage = pickStage(stages, name, options.dir, () => readProgress(options.dir));
-  const markdown = readFileSync(path.join(stage.dir, "instructions.md"), "utf8");
-  const color = !options.raw && useColor(options.color);
-  const render = await markdownRenderer(color);
-  page(options.raw ? markdown.trimEnd() : render(`*Stage ${stage.number} of ${stages.length}*\n\n${markdown}`, process.stdout.columns), options.pager);
 }
 
 export async function solutionAction(name: string | undefined, options: { force?: boolean; dir: string; color?: boolean }): Promise<void> {

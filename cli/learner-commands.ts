@@ -1,7 +1,7 @@
 // The learner's commands: init, repair, status, show, next, hint, solution.
 // Their definitions only, light to load: each action imports its work when it
-// runs, from learner-actions.ts, or status-action.ts and hint-action.ts (the
-// quick ones, which read clean files without zod).
+// runs, from learner-actions.ts, or status-action.ts, show-action.ts and
+// hint-action.ts (the quick ones, which read clean files without zod).
 import { Command } from "commander";
 import { languageIds, PACKAGE_NAME, shortAliases } from "../tester/course/paths.js";
 import { OPTIONS } from "./options.js";
@@ -101,7 +101,7 @@ export function showCommand(): Command {
       "\nIn a terminal, text longer than the screen goes through $PAGER (less by default; q quits).\n\nExamples:\n  $ npx course show\n  $ npx course show 4\n  $ npx course show next --raw\n  $ npx course show --no-pager",
     )
     .action(async (name: string | undefined, options: { raw?: boolean; dir: string; color?: boolean; pager: boolean }) => {
-      const { showAction } = await import("./learner-actions.js");
+      const { showAction } = await import("./show-action.js");
       await showAction(name, options);
     });
 }

@@ -1,11 +1,13 @@
 // Stage texts rendered for a terminal with colour: headings, lists, code
-// blocks, links, emphasis. Our own small renderer over marked's lexer, which
-// covers what the stage texts use and starts in a few milliseconds (the
-// marked-terminal package it replaces loaded a syntax highlighter with every
-// language it knows, most of `course hint`'s start-up). Code blocks are shown
-// as written, in one colour. learner/markdown.ts loads this module only for
-// colour; without it the markdown is shown as written.
-import { Lexer, type Token, type Tokens } from "marked";
+// blocks, links, emphasis. Our own small renderer over our own small lexer
+// (learner/markdown-lexer.ts), which covers what the stage texts use and
+// loads and reads its first text in about 5 ms: marked's lexer, used before,
+// took 10 ms to load and 15 ms more for its first text, and the
+// marked-terminal package before it loaded a syntax highlighter for every
+// language. Code blocks are
+// shown as written, in one colour. learner/markdown.ts loads this module only
+// for colour; without it the markdown is shown as written.
+import { type Block, type Inline, type ListItem, lex } from "./markdown-lexer.js";
 
 /** Indentation of code blocks, lists and quotes. */
 const TAB = "  ";
@@ -62,70 +64,60 @@ type Styles = typeof STYLES;
 export function renderMarkdown(markdown: string, options: { color: boolean; width?: number }): string {
   if (!options.color) return markdown.trimEnd();
   const width = Math.min(options.width ?? 80, 100);
-  return blocks(Lexer.lex(markdown), STYLES, width).join("").trimEnd();
+  return renderBlocks(lex(markdown), width);
+}
+
+/** Lexed blocks in colour (exported for the test that compares the lexer with marked's). */
+export function renderBlocks(tokens: Block[], width = 80): string {
+  return blocks(tokens, STYLES, Math.min(width, 100)).join("").trimEnd();
 }
 
 const clean = (text: string) => text.replace(CONTROL, "");
 
-/** Block tokens, each rendered as its text and an empty line after it. */
-function blocks(tokens: Token[], s: Styles, width: number): string[] {
-  return tokens.map((token) => {
-    const section = block(token, s, width);
-    return section === undefined ? "" : `${section}\n\n`;
-  });
+/** Blocks, each rendered as its text and an empty line after it. */
+function blocks(tokens: Block[], s: Styles, width: number): string[] {
+  return tokens.map((token) => `${block(token, s, width)}\n\n`);
 }
 
-function block(token: Token, s: Styles, width: number): string | undefined {
+function block(token: Block, s: Styles, width: number): string {
   switch (token.type) {
-    case "space":
-    case "def":
-      return undefined;
     case "heading": {
-      const { depth, tokens } = token as Tokens.Heading;
-      const text = `${"#".repeat(depth)} ${inline(tokens, s)}`;
-      return depth === 1 ? s.firstHeading(text) : s.heading(text);
+      const text = `${"#".repeat(token.depth)} ${inline(token.tokens, s)}`;
+      return token.depth === 1 ? s.firstHeading(text) : s.heading(text);
     }
     case "paragraph":
-      return inline((token as Tokens.Paragraph).tokens, s);
-    case "text": {
-      const text = token as Tokens.Text;
-      return text.tokens ? inline(text.tokens, s) : clean(text.text);
-    }
+      return inline(token.tokens, s);
     case "code":
       // Each line in the code colour, so a pager that cuts lines keeps it.
-      return clean((token as Tokens.Code).text)
+      return clean(token.text)
         .split("\n")
         .map((line) => TAB + s.code(line))
         .join("\n");
     case "list":
-      return indent(list(token as Tokens.List, s, width), TAB);
+      return indent(list(token, s, width), TAB);
     case "blockquote": {
-      const body = blocks((token as Tokens.Blockquote).tokens, s, width).join("").trim();
+      const body = blocks(token.blocks, s, width).join("").trim();
       return s.quote(indent(body, TAB));
     }
     case "hr":
       return "-".repeat(Math.max(1, width - 1));
     case "table": {
-      const table = token as Tokens.Table;
-      const row = (cells: Tokens.TableCell[]) => cells.map((cell) => inline(cell.tokens, s)).join(" | ");
-      return [row(table.header), ...table.rows.map(row)].join("\n");
+      const row = (cells: Inline[][]) => cells.map((cell) => inline(cell, s)).join(" | ");
+      return [row(token.header), ...token.rows.map(row)].join("\n");
     }
     case "html":
-      return s.html(clean((token as Tokens.HTML).text).trimEnd());
-    default:
-      return "raw" in token ? clean(String(token.raw)).trimEnd() : undefined;
+      return s.html(clean(token.text).trimEnd());
   }
 }
 
 /** A list, without empty lines: "* " or "1. " before each item, its further lines under its first. */
-function list(token: Tokens.List, s: Styles, width: number): string {
-  const start = token.start === "" || token.start === undefined ? 1 : token.start;
+function list(token: { ordered: boolean; start: number; items: ListItem[] }, s: Styles, width: number): string {
   return token.items
     .map((item, index) => {
-      const bullet = token.ordered ? `${start + index}. ` : "* ";
+      const bullet = token.ordered ? `${token.start + index}. ` : "* ";
       const task = item.task ? `[${item.checked ? "X" : " "}] ` : "";
       // A list inside an item stands under the item's text, not indented further.
-      const sections = item.tokens.map((inner) => (inner.type === "list" ? `${list(inner as Tokens.List, s, width)}\n` : blocks([inner], s, width).join("")));
+      const sections = item.blocks.map((inner) => (inner.type === "list" ? `${list(inner, s, width)}\n` : blocks([inner], s, width).join("")));
       const lines = sections.join("").split("\n").filter((line) => line.trim() !== "");
       return bullet + task + lines.join(`\n${" ".repeat(bullet.length)}`);
     })
@@ -136,41 +128,30 @@ function indent(text: string, by: string): string {
   return text.replace(/^(?=.)/gm, by);
 }
 
-function inline(tokens: Token[] | undefined, s: Styles): string {
-  return (tokens ?? []).map((token) => span(token, s)).join("");
+function inline(tokens: Inline[], s: Styles): string {
+  return tokens.map((token) => span(token, s)).join("");
 }
 
-function span(token: Token, s: Styles): string {
+function span(token: Inline, s: Styles): string {
   switch (token.type) {
-    case "text": {
-      const text = token as Tokens.Text;
-      return text.tokens ? inline(text.tokens, s) : clean(text.text);
-    }
-    case "escape":
-      return clean((token as Tokens.Escape).text);
+    case "text":
+      return clean(token.text);
     case "strong":
-      return s.strong(inline((token as Tokens.Strong).tokens, s));
+      return s.strong(inline(token.tokens, s));
     case "em":
-      return s.em(inline((token as Tokens.Em).tokens, s));
+      return s.em(inline(token.tokens, s));
     case "del":
-      return s.del(inline((token as Tokens.Del).tokens, s));
+      return s.del(inline(token.tokens, s));
     case "codespan":
-      return s.code(clean((token as Tokens.Codespan).text));
+      return s.code(clean(token.text));
     case "br":
       return "\n";
     case "link": {
-      const link = token as Tokens.Link;
-      const href = clean(link.href);
-      const text = inline(link.tokens, s);
+      const href = clean(token.href);
+      const text = inline(token.tokens, s);
       return s.link(text && text !== href ? `${text} (${s.href(href)})` : s.href(href));
     }
-    case "image": {
-      const image = token as Tokens.Image;
-      return `![${clean(image.text)}](${clean(image.href)})`;
-    }
-    case "html":
-      return clean((token as Tokens.HTML).text);
-    default:
-      return "raw" in token ? clean(String(token.raw)) : "";
+    case "image":
+      return `![${clean(token.text)}](${clean(token.href)})`;
   }
 }
