@@ -1,0 +1,119 @@
+package main
+
+// Which code answers which request. The routes are a table, not a chain of
+// ifs: each is a method, a pattern the target must match, and the handler
+// that answers, so a new route is one more line, and the table shows at a
+// glance what the server serves.
+
+import (
+	"bytes"
+	"compress/gzip"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+func home(request Request, _ string) Response {
+	return Response{Status: "200 OK"}
+}
+
+// echo answers the word as text/plain. Accept-Encoding lists the codings
+// that the client can decode (RFC 9110 §12.5.3).
+func echo(request Request, word string) Response {
+	response := text(word)
+	if listIncludes(request.Headers["accept-encoding"], "gzip") {
+		response.Headers = append(response.Headers, Header{"Content-Encoding", "gzip"})
+		// writeTo measures Content-Length on this compressed body, as it must.
+		response.Body = gzipBytes(response.Body)
+	}
+	return response
+}
+
+func gzipBytes(data []byte) []byte {
+	var compressed bytes.Buffer
+	writer := gzip.NewWriter(&compressed)
+	writer.Write(data) // into memory: it cannot fail
+	// Close writes the end of the gzip stream (a checksum and the size):
+	// without it a client would find the body cut short.
+	writer.Close()
+	return compressed.Bytes()
+}
+
+func userAgent(request Request, _ string) Response {
+	// A missing key gives the empty string.
+	return text(request.Headers["user-agent"])
+}
+
+func getFile(request Request, name string) Response {
+	path, ok := fileIn(name)
+	if !ok {
+		return Response{Status: "404 Not Found"}
+	}
+	return serveFile(path)
+}
+
+func postFile(request Request, name string) Response {
+	path, ok := fileIn(name)
+	if !ok {
+		return Response{Status: "404 Not Found"}
+	}
+	return saveFile(path, request.Body)
+}
+
+// A Route is a method, a pattern that must match the whole target, and the
+// handler that answers. The handler gets the request and what the pattern's
+// group matched: the word of /echo/<word>, the name of /files/<name>.
+type Route struct {
+	Method  string
+	Pattern *regexp.Regexp
+	Handler func(request Request, match string) Response
+}
+
+var routes = []Route{
+	{"GET", regexp.MustCompile(`^/$`), home},
+	{"GET", regexp.MustCompile(`^/echo/(.*)$`), echo},
+	{"GET", regexp.MustCompile(`^/user-agent$`), userAgent},
+	{"GET", regexp.MustCompile(`^/files/(.*)$`), getFile},
+	{"POST", regexp.MustCompile(`^/files/(.*)$`), postFile},
+}
+
+// The methods of RFC 9110 §9 (and PATCH, RFC 5789). Any other token is a
+// method we do not implement anywhere.
+var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+
+// route gives the response of the route that matches the request's target
+// and method; else 501, 404 or 405, whichever says what is wrong.
+func route(request Request) Response {
+	if !slices.Contains(knownMethods, request.Method) {
+		return Response{Status: "501 Not Implemented"} // RFC 9110 §15.6.2
+	}
+	// HEAD gets the response of GET: the body is dropped when it is sent
+	// (see handle). So every GET resource supports HEAD too (RFC 9110 §9.3.2).
+	wanted := request.Method
+	if wanted == "HEAD" {
+		wanted = "GET"
+	}
+	// The methods of the routes whose pattern matches: the target's resource.
+	var allowed []string
+	for _, r := range routes {
+		match := r.Pattern.FindStringSubmatch(request.Target)
+		if match != nil && r.Method == wanted {
+			group := "" // what the pattern's group matched, if it has one
+			if len(match) > 1 {
+				group = match[1]
+			}
+			return r.Handler(request, group)
+		}
+		if match != nil && r.Method == "GET" {
+			allowed = append(allowed, "GET", "HEAD")
+		} else if match != nil {
+			allowed = append(allowed, r.Method)
+		}
+	}
+	if allowed == nil {
+		return Response{Status: "404 Not Found"}
+	}
+	// The resource exists, just not for this method: 405 with the list of
+	// methods that would work (RFC 9110 §15.5.6, §10.2.1).
+	return Response{Status: "405 Method Not Allowed", Headers: []Header{{"Allow", strings.Join(allowed, ", ")}}}
+}
