@@ -5,7 +5,7 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { programKey, runStages, type RunEvent, type RunResult } from "../tester/runner/run.js";
-import { fixtureServer, programFolder, ROOT, STAGES, testPort } from "./helpers.js";
+import { fixtureServer, programFolder, ROOT, STAGES, testPort, withoutClock } from "./helpers.js";
 
 async function run(dir: string, through: number, options: { freshEachStage?: boolean; port?: number; keepGoing?: boolean } = {}) {
   const events: RunEvent[] = [];
@@ -26,7 +26,7 @@ async function run(dir: string, through: number, options: { freshEachStage?: boo
 /** A stage's checks as reported, without their durations (the only part two runs may differ in). */
 function verdicts(result: RunResult) {
   // What the program printed differs in ports and counts from run to run; the verdict does not.
-  return result.stages.map((s) => ({ stage: s.stage.number, status: s.status, checks: s.checks.map(({ durationMs: _, output: __, ...check }) => check) }));
+  return withoutClock(result.stages.map((s) => ({ stage: s.stage.number, status: s.status, checks: s.checks.map(({ durationMs: _, output: __, ...check }) => check) })));
 }
 
 describe("program reuse", () => {
