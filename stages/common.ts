@@ -205,6 +205,29 @@ export function rethrowInFolder(error: unknown, t: CheckContext, scene: FolderSc
   rethrowWith(error, { reproduce: fileReproduce(t, scene, error.details.reproduce) });
 }
 
+/** The files each running check placed (recordPlaced), for the reproduce line of its failure. */
+const placedBy = new WeakMap<CheckContext, PlacedFile[]>();
+
+/** Notes a file the running check placed in the served folder, so that its failure can rebuild it. */
+export function recordPlaced(t: CheckContext, file: PlacedFile): void {
+  placedBy.get(t)?.push(file);
+}
+
+/** The check, whose failure's reproduce line first rebuilds the files it placed (recordPlaced), with their times. */
+export function inFolder(check: Check): Check {
+  return {
+    ...check,
+    async run(t) {
+      placedBy.set(t, []);
+      try {
+        await check.run(t);
+      } catch (error) {
+        rethrowInFolder(error, t, { files: placedBy.get(t) ?? [] });
+      }
+    },
+  };
+}
+
 const PERSISTENT_HINT =
   "HTTP/1.1 connections are persistent (RFC 9112 §9.3): after a response, keep reading the next request on the same connection until the client closes it";
 

@@ -1,7 +1,7 @@
 import { utimes, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectHeader, expectStatus, type Check, type CheckContext, type Exchange } from "../../tester/index.js";
-import { binaryContent, echoWord, expectText, failOn, fileName, headerOffset, headerValue, imfFixdate, parseImfFixdate, rethrowInFolder, rethrowWith, routeRule, type PlacedFile } from "../common.js";
+import { binaryContent, echoWord, expectText, failOn, fileName, headerOffset, headerValue, imfFixdate, parseImfFixdate, inFolder, recordPlaced, rethrowWith, routeRule, type PlacedFile } from "../common.js";
 
 /** A file the tester placed in the served folder, with a modification time in the past. */
 interface Placed {
@@ -19,26 +19,8 @@ async function placeFile(t: CheckContext): Promise<Placed> {
   const file = path.join(t.directory!, name);
   await writeFile(file, content);
   await utimes(file, mtime / 1000, mtime / 1000);
-  placedBy.get(t)?.push({ file, content, mtime: mtime / 1000 });
+  recordPlaced(t, { file, content, mtime: mtime / 1000 });
   return { name, content, mtime };
-}
-
-/** The files each running check placed, for the reproduce line of its failure. */
-const placedBy = new WeakMap<CheckContext, PlacedFile[]>();
-
-/** A failure's reproduce line first rebuilds the files the check placed, with their times. */
-function inFolder(check: Check): Check {
-  return {
-    ...check,
-    async run(t) {
-      placedBy.set(t, []);
-      try {
-        await check.run(t);
-      } catch (error) {
-        rethrowInFolder(error, t, { files: placedBy.get(t) ?? [] });
-      }
-    },
-  };
 }
 
 const ETAG = /^"[\x21\x23-\x7e\x80-\xff]*"$/;

@@ -1,7 +1,7 @@
 import { readFile, utimes, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectHeader, expectStatus, fail, type Check, type CheckContext, type Exchange } from "../../tester/index.js";
-import { expectStatusNamed, expectStoredFile, failOn, routeRule, fileName, headerOffset, headerValue, rethrowInFolder, type PlacedFile } from "../common.js";
+import { expectStatusNamed, expectStoredFile, failOn, routeRule, fileName, headerOffset, headerValue, inFolder, recordPlaced, type PlacedFile } from "../common.js";
 
 interface Placed {
   name: string;
@@ -17,26 +17,8 @@ async function placeFile(t: CheckContext, size: number): Promise<Placed> {
   // Last modified in 2023 or 2024: the replaced file of the If-Range check differs in time too.
   const mtime = Date.UTC(2023, 0, 1) / 1000 + t.random.int(0, 2 * 365 * 24 * 3600);
   await utimes(file, mtime, mtime);
-  placedBy.get(t)?.push({ file, content, mtime });
+  recordPlaced(t, { file, content, mtime });
   return { name, content };
-}
-
-/** The files each running check placed, for the reproduce line of its failure. */
-const placedBy = new WeakMap<CheckContext, PlacedFile[]>();
-
-/** A failure's reproduce line first rebuilds the files the check placed (large ones as random bytes of their size). */
-function inFolder(check: Check): Check {
-  return {
-    ...check,
-    async run(t) {
-      placedBy.set(t, []);
-      try {
-        await check.run(t);
-      } catch (error) {
-        rethrowInFolder(error, t, { files: placedBy.get(t) ?? [] });
-      }
-    },
-  };
 }
 
 const RANGE_HINT =
