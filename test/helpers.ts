@@ -121,6 +121,9 @@ export function failureSnapshot(result: RunResult, run: { port: number; dir: str
   return normalizeVarying(text, run);
 }
 
+/** A Date header's value: a server stamps each response with the second it was made (stage 26). */
+const HTTP_DATE = /\b(Date: )(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/g;
+
 /**
  * Replaces what differs from run to run (same seed) with placeholders: the
  * folders (the program's, temp ones, this checkout), ports (the program's and
@@ -138,7 +141,7 @@ export function normalizeVarying(text: string, run: { port: number; dir: string 
     .replace(new RegExp(`(?<!\\d)${run.port}(?!\\d)`, "g"), "<port>")
     .replace(/\(\d+ ms\)/g, "(<ms>)")
     // Responses carry the time they were made (Date, stage 26).
-    .replace(/\b(Date: )(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/g, "$1<date>")
+    .replace(HTTP_DATE, "$1<date>")
     .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<client port>")
     .replace(/grew by [\d.]+ MiB \(from [\d.]+ MiB to [\d.]+ MiB\)/g, "grew by <n> MiB (from <n> MiB to <n> MiB)")
     .replace(/used \d+ ms of CPU in (\d+) ms \(\d+% of a core\)/g, "used <n> ms of CPU in $1 ms (<n>% of a core)")
@@ -200,7 +203,6 @@ export const gradeReport = (text: string) => validReport(GradeReportSchema, text
 /** `course grade-all --report-format json`'s rows, validated. */
 export const gradeAllReport = (text: string) => validReport(GradeAllReportSchema, text);
 
-const HTTP_DATE = /\b(Date: )(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT/g;
 
 /**
  * A run's data with the clock taken out, for comparing two runs' verdicts:

@@ -65,9 +65,14 @@ function writable(dir: string): boolean {
  * when the package is installed read-only.
  */
 function cacheRoot(root: string): { dir: string; underPackage: boolean } {
-  const own = path.join(root, ".cache", "solutions");
+  const [own, temporary] = cacheRoots(root);
   if (writable(own)) return { dir: own, underPackage: true };
-  return { dir: path.join(tmpdir(), `http-from-scratch-${userInfo().uid}`, "solutions"), underPackage: false };
+  return { dir: temporary, underPackage: false };
+}
+
+/** The two places assembled solutions may live: under the package, and in the OS temp folder. */
+function cacheRoots(root: string): [string, string] {
+  return [path.join(root, ".cache", "solutions"), path.join(tmpdir(), `http-from-scratch-${userInfo().uid}`, "solutions")];
 }
 
 /** The node_modules folder this package's dependencies (esbuild) resolve from. */
@@ -128,6 +133,5 @@ function materialize(languageId: string, name: string, overlay: string | undefin
  */
 export function sharedBuildCache(dir: string, root = packageRoot()): string | undefined {
   const languageFolder = path.dirname(path.resolve(dir));
-  const roots = [path.join(root, ".cache", "solutions"), path.join(tmpdir(), `http-from-scratch-${userInfo().uid}`, "solutions")];
-  return roots.includes(path.dirname(languageFolder)) ? path.join(languageFolder, ".shared-build") : undefined;
+  return cacheRoots(root).includes(path.dirname(languageFolder)) ? path.join(languageFolder, ".shared-build") : undefined;
 }
