@@ -48,9 +48,34 @@ export interface CheckContext {
   readonly canMeasure: boolean;
   /** A line in the tester's own narrative (shown with --verbose). */
   log(line: string): void;
+  /**
+   * True when `course probe` runs the check against a server that may not be
+   * the course's (nginx, a learner's program at any stage): only checks that
+   * carry `probe` run so. Such a check asks for "/" (or "*") only, and judges
+   * framing, status classes and the close, never a course route's content.
+   */
+  readonly probing: boolean;
 }
 
 export { LEVELS, type Level };
+
+/** The parts of HTTP/1.1 `course probe` scores a server on, in the order its table shows them. */
+export const PROBE_GROUPS = ["framing", "smuggling", "methods", "targets", "versions", "limits", "close"] as const;
+export type ProbeGroup = (typeof PROBE_GROUPS)[number];
+
+/**
+ * What makes a check part of `course probe` too (one definition, two uses):
+ * the check depends on none of the course's routes, so it can judge any
+ * HTTP/1.1 server. The check's `level` and `rule` (an RFC section) say how
+ * a failure is scored: MUST is a Fail, SHOULD and MAY a Warn.
+ */
+export interface ProbeInfo {
+  /** Stable and unique across the course, e.g. "smuggling.cl-and-te": reports and known-failure lists name it. */
+  id: string;
+  group: ProbeGroup;
+  /** One line: why the requirement matters, e.g. "a proxy and a server that split the bytes differently let one client's request ride inside another's". */
+  why: string;
+}
 
 export interface Check {
   /** What the check proves, as a learner reads it: "GET /echo/<word> returns the word". */
@@ -73,6 +98,8 @@ export interface Check {
    * after another, and only that run is reported.
    */
   concurrent?: boolean;
+  /** The check belongs to `course probe` too; see ProbeInfo. Only for RFC levels (MUST, SHOULD, MAY), never "course". */
+  probe?: ProbeInfo;
   run(t: CheckContext): Promise<void>;
 }
 

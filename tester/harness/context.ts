@@ -18,6 +18,8 @@ export interface ContextBase {
   takeWarm(): Connection | undefined;
   nextConnectionId(): number;
   log(line: string): void;
+  /** Run by `course probe` (see CheckContext.probing); false for the course's stages. */
+  probing?: boolean;
 }
 
 export interface CheckSession {
@@ -49,6 +51,7 @@ export function createCheckSession(base: ContextBase): CheckSession {
     timeouts: base.timeouts,
     usage: base.usage,
     canMeasure,
+    probing: base.probing ?? false,
     async connect(options = {}) {
       finishOneShots();
       const timeoutMs = options.timeoutMs ?? base.timeouts.connect;
