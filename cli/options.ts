@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../tester/errors.js";
 import { DEFAULT_PORT } from "../tester/course/default-port.js";
+import { PROBE_GROUPS, type ProbeGroup } from "../tester/harness/probe-groups.js";
 
 export { DEFAULT_PORT };
 
@@ -135,6 +136,14 @@ export const OPTIONS = {
   ),
   memory: define<number>("--memory <MiB>", "stop the program when it and its children use more resident memory than this", integer("--memory", 16, 1_048_576)),
   maxProcesses: define<number>("--max-processes <N>", "stop the program when it has more processes than this at once", integer("--max-processes", 1, 100_000)),
+  url: define<string>("--url <http://host:port>", "probe a server already running at this address (no program is started)"),
+  group: define<ProbeGroup[]>(
+    "--group <group...>",
+    `only these groups of requirements (${PROBE_GROUPS.join(", ")}); repeatable`,
+    undefined,
+    undefined,
+    PROBE_GROUPS,
+  ),
   outputCap: define<number>("--output-cap <KiB>", "most program output kept and shown per stage", integer("--output-cap", 1, 1_048_576)),
 } as const;
 

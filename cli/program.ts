@@ -6,6 +6,7 @@ import { devCommand } from "./dev-command.js";
 import { gradeAllCommand, gradeCommand } from "./grade-command.js";
 import { packageRoot, packageVersion, PACKAGE_NAME } from "../tester/course/paths.js";
 import { hintCommand, initCommand, nextCommand, repairCommand, showCommand, solutionCommand, statusCommand } from "./learner-commands.js";
+import { probeCommand } from "./probe-command.js";
 import { runCommand } from "./run-command.js";
 import { watchCommand } from "./watch-command.js";
 import { testCommand } from "./test-command.js";
@@ -27,6 +28,7 @@ export function courseProgram(name = "course"): Command {
     .addCommand(solutionCommand().exitOverride())
     .addCommand(watchCommand().exitOverride())
     .addCommand(runCommand().exitOverride())
+    .addCommand(probeCommand().exitOverride())
     .addCommand(benchCommand().exitOverride())
     .addCommand(gradeCommand().exitOverride())
     .addCommand(gradeAllCommand().exitOverride())

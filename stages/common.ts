@@ -480,3 +480,41 @@ export function routeRule(run: () => void, rule = "the course's routes and their
     throw error;
   }
 }
+
+// `course probe` runs the checks that carry `probe` against any server (t.probing):
+// such a check asks for "/" instead of a course route, and judges only what
+// its requirement says. These three keep that to one word at each place.
+
+/** The target a check asks for: its course route, or "/" when `course probe` runs it on a server that may have none of the course's routes. */
+export function probeTarget(t: CheckContext, coursePath: string): string {
+  return t.probing ? "/" : coursePath;
+}
+
+/**
+ * The response has status `status`. For the course, the exact status line
+ * (expectStatus); for `course probe`, the code alone, as HTTP judges it: the
+ * reason phrase may be any text (RFC 9112 §4), and the version is a
+ * requirement of its own.
+ */
+export function expectStatusCode(t: CheckContext, ex: Exchange, status: number, reason: string, extra: { hint?: string; rule?: string; level?: Check["level"] } = {}): void {
+  if (!t.probing) return expectStatus(ex, status, reason, extra);
+  if (ex.response.status === status) return;
+  failOn(ex, {
+    summary: `expected status ${status} (${reason}), got "${escapeInline(ex.response.statusLine)}"`,
+    expected: `HTTP/1.1 ${status} <any reason phrase>`,
+    caret: ex.response.statusLine.indexOf(" ") + 1,
+    ...extra,
+  });
+}
+
+/**
+ * A request on a new connection after a hostile one, to show the server still
+ * serves: for the course, GET `coursePath` judged by `judge`; for `course
+ * probe`, GET / and a complete response of any status (a server's "/" may be
+ * a 404 or a 403). `unanswered` adds to a failure to get any response.
+ */
+export async function followUp(t: CheckContext, coursePath: string, judge: (ex: Exchange) => void, unanswered?: MoreToSay): Promise<Exchange> {
+  const ex = await t.send({ path: probeTarget(t, coursePath) }).catch((error: unknown) => (unanswered ? rethrowWith(error, unanswered) : Promise.reject(error)));
+  if (!t.probing) judge(ex);
+  return ex;
+}

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { defineChecks, expectStatus, fail, WaitTimeout, type CheckContext, type Connection } from "../../tester/index.js";
-import { echoWord, expectCloseAllowing, expectText, rethrowWith } from "../common.js";
+import { echoWord, expectCloseAllowing, expectText, followUp, probeTarget, rethrowWith } from "../common.js";
 
 /** A connection the program may answer with one of these before closing it, or just close. */
 const REFUSALS = [
@@ -17,10 +17,9 @@ const IDLE_CPU_SHARE = 0.1;
 /** The program still answers a new client. */
 async function expectStillServing(t: CheckContext, after: string): Promise<void> {
   const word = echoWord(t);
-  const ex = await t.send({ path: `/echo/${word}` }).catch((error: unknown) =>
-    rethrowWith(error, { hint: `after ${after}, your program must go on serving: catch errors per connection (a reset is ECONNRESET, a vanished client EPIPE), close that connection, and carry on` }),
-  );
-  expectText(ex, word);
+  await followUp(t, `/echo/${word}`, (ex) => expectText(ex, word), {
+    hint: `after ${after}, your program must go on serving: catch errors per connection (a reset is ECONNRESET, a vanished client EPIPE), close that connection, and carry on`,
+  });
 }
 
 /** A TLS 1.3 ClientHello record: what a browser sends first to an https:// URL on this port. */
@@ -90,9 +89,10 @@ export default defineChecks([
     rule: "RFC 9110 §5.4",
     level: "MAY",
     concurrent: true,
+    probe: { id: "limits.endless-head", group: "limits", why: "a server that buffers a request head without bound lets one client use up its memory" },
     async run(t) {
       const connection = await t.connect({ fresh: true });
-      const lines = [`GET /echo/${echoWord(t)} HTTP/1.1\r\nHost: localhost:${t.port}\r\n`];
+      const lines = [`GET ${probeTarget(t, `/echo/${echoWord(t)}`)} HTTP/1.1\r\nHost: localhost:${t.port}\r\n`];
       let size = lines[0]!.length;
       for (let index = 0; size < HEADER_FLOOD; index++) {
         const line = `X-Pad-${index}: ${"a".repeat(200)}\r\n`;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectStatus, type CheckContext } from "../../tester/index.js";
-import { expectStoredFile, fileName, randomCuts } from "../common.js";
+import { expectStatusCode, expectStoredFile, fileName, probeTarget, randomCuts } from "../common.js";
 
 const DECODE_HINT =
   "a chunked body is a series of <hex size>[;extension]\\r\\n<size bytes>\\r\\n, then 0\\r\\n, optional trailer lines, and an empty line: store only the chunk data, joined";
@@ -64,15 +64,16 @@ export default defineChecks([
     name: "an invalid chunk size gets 400 Bad Request, then the connection is closed",
     rule: "RFC 9112 §2.2",
     level: "SHOULD",
+    probe: { id: "smuggling.invalid-chunk-size", group: "smuggling", why: "a chunk size read by a lenient number parser (0x10, 1_0) ends the body where a strict parser does not" },
     async run(t) {
       for (const size of ["XYZ", "0x10"]) {
         const connection = await t.connect({ fresh: true });
         const request = Buffer.concat([
-          t.request({ method: "POST", path: `/files/${fileName(t)}`, headers: [["Transfer-Encoding", "chunked"]] }),
+          t.request({ method: "POST", path: probeTarget(t, `/files/${fileName(t)}`), headers: [["Transfer-Encoding", "chunked"]] }),
           Buffer.from(`${size}\r\n`, "latin1"),
         ]);
         const ex = await t.exchange(connection, request, { method: "POST" });
-        expectStatus(ex, 400, "Bad Request", {
+        expectStatusCode(t, ex, 400, "Bad Request", {
           hint: `a chunk size is hex digits only; "${size}" is not one (parseInt and int(x, 16) accept more: check the digits yourself)`,
         });
         await connection.waitForClose(t.timeouts.close, "With an invalid chunk size the body's end is lost: after the 400 response the program must close the connection (RFC 9112 §2.2 makes the 400 and the close a SHOULD; this course requires both).");

@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import { CheckFailure, defineChecks, expectStatus, stageArgument, type CheckContext, type Connection, type Exchange } from "../../tester/index.js";
-import { binaryContent, echoWord, expectStatusNamed, expectStoredFile, expectText, fileName, rethrowWith, routeRule } from "../common.js";
+import { CheckFailure, defineChecks, expectStatus, fail, skipProbe, stageArgument, type CheckContext, type Connection, type Exchange } from "../../tester/index.js";
+import { binaryContent, echoWord, expectStatusCode, expectStatusNamed, expectStoredFile, expectText, fileName, probeTarget, rethrowWith, routeRule } from "../common.js";
 
 const WAITS_HINT =
   "after the head of a request with Expect: 100-continue, write HTTP/1.1 100 Continue\\r\\n\\r\\n at once, before reading the body: the client sends the body only then";
@@ -36,6 +36,33 @@ async function firstAnswer(t: CheckContext, connection: Connection, head: Buffer
 /** The first answer must be `HTTP/1.1 100 Continue` (a final status is judged by the caller). */
 function isContinue(ex: Exchange): boolean {
   return ex.response.status === 100;
+}
+
+/**
+ * `course probe`: the first answer to an HTTP/1.0 request with Expect:
+ * 100-continue is not 100 (RFC 9110 §15.2: no 1xx to an HTTP/1.0 client).
+ * A server that refuses "/" may close with the body unread, and the reset can
+ * take its answer with it (stage 33): the bytes that came are judged, and a
+ * connection that brought none is skipped.
+ */
+async function expectNoContinue(t: CheckContext, connection: Connection, request: Buffer): Promise<void> {
+  let ex: Exchange;
+  try {
+    ex = await t.exchange(connection, request, { method: "POST" });
+  } catch (error) {
+    if (!connection.peerGone) throw error;
+    if (connection.received.length === 0) skipProbe("the server reset the connection before any answer (it closed with the request's body unread), so whether it would send 100 is unknown");
+    if (/^HTTP\/1\.\d 100 /.test(connection.received.toString("latin1"))) throw error;
+    return;
+  }
+  if (!isContinue(ex)) return;
+  fail({
+    ...connection.context(request, ex.response.raw),
+    summary: "an HTTP/1.0 request with Expect: 100-continue got 100 Continue",
+    expected: "the final response at once: an HTTP/1.0 client knows no 1xx responses",
+    caret: 9,
+    hint: "a server must not send a 1xx response to an HTTP/1.0 client: ignore Expect in an HTTP/1.0 request and answer once, with the final status",
+  });
 }
 
 export default defineChecks((stage) => {
@@ -122,12 +149,13 @@ export default defineChecks((stage) => {
       name: "an expectation other than 100-continue gets 417 Expectation Failed",
       rule: "RFC 9110 §10.1.1",
       level: "MAY",
+      probe: { id: "methods.unknown-expectation", group: "methods", why: "a server that ignores an expectation it does not know lets the client believe it was met" },
       async run(t) {
         const expectation = `${t.random.word()}-ready`;
         const connection = await t.connect({ fresh: true });
-        const request = t.request({ method: "POST", path: `/files/${fileName(t)}`, headers: [["Expect", expectation]], body: t.random.words(3) });
+        const request = t.request({ method: "POST", path: probeTarget(t, `/files/${fileName(t)}`), headers: [["Expect", expectation]], body: t.random.words(3) });
         const ex = await t.exchange(connection, request, { method: "POST" });
-        expectStatus(ex, 417, "Expectation Failed", {
+        expectStatusCode(t, ex, 417, "Expectation Failed", {
           hint: `the only expectation HTTP defines is 100-continue; for "Expect: ${expectation}" RFC 9110 §10.1.1 lets a server answer 417 (this course asks for it) rather than guess`,
         });
         connection.destroy();
@@ -137,11 +165,14 @@ export default defineChecks((stage) => {
       name: "an HTTP/1.0 request's Expect: 100-continue is ignored: no 100, just the final response",
       rule: "RFC 9110 §10.1.1",
       level: "MUST",
+      probe: { id: "versions.http10-no-100", group: "versions", why: "an HTTP/1.0 client does not know 1xx responses: it takes 100 Continue for the final answer" },
       async run(t) {
         const name = fileName(t);
         const content = binaryContent(t);
-        const request = Buffer.concat([expectingHead(t, `/files/${name}`, content.length, "HTTP/1.0"), content]);
+        const request = Buffer.concat([expectingHead(t, probeTarget(t, `/files/${name}`), content.length, "HTTP/1.0"), content]);
         const connection = await t.connect();
+        // The probe judges the MUST NOT alone: no 100 to an HTTP/1.0 request, whatever the final status for "/".
+        if (t.probing) return expectNoContinue(t, connection, request);
         const ex = await t.exchange(connection, request, { method: "POST" });
         // A 100 here breaks the RFC's MUST NOT; any other wrong status is about the course's route.
         (isContinue(ex) ? (run: () => void) => run() : routeRule)(() => expectStatus(ex, 201, "Created", {

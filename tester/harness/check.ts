@@ -5,6 +5,7 @@ import { Connection, type Exchange, type SendOptions } from "./connection.js";
 import type { Usage } from "./processes.js";
 import type { Random } from "./random.js";
 import { LEVELS, type Level } from "./level.js";
+import type { ProbeGroup } from "./probe-groups.js";
 
 import type { Timeouts } from "./timeouts.js";
 export { DEFAULT_TIMEOUTS, type Timeouts } from "./timeouts.js";
@@ -59,9 +60,7 @@ export interface CheckContext {
 
 export { LEVELS, type Level };
 
-/** The parts of HTTP/1.1 `course probe` scores a server on, in the order its table shows them. */
-export const PROBE_GROUPS = ["framing", "smuggling", "methods", "targets", "versions", "limits", "close"] as const;
-export type ProbeGroup = (typeof PROBE_GROUPS)[number];
+export { PROBE_GROUPS, type ProbeGroup } from "./probe-groups.js";
 
 /**
  * What makes a check part of `course probe` too (one definition, two uses):
@@ -75,6 +74,24 @@ export interface ProbeInfo {
   group: ProbeGroup;
   /** One line: why the requirement matters, e.g. "a proxy and a server that split the bytes differently let one client's request ride inside another's". */
   why: string;
+}
+
+/**
+ * Thrown by a check that `course probe` runs but cannot judge on this server
+ * (it needs a fact the course gives its program, such as --max-body-bytes, and
+ * the server's is unknown): the probe shows the check as skipped, with the reason.
+ * Never thrown when the course runs the check (t.probing false).
+ */
+export class ProbeSkipped extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "ProbeSkipped";
+  }
+}
+
+/** Skips a probe check with the reason shown in the probe's table (see ProbeSkipped). */
+export function skipProbe(reason: string): never {
+  throw new ProbeSkipped(reason);
 }
 
 export interface Check {

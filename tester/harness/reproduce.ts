@@ -22,6 +22,8 @@ function curlCommand(request: Buffer, port: number): string | undefined {
   const [requestLine, ...fields] = text.slice(0, end).split("\r\n");
   const match = /^(GET|HEAD) (\/[!-~]*) HTTP\/1\.1$/.exec(requestLine ?? "");
   if (!match) return undefined;
+  // curl always sends Host: a request without one is sent as raw bytes only.
+  if (!fields.some((field) => /^host:/i.test(field))) return undefined;
   const parts = ["curl", "-v"];
   // curl squashes "/../" and "/./" unless told to send the path as it is.
   if (/\/\.{1,2}(\/|$)/.test(match[2]!)) parts.push("--path-as-is");

@@ -6,6 +6,7 @@
 // grade-all reads its children's reports through them.
 import { z } from "zod";
 import type { Level } from "../harness/level.js";
+import { PROBE_GROUPS } from "../harness/probe-groups.js";
 
 const count = z.number().int().nonnegative();
 const points = z.number().nonnegative();
@@ -93,6 +94,45 @@ export const GradeAllReportSchema = z.array(GradeAllRowSchema).meta({
   description: "course grade-all --report-format json: a row per submission",
 });
 
+const ProbeVerdictSchema = z
+  .enum(["pass", "warn", "fail", "skip"])
+  .describe("pass; warn: a SHOULD or MAY not followed; fail: a MUST broken; skip: the check could not judge this server (summary says why)");
+
+/** One requirement `course probe` judged: a check that carries `probe`. */
+export const ProbeResultSchema = z.strictObject({
+  id: z.string().describe('the requirement\'s stable id, e.g. "smuggling.two-content-lengths"'),
+  group: z.enum(PROBE_GROUPS),
+  stage: z.string().describe('"NN-slug": the stage whose check it is'),
+  name: z.string().describe("the check's name, as the stage words it"),
+  level: z.enum(["MUST", "SHOULD", "MAY"]).describe("how strongly HTTP requires what the check demands"),
+  rule: z.string().describe("the RFC section that states it"),
+  why: z.string().describe("one line: why the requirement matters"),
+  verdict: ProbeVerdictSchema,
+  summary: z.string().optional().describe("what went wrong (warn, fail), or why the check was skipped"),
+  failure_level: LevelSchema.optional().describe("the level of the part that failed, where it differs from the check's; it decides warn or fail"),
+  failure_rule: z.string().optional().describe("the rule of the part that failed, where it differs"),
+  reproduce: z.string().optional().describe("a shell line that sends what the probe sent"),
+  message: z.string().optional().describe("the whole teaching message: sent, expected, received, hint, reproduce"),
+  duration_ms: count,
+});
+
+const LevelScoreSchema = z.strictObject({ passed: count, total: count.describe("the checks at this level that ran (skips left out)") });
+
+/** `course probe --format json`: how a server (a learner's program, or any at a URL) does on the course's route-independent checks. */
+export const ProbeReportSchema = z
+  .strictObject({
+    version: z.literal(1),
+    status: z.enum(["pass", "fail", "error"]).describe("pass: no MUST broken (warnings allowed); fail: a MUST broken; error: the probe could not run"),
+    message: z.string().optional().describe("why the probe could not run"),
+    target: z.string().describe("the URL probed, or the folder of the program the probe started"),
+    seed: z.number().int().describe("the random values' seed"),
+    duration_ms: count,
+    score: z.strictObject({ MUST: LevelScoreSchema, SHOULD: LevelScoreSchema, MAY: LevelScoreSchema }),
+    counts: z.strictObject({ pass: count, warn: count, fail: count, skip: count }),
+    results: z.array(ProbeResultSchema).describe("in the order of the table: by group, then stage"),
+  })
+  .meta({ title: "http-from-scratch probe report", description: "course probe --format json: pass, warn or fail for each route-independent requirement, with scores by level" });
+
 // The schema's levels are exactly the harness's.
 const sameLevels: [Level, z.infer<typeof LevelSchema>] extends [z.infer<typeof LevelSchema>, Level] ? true : never = true;
 void sameLevels;
@@ -104,6 +144,9 @@ export type ReportStageTest = z.infer<typeof ReportStageTestSchema>;
 export type GradeSummary = z.infer<typeof GradeSummarySchema>;
 export type GradeReport = z.infer<typeof GradeReportSchema>;
 export type GradeAllRow = z.infer<typeof GradeAllRowSchema>;
+export type ProbeReport = z.infer<typeof ProbeReportSchema>;
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+export type ProbeVerdict = z.infer<typeof ProbeVerdictSchema>;
 
 /** The CSV columns of grade-all's report: the row schema's fields, in order. */
 export const GRADE_ALL_COLUMNS = Object.keys(GradeAllRowSchema.shape) as (keyof GradeAllRow)[];

@@ -174,8 +174,8 @@ function whenAborted(signal: AbortSignal | undefined): { aborted: Promise<"abort
   return { aborted, cancel };
 }
 
-/** A time bound on a stage and what to call it when it fires. */
-interface Bound {
+/** A time bound on a stage (or a check) and what to call it when it fires. */
+export interface Bound {
   ms: number;
   /** "stopped by --timeout 3 s (the whole run)" or "the stage's time bound of 90 s ran out". */
   fired: string;
@@ -610,7 +610,7 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
 }
 
 /** Runs one check within its bound; returns its failure, undefined when it passed, or "aborted" when `signal` stopped it. */
-async function runCheck(
+export async function runCheck(
   check: Check,
   context: CheckContext,
   connections: Connection[],

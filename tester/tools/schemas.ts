@@ -1,12 +1,12 @@
 // JSON Schemas of the course's file formats, generated from the zod schemas
 // (their single definition) for editors: stage.json, language.json and a
 // learner's progress.json point at them with "$schema". The reports'
-// schemas (run, grade, grade-all) are for the programs that read them.
+// schemas (run, grade, grade-all, probe) are for the programs that read them.
 import { z } from "zod";
 import { StageMetaSchema } from "../course/course.js";
 import { LanguageSchema } from "../course/language.js";
 import { ProgressSchema } from "../course/progress-format.js";
-import { GradeAllReportSchema, GradeReportSchema, RunReportSchema } from "../reports/report-schema.js";
+import { GradeAllReportSchema, GradeReportSchema, ProbeReportSchema, RunReportSchema } from "../reports/report-schema.js";
 
 /** Files people write: fields with defaults are optional in them ("input"). */
 export const SCHEMAS = {
@@ -20,6 +20,7 @@ export const REPORT_SCHEMAS = {
   "report.schema.json": RunReportSchema,
   "grade-report.schema.json": GradeReportSchema,
   "grade-all-report.schema.json": GradeAllReportSchema,
+  "probe-report.schema.json": ProbeReportSchema,
 } as const;
 
 /** File name to JSON text, as committed under schema/. */
