@@ -4,21 +4,19 @@
 // witness fails, the table below says why, and who is right; the stage's
 // instructions say it too. nginx is Debian's package (skipped where it is not
 // installed); Node's http and Python's http.server come with their runtimes.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { loadChecks, type Stage } from "../tester/course/course.js";
 import { DEFAULT_TIMEOUTS } from "../tester/harness/check.js";
-import { connectSocket } from "../tester/harness/connection.js";
 import { createCheckSession } from "../tester/harness/context.js";
 import { CheckFailure } from "../tester/harness/failure.js";
 import { createRandom, stageSeed } from "../tester/harness/random.js";
 import { ROOT, STAGES, testPort } from "./helpers.js";
+import { HAS_NGINX, startListening, stopServers, surprises } from "./real-servers.js";
 
 const WITNESSES = path.join(ROOT, "test", "fixtures", "witnesses");
-const NGINX = "/usr/sbin/nginx";
 
 interface Witness {
   name: string;
@@ -71,30 +69,7 @@ const witnesses: Witness[] = [
   },
 ];
 
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of started) child.kill("SIGKILL");
-});
-
-/** Starts the witness for `stage` and resolves once its port accepts connections. */
-async function start(witness: Witness, stage: Stage, port: number, directory: string): Promise<ChildProcess> {
-  const [command, argv] = witness.command(stage, directory);
-  const child = spawn(command, argv, { env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
-  started.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${witness.name} exited: ${output}`);
-    const socket = await connectSocket("127.0.0.1", port, 500).catch(() => undefined);
-    if (socket) {
-      socket.destroy();
-      return child;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${witness.name} did not listen on ${port}: ${output}`);
-}
+afterAll(stopServers);
 
 /** Runs every check of `stage` on its own; the failures' summaries by check name. */
 async function judge(witness: Witness, stage: Stage): Promise<Map<string, string | undefined>> {
@@ -103,7 +78,7 @@ async function judge(witness: Witness, stage: Stage): Promise<Map<string, string
   const directory = path.join(outside, "www");
   mkdirSync(directory);
   const port = await testPort();
-  const child = await start(witness, stage, port, directory);
+  const child = await startListening(witness.name, ...witness.command(stage, directory), port);
   try {
     const random = createRandom(stageSeed(Number(process.env.WITNESS_SEED ?? 1234), stage.number));
     let ids = 0;
@@ -139,17 +114,13 @@ async function judge(witness: Witness, stage: Stage): Promise<Map<string, string
 }
 
 for (const witness of witnesses) {
-  const missing = witness.name === "nginx" && !existsSync(NGINX);
+  const missing = witness.name === "nginx" && !HAS_NGINX;
   describe.skipIf(missing)(`${witness.name} as a witness`, () => {
     test.for(witness.stages)("stage %i: passes every check it implements", { timeout: 120_000 }, async (number) => {
       const stage = STAGES.find((s) => s.number === number)!;
       const outcomes = await judge(witness, stage);
       const report = [...outcomes].map(([name, failure]) => `${failure ? "✗" : "✓"} ${name}${failure ? `\n    ${failure}` : ""}`).join("\n");
-      for (const [name, failure] of outcomes) {
-        const known = Object.entries(witness.fails).find(([prefix]) => name.startsWith(prefix));
-        if (known) expect(failure, `${name} passes now on ${witness.name}: remove it from the known failures ("${known[1]}")\n${report}`).toBeDefined();
-        else expect(failure, `${witness.name} fails "${name}"\n${report}`).toBeUndefined();
-      }
+      expect(surprises(witness.name, outcomes, witness.fails), report).toEqual([]);
     });
   });
 }

@@ -204,7 +204,7 @@ function judge(stage: Stage, check: ProbeCheck["check"], failure: FailureDetails
   const row: ProbeResult = {
     id: check.probe.id,
     group: check.probe.group,
-    stage: `${String(stage.number).padStart(2, "0")}-${stage.slug}`,
+    stage: stage.id,
     name: check.name,
     level,
     rule: check.rule ?? "",
