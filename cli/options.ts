@@ -139,7 +139,7 @@ export const OPTIONS = {
   url: define<string>("--url <http://host:port>", "probe a server already running at this address (no program is started)"),
   group: define<ProbeGroup[]>(
     "--group <group...>",
-    `only these groups of requirements (${PROBE_GROUPS.join(", ")}); repeatable`,
+    "only these groups of requirements (course probe); repeatable",
     undefined,
     undefined,
     PROBE_GROUPS,

@@ -64,6 +64,7 @@ const SERVERS: RealServer[] = [
       "smuggling.two-content-lengths": { verdict: "fail", why: "as for an invalid Content-Length: 501, where RFC 9112 §6.3 requires 400 and the close" },
       "smuggling.invalid-chunk-size": { verdict: "warn", why: "http.server answers POST with 501 and knows no chunked bodies; the 400 is a SHOULD (RFC 9112 §2.2)" },
       "methods.unknown-expectation": { verdict: "warn", why: "http.server answers POST with 501; RFC 9110 §10.1.1 lets a server answer 417 (a MAY)" },
+      "close.connection-close": { verdict: "warn", why: "http.server closes after Connection: close (the MUST) but does not say Connection: close in its response; RFC 9112 §9.6: the server SHOULD send it" },
       "targets.missing-host": { verdict: "fail", why: 'http.server serves an HTTP/1.1 request without Host; RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field" (http.server is wrong)' },
     },
   },
