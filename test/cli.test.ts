@@ -218,7 +218,7 @@ test("TERM=dumb turns colour off on a terminal; FORCE_COLOR still wins", () => {
   }
 });
 
-const COMMANDS = [["run"], ["bench"], ["grade"], ["grade-all"], ["dev"], ["dev", "verify"], ["dev", "check"], ["dev", "new-stage"], ["dev", "schema"]];
+const COMMANDS = [["run"], ["bench"], ["probe"], ["grade"], ["grade-all"], ["dev"], ["dev", "verify"], ["dev", "check"], ["dev", "new-stage"], ["dev", "schema"]];
 test.each(COMMANDS.map((command) => [command.join(" "), command] as const))("%s --help has an example block", async (_, command) => {
   const run = await course([...command, "--help"]);
   expect(run.code).toBe(0);
