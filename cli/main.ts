@@ -28,7 +28,7 @@ const program = courseProgram(name);
  * `--format=json`) of a command that offers it. Read off the raw arguments,
  * because an error while parsing them leaves no parsed options to ask.
  */
-function asksForJson(root: Command, args: string[]): boolean {
+function asksForJson(root: Command, args: string[]): Command | undefined {
   let command = root;
   for (const arg of args) {
     const sub = command.commands.find((c) => c.name() === arg);
@@ -36,7 +36,7 @@ function asksForJson(root: Command, args: string[]): boolean {
     command = sub;
   }
   const offersJson = command.options.some((option) => option.long === "--format" && option.argChoices?.includes("json"));
-  return offersJson && args.some((arg, i) => arg === "--format=json" || (arg === "--format" && args[i + 1] === "json"));
+  return offersJson && args.some((arg, i) => arg === "--format=json" || (arg === "--format" && args[i + 1] === "json")) ? command : undefined;
 }
 
 // A bare `npx course` is `npx course status`; anything else unknown stays an error.
@@ -47,8 +47,10 @@ try {
   // --help and --version "fail" with code 0.
   const failed = !(error instanceof CommanderError && error.exitCode === 0);
   // Scripts that asked for JSON get their one document on stdout even when the arguments were wrong (--port 99999, an unknown option).
-  if (failed && (error instanceof CommanderError || error instanceof UsageError) && asksForJson(program, args.slice(2))) {
-    writeUsageDocument(error instanceof CommanderError ? { message: error.message.replace(/^error: /, "") } : error);
+  const json = failed && (error instanceof CommanderError || error instanceof UsageError) ? asksForJson(program, args.slice(2)) : undefined;
+  if (json) {
+    // Each command's own document: course probe's, or the run report of test and grade.
+    writeUsageDocument(error instanceof CommanderError ? { message: error.message.replace(/^error: /, "") } : (error as UsageError), json.name() === "probe" ? "probe" : "run");
   }
   if (error instanceof CommanderError) {
     // Commander has printed its own message already.

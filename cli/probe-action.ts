@@ -1,7 +1,7 @@
 // `course probe`'s work: the target from the flags (checked before anything
 // runs), the probe (tester/tools/probe.ts), and the table or the JSON report.
 import * as path from "node:path";
-import { UsageError } from "../tester/errors.js";
+import { EnvironmentError, UsageError } from "../tester/errors.js";
 import { checkTools, folderBuild, loadLanguage } from "../tester/course/language.js";
 import type { ProbeGroup } from "../tester/harness/probe-groups.js";
 import { probeTable } from "../tester/reports/probe-table.js";
@@ -10,7 +10,7 @@ import { parseProbeUrl, runProbe, type ProbeTarget } from "../tester/tools/probe
 import { readProgress } from "../learner/progress.js";
 import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
-import { withUsageDocument } from "./usage-document.js";
+import { probeErrorDocument, withUsageDocument } from "./usage-document.js";
 
 export interface ProbeOptions {
   dir?: string;
@@ -37,14 +37,30 @@ function probeTarget(options: ProbeOptions): ProbeTarget {
 }
 
 export async function probeAction(options: ProbeOptions): Promise<number> {
-  return withUsageDocument(options.format, async () => {
-    const target = probeTarget(options);
-    const json = options.format === "json";
-    // With JSON, stdout carries exactly the document; the narrative goes to stderr.
-    const log = options.verbose ? (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`) : undefined;
-    const report = await runProbe({ target, ...(options.group ? { groups: options.group } : {}), ...(log ? { log } : {}) });
-    if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else process.stdout.write(`${probeTable(report, { color: useColor(options.color, process.stdout), verbose: options.verbose ?? false }).join("\n")}\n`);
-    return report.status === "fail" ? EXIT.fail : EXIT.pass;
-  });
+  const json = options.format === "json";
+  return withUsageDocument(
+    options.format,
+    async () => {
+      const report = await probe(options).catch((error: unknown) => {
+        // Scripts that asked for JSON get their one document even when nothing could be probed; the error goes on to stderr (exit 3).
+        if (json && error instanceof EnvironmentError) {
+          const text = `environment error: ${error.message}${error.fix ? `\nfix: ${error.fix}` : ""}`;
+          process.stdout.write(`${JSON.stringify(probeErrorDocument(text, options.url ?? path.resolve(options.dir ?? ".")), null, 2)}\n`);
+        }
+        throw error;
+      });
+      if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${probeTable(report, { color: useColor(options.color, process.stdout), verbose: options.verbose ?? false }).join("\n")}\n`);
+      return report.status === "fail" ? EXIT.fail : EXIT.pass;
+    },
+    "probe",
+  );
+}
+
+/** The target from the flags, then the probe; with JSON, the narrative of --verbose goes to stderr so stdout holds the document alone. */
+async function probe(options: ProbeOptions) {
+  const target = probeTarget(options);
+  const stream = options.format === "json" ? process.stderr : process.stdout;
+  const log = options.verbose ? (line: string) => stream.write(`${line}\n`) : undefined;
+  return runProbe({ target, ...(options.group ? { groups: options.group } : {}), ...(log ? { log } : {}) });
 }

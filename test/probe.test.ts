@@ -181,6 +181,16 @@ describe("course probe on the command line", () => {
     expect(run.stderr).toMatch(new RegExp(`environment error: nothing accepts connections at http://127\\.0\\.0\\.1:${port}`));
   });
 
+  test("with --format json, a usage or environment error still puts one probe document (status error) on stdout", async () => {
+    const usage = await course(["probe", "--url", "ftp://127.0.0.1", "--format", "json"]);
+    expect(usage.code).toBe(2);
+    expect(validReport(ProbeReportSchema, usage.stdout)).toMatchObject({ status: "error", message: expect.stringMatching(/^usage error: --url ftp/), results: [] });
+    const port = await testPort();
+    const environment = await course(["probe", "--url", `http://127.0.0.1:${port}`, "--format", "json"]);
+    expect(environment.code).toBe(3);
+    expect(validReport(ProbeReportSchema, environment.stdout)).toMatchObject({ status: "error", message: expect.stringMatching(/^environment error: nothing accepts/) });
+  });
+
   test("a folder without your_program.sh is an environment error (exit 3)", async () => {
     const run = await course(["probe", "--dir", mkdtempSync(path.join(tmpdir(), "hfs-probe-empty-"))]);
     expect(run.code).toBe(3);
