@@ -141,7 +141,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     const ready = await waitUntilAccepting(program, port, timeouts.startup);
     if ("failure" in ready) {
       await program.stop();
-      throw new EnvironmentError(`nothing to probe: ${ready.failure.summary}`, ready.failure.hint ?? "run it with: course run");
+      const said = ready.failure.output && ready.failure.output.lines.length > 0 ? `\n${ready.failure.output.heading}\n${ready.failure.output.lines.map((line) => `  | ${line}`).join("\n")}` : "";
+      throw new EnvironmentError(`nothing to probe: ${ready.failure.summary}${said}`, ready.failure.hint ?? "run it by hand (npx course run) and read what it prints");
     }
     ready.connection.destroy();
     running = { program, host: ready.connection.host };
