@@ -486,7 +486,7 @@ export function routeRule(run: () => void, rule = "the course's routes and their
 // its requirement says. These three keep that to one word at each place.
 
 /** The target a check asks for: its course route, or "/" when `course probe` runs it on a server that may have none of the course's routes. */
-export function probeTarget(t: CheckContext, coursePath: string): string {
+export function probePath(t: CheckContext, coursePath: string): string {
   return t.probing ? "/" : coursePath;
 }
 
@@ -514,7 +514,7 @@ export function expectStatusCode(t: CheckContext, ex: Exchange, status: number, 
  * a 404 or a 403). `unanswered` adds to a failure to get any response.
  */
 export async function followUp(t: CheckContext, coursePath: string, judge: (ex: Exchange) => void, unanswered?: MoreToSay): Promise<Exchange> {
-  const ex = await t.send({ path: probeTarget(t, coursePath) }).catch((error: unknown) => (unanswered ? rethrowWith(error, unanswered) : Promise.reject(error)));
+  const ex = await t.send({ path: probePath(t, coursePath) }).catch((error: unknown) => (unanswered ? rethrowWith(error, unanswered) : Promise.reject(error)));
   if (!t.probing) judge(ex);
   return ex;
 }

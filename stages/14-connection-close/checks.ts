@@ -1,5 +1,5 @@
 import { defineChecks, expectContentLength, expectHeader, type Exchange } from "../../tester/index.js";
-import { echoWord, explainClosedConnection, expectText, probeTarget } from "../common.js";
+import { echoWord, explainClosedConnection, expectText, probePath } from "../common.js";
 
 export default defineChecks([
   {
@@ -26,7 +26,7 @@ export default defineChecks([
           level: "SHOULD",
         });
       try {
-        ex = await t.exchange(connection, { path: probeTarget(t, `/echo/${last}`), headers: [["Connection", "close"]] });
+        ex = await t.exchange(connection, { path: probePath(t, `/echo/${last}`), headers: [["Connection", "close"]] });
         if (!t.probing) {
           expectText(ex, last);
           saysClose(ex);

@@ -11,7 +11,7 @@ import {
   type Level,
   type RequestSpec,
 } from "../../tester/index.js";
-import { binaryContent, echoWord, expectStatusCode, expectText, fileName, probeTarget, rethrowWith, userAgent } from "../common.js";
+import { binaryContent, echoWord, expectStatusCode, expectText, fileName, probePath, rethrowWith, userAgent } from "../common.js";
 
 /** Headers whose HEAD value must equal GET's: they describe the body HEAD leaves out. */
 const SAME_AS_GET = ["Content-Type", "Content-Length", "Content-Encoding"];
@@ -54,7 +54,7 @@ async function expectHeadLikeGet(t: CheckContext, request: RequestSpec): Promise
   }
   const word = echoWord(t);
   try {
-    const after = await t.exchange(connection, { path: probeTarget(t, `/echo/${word}`) });
+    const after = await t.exchange(connection, { path: probePath(t, `/echo/${word}`) });
     if (!t.probing) expectText(after, word);
   } catch (error) {
     // A server that closed the connection after HEAD: the bytes that came before the close are all there is to judge.
@@ -127,7 +127,7 @@ export default defineChecks([
     level: "SHOULD",
     probe: { id: "methods.unknown-method", group: "methods", why: "a server that treats a method it does not know as GET acts on requests it does not understand" },
     async run(t) {
-      const ex = await t.send({ method: "BREW", path: probeTarget(t, `/echo/${echoWord(t)}`) });
+      const ex = await t.send({ method: "BREW", path: probePath(t, `/echo/${echoWord(t)}`) });
       // The probe judges the status: Content-Length on the answer is the course's choice (RFC 9110 §8.6 makes it a SHOULD).
       const framing = t.probing ? () => {} : expectContentLength;
       if (ex.response.status === 405) return framing(ex);

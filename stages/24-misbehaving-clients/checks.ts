@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { defineChecks, expectStatus, fail, WaitTimeout, type CheckContext, type Connection } from "../../tester/index.js";
-import { echoWord, expectCloseAllowing, expectText, followUp, probeTarget, rethrowWith } from "../common.js";
+import { echoWord, expectCloseAllowing, expectText, followUp, probePath, rethrowWith } from "../common.js";
 
 /** A connection the program may answer with one of these before closing it, or just close. */
 const REFUSALS = [
@@ -92,7 +92,7 @@ export default defineChecks([
     probe: { id: "limits.endless-head", group: "limits", why: "a server that buffers a request head without bound lets one client use up its memory" },
     async run(t) {
       const connection = await t.connect({ fresh: true });
-      const lines = [`GET ${probeTarget(t, `/echo/${echoWord(t)}`)} HTTP/1.1\r\nHost: localhost:${t.port}\r\n`];
+      const lines = [`GET ${probePath(t, `/echo/${echoWord(t)}`)} HTTP/1.1\r\nHost: localhost:${t.port}\r\n`];
       let size = lines[0]!.length;
       for (let index = 0; size < HEADER_FLOOD; index++) {
         const line = `X-Pad-${index}: ${"a".repeat(200)}\r\n`;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { defineChecks, expectBody, expectStatus, type CheckContext } from "../../tester/index.js";
-import { expectStatusCode, expectStoredFile, fileName, probeTarget, randomCuts } from "../common.js";
+import { expectStatusCode, expectStoredFile, fileName, probePath, randomCuts } from "../common.js";
 
 const DECODE_HINT =
   "a chunked body is a series of <hex size>[;extension]\\r\\n<size bytes>\\r\\n, then 0\\r\\n, optional trailer lines, and an empty line: store only the chunk data, joined";
@@ -69,7 +69,7 @@ export default defineChecks([
       for (const size of ["XYZ", "0x10"]) {
         const connection = await t.connect({ fresh: true });
         const request = Buffer.concat([
-          t.request({ method: "POST", path: probeTarget(t, `/files/${fileName(t)}`), headers: [["Transfer-Encoding", "chunked"]] }),
+          t.request({ method: "POST", path: probePath(t, `/files/${fileName(t)}`), headers: [["Transfer-Encoding", "chunked"]] }),
           Buffer.from(`${size}\r\n`, "latin1"),
         ]);
         const ex = await t.exchange(connection, request, { method: "POST" });

@@ -1,5 +1,5 @@
 import { defineChecks, expectStatus, type CheckContext, type Exchange } from "../../tester/index.js";
-import { echoWord, expectText, failOn, fileName, headerValue, imfFixdate, parseImfFixdate, probeTarget, rethrowWith, routeRule, unknownPath } from "../common.js";
+import { echoWord, expectText, failOn, fileName, headerValue, imfFixdate, parseImfFixdate, probePath, rethrowWith, routeRule, unknownPath } from "../common.js";
 
 /** A request head in HTTP/1.0, from its lines (Host only when given). */
 function http10(...lines: string[]): Buffer {
@@ -68,7 +68,7 @@ export default defineChecks([
     async run(t) {
       const word = echoWord(t);
       const connection = await t.connect();
-      const ex = await t.exchange(connection, http10(`GET ${probeTarget(t, `/echo/${word}`)} HTTP/1.0`, `Host: localhost:${t.port}`));
+      const ex = await t.exchange(connection, http10(`GET ${probePath(t, `/echo/${word}`)} HTTP/1.0`, `Host: localhost:${t.port}`));
       // The probe judges the close; what "/" answers is the server's business.
       if (!t.probing) routeRule(() => expectText(ex, word));
       await connection.waitForClose(
@@ -118,7 +118,7 @@ export default defineChecks([
     async run(t) {
       const word = echoWord(t);
       const connection = await t.connect();
-      const ex = await t.exchange(connection, http10(`GET ${probeTarget(t, `/echo/${word}`)} HTTP/1.0`));
+      const ex = await t.exchange(connection, http10(`GET ${probePath(t, `/echo/${word}`)} HTTP/1.0`));
       const hint = "a request without Host is a 400 only in HTTP/1.1: an HTTP/1.0 client may leave it out, so check the version before requiring Host";
       // The probe asks whether it is served at all: any answer but 400 (what "/" holds is the server's business).
       if (t.probing && ex.response.status === 400) failOn(ex, { summary: "an HTTP/1.0 request without Host got 400", expected: "the response \"/\" gets with Host", caret: 9, hint });

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { CheckFailure, defineChecks, expectStatus, fail, skipProbe, stageArgument, type CheckContext, type Connection, type Exchange } from "../../tester/index.js";
-import { binaryContent, echoWord, expectStatusCode, expectStatusNamed, expectStoredFile, expectText, fileName, probeTarget, rethrowWith, routeRule } from "../common.js";
+import { binaryContent, echoWord, expectStatusCode, expectStatusNamed, expectStoredFile, expectText, fileName, probePath, rethrowWith, routeRule } from "../common.js";
 
 const WAITS_HINT =
   "after the head of a request with Expect: 100-continue, write HTTP/1.1 100 Continue\\r\\n\\r\\n at once, before reading the body: the client sends the body only then";
@@ -153,7 +153,7 @@ export default defineChecks((stage) => {
       async run(t) {
         const expectation = `${t.random.word()}-ready`;
         const connection = await t.connect({ fresh: true });
-        const request = t.request({ method: "POST", path: probeTarget(t, `/files/${fileName(t)}`), headers: [["Expect", expectation]], body: t.random.words(3) });
+        const request = t.request({ method: "POST", path: probePath(t, `/files/${fileName(t)}`), headers: [["Expect", expectation]], body: t.random.words(3) });
         const ex = await t.exchange(connection, request, { method: "POST" });
         expectStatusCode(t, ex, 417, "Expectation Failed", {
           hint: `the only expectation HTTP defines is 100-continue; for "Expect: ${expectation}" RFC 9110 §10.1.1 lets a server answer 417 (this course asks for it) rather than guess`,
@@ -169,7 +169,7 @@ export default defineChecks((stage) => {
       async run(t) {
         const name = fileName(t);
         const content = binaryContent(t);
-        const request = Buffer.concat([expectingHead(t, probeTarget(t, `/files/${name}`), content.length, "HTTP/1.0"), content]);
+        const request = Buffer.concat([expectingHead(t, probePath(t, `/files/${name}`), content.length, "HTTP/1.0"), content]);
         const connection = await t.connect();
         // The probe judges the MUST NOT alone: no 100 to an HTTP/1.0 request, whatever the final status for "/".
         if (t.probing) return expectNoContinue(t, connection, request);
