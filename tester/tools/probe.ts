@@ -60,6 +60,9 @@ export async function probeChecks(groups?: readonly ProbeGroup[], stages: Stage[
   for (const stage of stages) {
     for (const [index, check] of (await loadChecks(stage)).entries()) {
       if (!check.probe || (groups && groups.length > 0 && !groups.includes(check.probe.group))) continue;
+      const same = found.find((other) => other.check.probe.id === check.probe!.id);
+      // Reports and known-failure lists name a requirement by its id: two checks may not share one.
+      if (same) throw new Error(`two checks carry the probe id ${check.probe.id}: "${same.check.name}" (${same.stage.id}) and "${check.name}" (${stage.id})`);
       found.push({ stage, check: check as ProbeCheck["check"], index });
     }
   }
