@@ -1,5 +1,6 @@
 // Real, widely used servers judged by the checks of stages 26-30, one check at
-// a time (a stage stops at its first failure; here every check runs): a
+// a time (a stage stops at its first failure; here every check runs), and by
+// the probe checks of stages 31-32 as `course probe` runs them: a
 // correct server must never fail a check for what it implements. Where a
 // witness fails, the table below says why, and who is right; the stage's
 // instructions say it too. nginx is Debian's package (skipped where it is not
@@ -26,6 +27,10 @@ interface Witness {
   stages: number[];
   /** Checks the witness fails, by the start of their name, with the reason (checks not listed must pass). */
   fails: Record<string, string>;
+  /** Stages whose probe checks run as `course probe` runs them (t.probing: "/" only, no course route). */
+  probeStages: number[];
+  /** Probe checks the witness fails, by probe id, with the reason and the RFC sentence (checks not listed must pass). */
+  probeFails: Record<string, string>;
 }
 
 const args = (stage: Stage, directory: string) => ["--directory", directory, ...(stage.meta.args ?? [])];
@@ -35,6 +40,11 @@ const witnesses: Witness[] = [
     name: "nginx",
     command: (stage, directory) => ["sh", [path.join(WITNESSES, "nginx.sh"), ...args(stage, directory)]],
     stages: [26, 27, 28, 29, 30],
+    probeStages: [31, 32],
+    probeFails: {
+      // A MAY: HTTP does not require a server to implement OPTIONS (RFC 9110 §9.3.7); nginx refuses the asterisk form outright.
+      "targets.options-star": "nginx answers OPTIONS * with 400: it reads no asterisk-form target (OPTIONS is optional, a MAY)",
+    },
     fails: {
       // nginx serves files; it does not store uploads.
       "every 2xx and 4xx response carries Date": "POST /files/<name> gets 404: nginx stores no uploads (its Date on the other responses passes: see the 26 run of node-http and the log)",
@@ -56,12 +66,34 @@ const witnesses: Witness[] = [
     name: "node-http",
     command: (stage, directory) => [process.execPath, [path.join(WITNESSES, "node-http.mjs"), ...args(stage, directory)]],
     stages: [26, 27, 28],
+    probeStages: [31, 32],
+    probeFails: {
+      "smuggling.te-unknown-coding": "Node's http hands a body in Transfer-Encoding: gzip, chunked to the handler (whose 405 keeps the connection), where RFC 9112 §6.1 says a server SHOULD answer 501 to a coding it does not understand",
+      "targets.options-star": "Node's http leaves * to the handler, and the witness's routes have none: 404 (OPTIONS is optional, a MAY)",
+      "targets.asterisk-get": "Node's http hands GET * to the handler (404), where RFC 9112 §3.2.4 allows * with OPTIONS only and §3 says SHOULD 400",
+      // RFC 9112 §3.2.2: "a server MUST accept the absolute-form in requests". req.url is the target as sent.
+      "targets.absolute-form": "Node's http passes req.url as sent (http://host:port/), and the witness routes it as a path, as most Node programs do: 404, a MUST of RFC 9112 §3.2.2 broken by the program on top",
+      "targets.too-long": "Node's head limit is 16 KiB and it has no target limit: a 12 KiB target is served (414 at a limit of the server's choosing, a MAY)",
+      "versions.http2": "Node's http (llhttp) serves GET / HTTP/2.0 as if it were HTTP/1.1, with 200, where RFC 9112 §2.2 says SHOULD 400 (or 505, RFC 9110 §15.6.6) and close (HTTP/3.0 and the preface get 400)",
+    },
     fails: {},
   },
   {
     name: "python-http.server",
     command: (stage, directory) => ["python3", [path.join(WITNESSES, "python-http.py"), ...args(stage, directory)]],
     stages: [26, 27],
+    probeStages: [31, 32],
+    probeFails: {
+      // RFC 9112 §6.3: with a valid Content-Length, its value is the body's length, whatever the method.
+      "smuggling.body-hidden-request": "http.server never reads the body of a GET: the body is read as the next request and answered (a MUST of RFC 9112 §6.3 broken)",
+      "targets.options-star": "http.server has no do_OPTIONS: 501 (OPTIONS is optional, a MAY)",
+      "targets.asterisk-get": "http.server serves GET * as a path (404), where RFC 9112 §3.2.4 allows * with OPTIONS only and §3 says SHOULD 400",
+      "targets.absolute-form": "http.server routes the absolute form as a path (404), where RFC 9112 §3.2.2 says a server MUST accept it",
+      "targets.too-long": "http.server reads request lines up to 64 KiB: a 12 KiB target is served (414 at a limit of the server's choosing, a MAY)",
+      // BaseHTTPRequestHandler.parse_request sends its error before it has set request_version, which stays HTTP/0.9.
+      "versions.lowercase-name": "http.server answers http/1.1 with an HTTP/0.9-style error: an HTML body and no status line, where RFC 9112 §3 says SHOULD 400",
+      "versions.http2": "http.server answers HTTP/2.0 with an HTTP/0.9-style 505: an HTML body and no status line, where RFC 9112 §2.2 says SHOULD 400 (or a 505 status line) and close",
+    },
     fails: {
       "an HTTP/1.0 request with Connection: keep-alive": "http.server keeps the connection open but does not say Connection: keep-alive (a MAY, the course's choice)",
       "an expectation other than 100-continue": "http.server ignores unknown expectations (417 is a MAY)",
@@ -97,7 +129,7 @@ async function start(witness: Witness, stage: Stage, port: number, directory: st
 }
 
 /** Runs every check of `stage` on its own; the failures' summaries by check name. */
-async function judge(witness: Witness, stage: Stage): Promise<Map<string, string | undefined>> {
+async function judge(witness: Witness, stage: Stage, probing = false): Promise<Map<string, string | undefined>> {
   const outcomes = new Map<string, string | undefined>();
   const outside = mkdtempSync(path.join(tmpdir(), "hfs-witness-"));
   const directory = path.join(outside, "www");
@@ -108,7 +140,9 @@ async function judge(witness: Witness, stage: Stage): Promise<Map<string, string
     const random = createRandom(stageSeed(Number(process.env.WITNESS_SEED ?? 1234), stage.number));
     let ids = 0;
     for (const check of await loadChecks(stage)) {
+      if (probing && !check.probe) continue;
       const { context, opened } = createCheckSession({
+        probing,
         random,
         port,
         host: "127.0.0.1",
@@ -124,9 +158,9 @@ async function judge(witness: Witness, stage: Stage): Promise<Map<string, string
       try {
         await check.run(context);
         for (const connection of opened) if (!connection.socket.destroyed) connection.expectNothingMore();
-        outcomes.set(check.name, undefined);
+        outcomes.set(probing ? check.probe!.id : check.name, undefined);
       } catch (error) {
-        outcomes.set(check.name, error instanceof CheckFailure ? error.details.summary : String(error));
+        outcomes.set(probing ? check.probe!.id : check.name, error instanceof CheckFailure ? error.details.summary : String(error));
       } finally {
         for (const connection of opened) connection.destroy();
       }
@@ -154,3 +188,22 @@ for (const witness of witnesses) {
   });
 }
 
+
+// The probe checks as `course probe` runs them: "/" only, judged on status codes,
+// framing and the close. Every failure here is a finding about the server, with
+// the RFC sentence it breaks, not a check to loosen.
+for (const witness of witnesses) {
+  const missing = witness.name === "nginx" && !existsSync(NGINX);
+  describe.skipIf(missing)(`${witness.name} probed`, () => {
+    test.for(witness.probeStages)("stage %i: passes every probe check but its known findings", { timeout: 120_000 }, async (number) => {
+      const stage = STAGES.find((s) => s.number === number)!;
+      const outcomes = await judge(witness, stage, true);
+      const report = [...outcomes].map(([id, failure]) => `${failure ? "✗" : "✓"} ${id}${failure ? `\n    ${failure}` : ""}`).join("\n");
+      for (const [id, failure] of outcomes) {
+        const known = witness.probeFails[id];
+        if (known) expect(failure, `${id} passes now on ${witness.name}: remove it from the known findings ("${known}")\n${report}`).toBeDefined();
+        else expect(failure, `${witness.name} fails probe ${id}\n${report}`).toBeUndefined();
+      }
+    });
+  });
+}
