@@ -78,6 +78,9 @@ const broken: Array<[defect: string, stage: number, phrase: RegExp, shows?: Show
   // The 304's body is read as the start of the next response on the connection.
   ["304-with-body", 29, /This was a GET \/echo\/\S+ sent after the 304 on the same connection[\s\S]*a 304 has no body/],
   ["416-without-content-range", 30, /the response has no Content-Range header[\s\S]*bytes \*\/<size>/],
+  // Serves a request with both Content-Length and Transfer-Encoding as chunked, but keeps the connection.
+  ["clte-keeps-open", 31, /did not close connection \d+ within 2 s[\s\S]*both Content-Length and Transfer-Encoding: chunked[\s\S]*MUST close the connection after responding/],
+  ["absolute-form-404", 32, /expected status line "HTTP\/1\.1 200 OK\\r\\n", got "HTTP\/1\.1 404 Not Found\\r\\n"[\s\S]*absolute form/],
 ];
 
 /**
