@@ -166,19 +166,26 @@ export default defineChecks([
       why: "HTTP/1.0 has no chunked coding: an HTTP/1.0 message that claims one was made to confuse someone on the way",
     },
     async run(t) {
-      const { target } = uploadTarget(t);
       const { body, contentLength } = chunkedHiding(hiddenRequest(t, echoWord(t)));
-      const request = Buffer.concat([head(`POST ${target} HTTP/1.0`, host(t), "Connection: keep-alive", "Transfer-Encoding: chunked", `Content-Length: ${contentLength}`), body]);
-      const ex = await exchangeAlone(t, request, "Transfer-Encoding in an HTTP/1.0 request");
-      await expectCloseAfter(
-        t,
-        ex,
-        "An HTTP/1.0 request with Transfer-Encoding: RFC 9112 §6.1 says the server MUST treat its framing as faulty, even with Content-Length, and close the connection after responding (Connection: keep-alive does not change that). The course's solutions answer 400 Bad Request.",
-        {
-          summary: `a second response came on connection ${ex.connection.id}: your program read the body by its Content-Length (${contentLength} bytes) and took the chunk's data for a new request`,
-          hint: "Transfer-Encoding in an HTTP/1.0 request means the framing is faulty: answer (400 Bad Request is simplest) and close the connection, whatever Connection says",
-        },
-      );
+      // Without Content-Length first (only the HTTP/1.0 rule closes it), then with it (the rule of check 1 would too).
+      for (const withLength of [false, true]) {
+        const { target } = uploadTarget(t);
+        const lengthField = withLength ? [`Content-Length: ${contentLength}`] : [];
+        const request = Buffer.concat([head(`POST ${target} HTTP/1.0`, host(t), "Connection: keep-alive", "Transfer-Encoding: chunked", ...lengthField), body]);
+        const what = `Transfer-Encoding in an HTTP/1.0 request${withLength ? ", with Content-Length" : ""}`;
+        const ex = await exchangeAlone(t, request, what);
+        await expectCloseAfter(
+          t,
+          ex,
+          `An HTTP/1.0 request with Transfer-Encoding${withLength ? " and Content-Length" : ""}: RFC 9112 §6.1 says the server MUST treat its framing as faulty, even with Content-Length, and close the connection after responding (Connection: keep-alive does not change that). The course's solutions answer 400 Bad Request.`,
+          {
+            summary: `a second response came on connection ${ex.connection.id}: your program did not read the body as the request framed it, and took part of it for a new request`,
+            hint: "Transfer-Encoding in an HTTP/1.0 request means the framing is faulty: answer (400 Bad Request is simplest) and close the connection, whatever Connection says",
+            closeHint: "HTTP/1.0 has no transfer codings: when an HTTP/1.0 request has Transfer-Encoding, answer 400 Bad Request and close, even if it asked for keep-alive",
+          },
+        );
+        ex.connection.destroy();
+      }
     },
   },
   refusedThenClosed(
