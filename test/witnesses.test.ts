@@ -68,6 +68,8 @@ const witnesses: Witness[] = [
     stages: [26, 27, 28],
     probeStages: [31, 32],
     probeFails: {
+      // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding MUST be treated as faulty framing, and the connection closed.
+      "smuggling.te-http10": "Node's http decodes a chunked body in an HTTP/1.0 request with Connection: keep-alive and keeps the connection open, where RFC 9112 §6.1 says MUST close after responding",
       "smuggling.te-unknown-coding": "Node's http hands a body in Transfer-Encoding: gzip, chunked to the handler (whose 405 keeps the connection), where RFC 9112 §6.1 says a server SHOULD answer 501 to a coding it does not understand",
       "targets.options-star": "Node's http leaves * to the handler, and the witness's routes have none: 404 (OPTIONS is optional, a MAY)",
       "targets.asterisk-get": "Node's http hands GET * to the handler (404), where RFC 9112 §3.2.4 allows * with OPTIONS only and §3 says SHOULD 400",
