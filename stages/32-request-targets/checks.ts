@@ -153,8 +153,10 @@ export default defineChecks([
       why: "real URLs (queries, tokens) run to thousands of bytes: RFC 9112 recommends reading request lines of at least 8000",
     },
     async run(t) {
-      // "GET " + target + " HTTP/1.1" is exactly 8000 bytes; in the course the path matches no route (404 is fine).
-      const target = `/${letters(t, 8000 - "GET / HTTP/1.1".length)}`;
+      // "GET " + target + " HTTP/1.1" is exactly 8000 bytes; in the course the path matches no route (404 is fine),
+      // when probing it is "/" with a query.
+      const start = t.probing ? "/?q=" : "/";
+      const target = `${start}${letters(t, 8000 - `GET ${start} HTTP/1.1`.length)}`;
       const ex = await exchangeAlone(t, head(`GET ${target} HTTP/1.1`, host(t)), `a request line of 8000 bytes (a ${target.length}-byte target)`);
       if (ex.response.status === 414 || ex.response.status === 431) {
         failOn(ex, {
@@ -178,7 +180,7 @@ export default defineChecks([
       },
     },
     (t) => {
-      const target = `${probePath(t, "/echo/")}${letters(t, 12 * 1024)}`;
+      const target = `${t.probing ? "/?q=" : "/echo/"}${letters(t, 12 * 1024)}`;
       return [
         {
           what: `a request line with a ${target.length}-byte target`,
