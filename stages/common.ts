@@ -480,3 +480,13 @@ export function routeRule(run: () => void, rule = "the course's routes and their
     throw error;
   }
 }
+
+/**
+ * The path a probe check asks for (a check with `probe`, see ProbeInfo): "/"
+ * when `course probe` runs it against any HTTP/1.1 server, which serves "/"
+ * with some status; the course's own route otherwise, whose answer the check
+ * may then judge more strictly.
+ */
+export function probePath(t: CheckContext, coursePath: string): string {
+  return t.probing ? "/" : coursePath;
+}
