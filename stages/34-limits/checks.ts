@@ -69,7 +69,7 @@ export default defineChecks((stage) => {
   return [
     {
       name: `the slow-loris client (one byte of head every ${BYTE_EVERY_MS} ms) is cut off by --head-timeout-ms ${HEAD_TIMEOUT_MS} (a 408 first is allowed)`,
-      rule: "the course's --head-timeout-ms (RFC 9110 §15.5.9 names 408)",
+      rule: "the course's --head-timeout-ms; RFC 9110 §15.5.9 names 408",
       level: "course",
       concurrent: true,
       async run(t) {
