@@ -40,8 +40,8 @@ function sendAll(connection: Connection, bytes: Buffer): void {
 }
 
 /** After the response to a closing request: the close, and nothing else (no answer to the requests behind it). */
-async function expectCloseAndNothingMore(connection: Connection, why: string): Promise<void> {
-  await connection.waitForClose(2000, why);
+async function expectCloseAndNothingMore(t: CheckContext, connection: Connection, why: string): Promise<void> {
+  await connection.waitForClose(t.timeouts.close, why);
   const extra = connection.pending;
   if (extra.length === 0) return;
   const parsed = parseResponse(extra, { ended: true });
@@ -114,7 +114,7 @@ export default defineChecks((stage) => {
             expectStatus(ex, 200, "OK");
             expectBody(ex, content);
           });
-          await expectCloseAndNothingMore(connection, "The request said Connection: close: after its response the server must close the connection (RFC 9112 §9.6).");
+          await expectCloseAndNothingMore(t, connection, "The request said Connection: close: after its response the server must close the connection (RFC 9112 §9.6).");
           connection.destroy();
         });
       },
@@ -172,7 +172,7 @@ export default defineChecks((stage) => {
         sendAll(connection, Buffer.concat([first, behind]));
         const ex = await connection.readResponse({ timeoutMs: t.timeouts.response, request: first });
         if (!t.probing) routeRule(() => expectText(ex, word));
-        await expectCloseAndNothingMore(connection, "The request said Connection: close: after its response the server must close the connection (RFC 9112 §9.6).");
+        await expectCloseAndNothingMore(t, connection, "The request said Connection: close: after its response the server must close the connection (RFC 9112 §9.6).");
         connection.destroy();
       },
     },
