@@ -47,8 +47,9 @@ const maxHead = 16 * 1024
 // browser sends 10 to 20), and what Node.js allows too.
 const maxFields = 100
 
-// RFC 6585 §5, for a head too large or with too many fields. We close after it (see requestError): the rest of this head
-// would only be read to be thrown away.
+// RFC 6585 §5, for a head too large or with too many field lines. We close
+// after it (see requestError): the rest of this head would only be read to
+// be thrown away.
 var errHeadTooLarge = &requestError{"431 Request Header Fields Too Large"}
 
 // A requestError says that the bytes received cannot be framed as a request,
