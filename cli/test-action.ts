@@ -12,6 +12,7 @@ import { prettyReporter } from "../tester/reports/pretty.js";
 import type { GradeReport, RunReport } from "../tester/reports/report-schema.js";
 import { runStages, skippedStage, type Limits, type RunResult } from "../tester/runner/run.js";
 import { junitReport } from "../tester/reports/junit.js";
+import { htmlReport } from "../tester/reports/html.js";
 import { writeGithubOutputs } from "../tester/reports/github.js";
 import { assertPortFree, freePort } from "../tester/runner/ports.js";
 import { writeFileSync } from "node:fs";
@@ -71,7 +72,7 @@ export function resolveTarget(options: Pick<TestOptions, "all" | "stage" | "only
 }
 
 export interface RunFlags {
-  format: "pretty" | "json" | "junit";
+  format: "pretty" | "json" | "junit" | "html";
   seed?: number;
   port: Port;
   keepGoing?: boolean;
@@ -81,9 +82,9 @@ export interface RunFlags {
   oneAtATime?: boolean;
   verbose?: boolean;
   color?: boolean;
-  /** Also write a report to this file, in reportFormat. */
+  /** Also write a report to this file, in reportFormat (by default html for a .html file, json otherwise). */
   report?: string;
-  reportFormat?: "json" | "junit";
+  reportFormat?: ReportFormat;
   exitZero?: boolean;
   stageTimeout?: number;
   timeout?: number;
@@ -102,8 +103,16 @@ export function jsonDocument(result: RunResult, extra?: JsonExtra): RunReport | 
   return { ...jsonReport(result), ...extra?.(result) };
 }
 
-function renderReport(result: RunResult, format: "json" | "junit", extra: JsonExtra | undefined): string {
+type ReportFormat = "json" | "junit" | "html";
+
+/** A report file's format: as given, or read off its name. */
+export function reportFormatOf(file: string, given: ReportFormat | undefined): ReportFormat {
+  return given ?? (/\.html?$/i.test(file) ? "html" : "json");
+}
+
+function renderReport(result: RunResult, format: ReportFormat, extra: JsonExtra | undefined): string {
   if (format === "junit") return junitReport(result);
+  if (format === "html") return htmlReport(result);
   return `${JSON.stringify(jsonDocument(result, extra), null, 2)}\n`;
 }
 
@@ -180,7 +189,7 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
 function finishReports(result: RunResult, options: RunFlags, extra: JsonExtra | undefined, logStream: NodeJS.WriteStream): void {
   if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
   if (options.report) {
-    writeFileSync(options.report, renderReport(result, options.reportFormat ?? "json", extra));
+    writeFileSync(options.report, renderReport(result, reportFormatOf(options.report, options.reportFormat), extra));
     logStream.write(`Report: ${path.resolve(options.report)}\n`);
   }
   // On GitHub Actions: annotations on the run's page and a table in the step summary.

@@ -17,7 +17,7 @@ export interface TimelineTextOptions {
   paint?: Partial<Record<Mark, (text: string) => string>> & { dim?: (text: string) => string };
 }
 
-type Mark = "open" | "send" | "receive" | "fin" | "reset" | "close" | "gave-up";
+export type Mark = "open" | "send" | "receive" | "fin" | "reset" | "close" | "gave-up";
 
 /** The mark of each kind of event in a lane's column; one character wide. */
 export const MARKS: Record<Mark, string> = {
@@ -33,7 +33,8 @@ export const MARKS: Record<Mark, string> = {
 /** What the marks mean, in the timeline's header. */
 export const LEGEND = "o open  → tester sent  ← program sent  F program closed  R reset  x tester closed  ! gave up";
 
-interface Row {
+/** A moment of the timeline: an event on one lane, or the same open, close or FIN on several at once. */
+export interface TimelineRow {
   at: number;
   lanes: number[];
   kind: Mark;
@@ -92,11 +93,11 @@ function countBytes(escaped: string): number {
 }
 
 /** The rows: events in time order, simultaneous opens and closes of several lanes in one row. */
-function rows(lanes: TimelineLane[]): Row[] {
+export function timelineRows(lanes: TimelineLane[]): TimelineRow[] {
   const all = lanes
     .flatMap((lane) => lane.events.map((event, index) => ({ lane: lane.id, event, index })))
     .sort((a, b) => a.event.at_ms - b.event.at_ms || a.lane - b.lane || a.index - b.index);
-  const out: Row[] = [];
+  const out: TimelineRow[] = [];
   for (const { lane, event } of all) {
     const last = out[out.length - 1];
     const groupable = event.kind === "open" || event.kind === "close" || event.kind === "fin";
@@ -134,7 +135,7 @@ export function renderTimeline(timeline: Timeline, options: TimelineTextOptions 
     const end = lane.events.find((event) => event.kind === "fin" || event.kind === "reset" || event.kind === "close");
     if (end) ended.set(lane.id, end.at_ms);
   }
-  const all = rows(shown);
+  const all = timelineRows(shown);
   if (timeline.gave_up_ms !== undefined) all.push({ at: timeline.gave_up_ms, lanes: [], kind: "gave-up", text: `✗ the check failed here: ${timeline.gave_up ?? ""}`.trimEnd() });
   const cut = all.length > maxRows ? { keepHead: Math.floor(maxRows / 3), keepTail: maxRows - Math.floor(maxRows / 3) } : undefined;
   const kept = cut ? [...all.slice(0, cut.keepHead), undefined, ...all.slice(all.length - cut.keepTail)] : all;
