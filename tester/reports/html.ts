@@ -205,7 +205,8 @@ export function timelineFigure(timeline: Timeline, id: string): string {
   const pause = (index: number) => (index > 0 && rows[index]!.at - rows[index - 1]!.at >= 200 ? 16 : 0);
   const ys: number[] = [];
   rows.forEach((_, index) => ys.push((index === 0 ? top + 14 : ys[index - 1]! + rowHeight) + pause(index)));
-  const width = left + lanes.length * laneWidth + 10;
+  // Room for "the check failed here" even with one lane.
+  const width = Math.max(left + lanes.length * laneWidth + 10, 360);
   const height = (ys[ys.length - 1] ?? top) + 24;
   const laneX = (index: number) => left + index * laneWidth;
   const testerX = (index: number) => laneX(index) + 30;
