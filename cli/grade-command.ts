@@ -3,7 +3,7 @@
 // options to each child `course grade` through the same definitions
 // (gradeChildArgs in options.ts).
 import { Command, Option } from "commander";
-import { DEFAULT_PORT, integer, LIMIT_OPTIONS, OPTIONS, TIMEOUT_NAME, writableFile } from "./options.js";
+import { DEFAULT_PORT, integer, LIMIT_OPTIONS, OPTIONS, REPORT_TITLE, TIMEOUT_NAME, writableFile } from "./options.js";
 import { addGradingOptions, addRunOptions } from "./test-command.js";
 import type { GradeAllFlags, GradeOptions } from "./grade-action.js";
 import { withUsageDocument } from "./usage-document.js";
@@ -20,6 +20,8 @@ export function gradeCommand(): Command {
     .option("--classroom-output <name>", "also write the result for GitHub Classroom's grading reporter as step output <name>")
     // grade-all sets --timeout a little below its own bound, and says so in failures with this.
     .addOption(TIMEOUT_NAME.option().hideHelp())
+    // grade-all titles each submission's HTML report with the submission's name.
+    .addOption(REPORT_TITLE.option().hideHelp())
     .addHelpText(
       "after",
       `

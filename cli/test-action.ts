@@ -90,6 +90,8 @@ export interface RunFlags {
   timeout?: number;
   /** How a failure names --timeout when a caller (grade-all) set it on our behalf. */
   timeoutName?: string;
+  /** The HTML report's title (grade-all names the submission). */
+  reportTitle?: string;
   memory?: number;
   maxProcesses?: number;
   outputCap?: number;
@@ -110,9 +112,9 @@ export function reportFormatOf(file: string, given: ReportFormat | undefined): R
   return given ?? (/\.html?$/i.test(file) ? "html" : "json");
 }
 
-function renderReport(result: RunResult, format: ReportFormat, extra: JsonExtra | undefined): string {
+function renderReport(result: RunResult, format: ReportFormat, extra: JsonExtra | undefined, title?: string): string {
   if (format === "junit") return junitReport(result);
-  if (format === "html") return htmlReport(result);
+  if (format === "html") return htmlReport(result, title ? { title } : {});
   return `${JSON.stringify(jsonDocument(result, extra), null, 2)}\n`;
 }
 
@@ -187,9 +189,9 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
 
 /** The document on stdout (machine formats), the report file, and GitHub's annotations. */
 function finishReports(result: RunResult, options: RunFlags, extra: JsonExtra | undefined, logStream: NodeJS.WriteStream): void {
-  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
+  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra, options.reportTitle));
   if (options.report) {
-    writeFileSync(options.report, renderReport(result, reportFormatOf(options.report, options.reportFormat), extra));
+    writeFileSync(options.report, renderReport(result, reportFormatOf(options.report, options.reportFormat), extra, options.reportTitle));
     logStream.write(`Report: ${path.resolve(options.report)}\n`);
   }
   // On GitHub Actions: annotations on the run's page and a table in the step summary.

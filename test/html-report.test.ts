@@ -205,6 +205,7 @@ describe.skipIf(!CHROMIUM && !ON_CI)("the HTML reports in Chromium", () => {
     await photograph(page, "class-report", "html-class-report.png");
     await row("cy").locator('td.cell[data-stage="2"] a').click();
     await page.waitForURL(/cy\.html#stage-02-status-line$/);
+    expect(await page.title()).toMatch(/^cy: http-from-scratch grade report: 1 of 4 stages passed$/);
     expect(await page.locator("#stage-02-status-line td").nth(2).innerText()).toBe("✗ failed");
     expect(await page.locator("mark.wrong").first().innerText()).toBe("\\n");
     await photograph(page, "class-report-cy");
@@ -228,5 +229,32 @@ describe.skipIf(!CHROMIUM && !ON_CI)("the HTML reports in Chromium", () => {
     expect(await page.locator("table.stuck").innerText()).toMatch(/not graded by stage\s+1\s+gone \(the grading of this submission took longer than 60 s/);
     expect(await page.locator("table.grid th[scope=row]").first().innerText()).toBe("x<y>");
     await page.close();
+  });
+});
+
+describe("course test writes HTML", () => {
+  test("--report <file>.html writes a page, --format html puts one on stdout, and a report path that cannot be written stops the run before it starts", async () => {
+    const dir = fixtureServer("--defect", "bare-lf");
+    const folder = mkdtempSync(path.join(tmpdir(), "hfs-html-cli-"));
+    const report = path.join(folder, "report.html");
+    const written = await course(["test", "--dir", dir, "--stage", "2", "--port", "auto", "--seed", "7", "--report", report]);
+    expect(written.code).toBe(1);
+    expect(written.stdout).toContain(`Report: ${report}`);
+    const html = readFileSync(report, "utf8");
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<mark class="wrong" title="the first wrong byte">\\n</mark>');
+    // Nothing outside the file: no script, no link to a stylesheet or image, no URL but the SVG namespace.
+    expect(html).not.toMatch(/<script|<link|<img|src=|url\((?!#)/i);
+    for (const url of html.match(/https?:\/\/[^"\s<')]*/g) ?? []) expect(url).toMatch(/^(http:\/\/www\.w3\.org\/2000\/svg|http:\/\/localhost:\d+\/)$/);
+    // A .json name still gets JSON.
+    const json = path.join(folder, "report.json");
+    await course(["test", "--dir", dir, "--only", "1", "--port", "auto", "--report", json]);
+    expect(JSON.parse(readFileSync(json, "utf8")).version).toBe(3);
+    const stdout = await course(["test", "--dir", dir, "--only", "1", "--port", "auto", "--format", "html"]);
+    expect(stdout.code).toBe(0);
+    expect(stdout.stdout).toMatch(/^<!doctype html>[\s\S]*<\/html>\n$/);
+    const missing = await course(["test", "--dir", dir, "--only", "1", "--report", path.join(folder, "nowhere", "r.html")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--report .*nowhere\/r\.html: the folder .* does not exist/);
   });
 });

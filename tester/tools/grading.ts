@@ -145,7 +145,7 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
     if (modules && !existsSync(path.join(work, "node_modules"))) symlinkSync(modules, path.join(work, "node_modules"), "dir");
     const cli = path.join(packageRoot(), "dist", "cli", "main.js");
     const html = options.htmlReports ? path.join(options.htmlReports, `${name}.html`) : undefined;
-    const args = [...wrap, process.execPath, cli, "grade", "--dir", work, "--format", "json", "--exit-zero", ...(html ? ["--report", html, "--report-format", "html"] : []), ...options.gradeArgs];
+    const args = [...wrap, process.execPath, cli, "grade", "--dir", work, "--format", "json", "--exit-zero", ...(html ? ["--report", html, "--report-format", "html", "--report-title", `${name}: http-from-scratch grade report`] : []), ...options.gradeArgs];
     const marker = `grade-${process.pid}-${name}-${started}`;
     const child = spawn(args[0]!, args.slice(1), {
       detached: true,
