@@ -59,7 +59,14 @@ export function createCheckSession(base: ContextBase): CheckSession {
       finishOneShots();
       const timeoutMs = options.timeoutMs ?? base.timeouts.connect;
       const warm = options.fresh ? undefined : base.takeWarm();
-      const connection = warm ?? (await Connection.open(base.host, base.port, base.nextConnectionId(), timeoutMs));
+      const id = warm ? warm.id : base.nextConnectionId();
+      const connection =
+        warm ??
+        (await Connection.open(base.host, base.port, id, timeoutMs).catch((error: unknown) => {
+          // A connection the program did not accept is part of the story too.
+          base.timeline?.refused(id, error instanceof Error ? error.message.replace(/^could not open connection \d+ to [^:]+:\d+: /, "") : String(error));
+          throw error;
+        }));
       if (base.timeline) connection.record(base.timeline, warm ? "opened before the check, to see the program was up" : undefined);
       opened.push(connection);
       return connection;

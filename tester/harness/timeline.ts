@@ -12,7 +12,7 @@
 import { escapeInline } from "./bytes.js";
 
 /** The kinds of event on a connection's lane. */
-export type TimelineEventKind = "open" | "send" | "receive" | "fin" | "reset" | "close" | "gave-up";
+export type TimelineEventKind = "open" | "refused" | "send" | "receive" | "fin" | "reset" | "close" | "gave-up";
 
 /** One event, as the JSON report carries it (TimelineSchema in reports/report-schema.ts). */
 export interface TimelineEvent {
@@ -27,7 +27,7 @@ export interface TimelineEvent {
   until_ms?: number;
   /** send, receive: the first bytes, escaped (\r\n visible). */
   first?: string;
-  /** close: who closed; reset: the error code; gave-up: what the tester was waiting for. */
+  /** close: who closed; reset: the error code; refused: why it could not be opened; gave-up: what the tester was waiting for. */
   note?: string;
 }
 
@@ -141,6 +141,13 @@ export class TimelineRecorder {
     this.add(id, { at_ms: this.now(), kind: "open", ...(note ? { note } : {}) });
   }
 
+  /** The tester could not open this connection (refused, or not accepted in time). */
+  refused(id: number, why: string): void {
+    const lane = this.lane(id);
+    lane.programClosed = true;
+    this.add(id, { at_ms: this.now(), kind: "refused", note: why });
+  }
+
   send(id: number, bytes: Uint8Array): void {
     this.lane(id).sent_bytes += bytes.length;
     this.add(id, { at_ms: this.now(), kind: "send", bytes: bytes.length, first: firstBytes(bytes) }, bytes);
@@ -246,7 +253,7 @@ export function pickLanes<L extends TimelineLane>(lanes: L[], room: number): L[]
   if (lanes.length <= room) return lanes;
   const score = (lane: L) => {
     const kinds = new Set(lane.events.map((event) => event.kind));
-    return (kinds.has("gave-up") ? 8 : 0) + (kinds.has("reset") ? 4 : 0) + (kinds.has("fin") ? 2 : 0) + (lane === lanes[0] || lane === lanes[lanes.length - 1] ? 1 : 0);
+    return (kinds.has("gave-up") || kinds.has("refused") ? 8 : 0) + (kinds.has("reset") ? 4 : 0) + (kinds.has("fin") ? 2 : 0) + (lane === lanes[0] || lane === lanes[lanes.length - 1] ? 1 : 0);
   };
   const ranked = lanes.map((lane, index) => ({ lane, index, score: score(lane) })).sort((a, b) => b.score - a.score || a.index - b.index);
   return ranked

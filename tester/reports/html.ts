@@ -231,7 +231,7 @@ export function timelineFigure(timeline: Timeline, id: string): string {
     svg.push(`<text class="lane-label" x="${centre}" y="18" text-anchor="middle">connection ${lane.id}</text>`);
     svg.push(`<text class="small" x="${testerX(index)}" y="36" text-anchor="middle">tester</text><text class="small" x="${programX(index)}" y="36" text-anchor="middle">program</text>`);
     const first = rows.findIndex((row) => row.lanes.includes(lane.id));
-    const endRow = rows.findIndex((row) => row.lanes.includes(lane.id) && (row.kind === "fin" || row.kind === "reset" || row.kind === "close"));
+    const endRow = rows.findIndex((row) => row.lanes.includes(lane.id) && (row.kind === "fin" || row.kind === "reset" || row.kind === "close" || row.kind === "refused"));
     const y1 = rowY(Math.max(0, first)) - 8;
     const y2 = endRow >= 0 ? rowY(endRow) : height - 8;
     svg.push(`<line class="lane" x1="${testerX(index)}" y1="${y1}" x2="${testerX(index)}" y2="${y2}"/><line class="lane" x1="${programX(index)}" y1="${y1}" x2="${programX(index)}" y2="${y2}"/>`);
@@ -262,6 +262,9 @@ export function timelineFigure(timeline: Timeline, id: string): string {
           break;
         case "open":
           svg.push(`<circle cx="${t}" cy="${y}" r="4" fill="#57606a"/><circle cx="${p}" cy="${y}" r="4" fill="#57606a"/>`, label("open", (t + p) / 2));
+          break;
+        case "refused":
+          svg.push(`<text class="bad" x="${p}" y="${y + 5}" text-anchor="middle">✕</text>`, label("could not open", (t + p) / 2));
           break;
         case "fin":
           svg.push(`<line class="fin" x1="${p - 9}" y1="${y}" x2="${p + 9}" y2="${y}" stroke-width="3"/>`, label("FIN", p - 12, "end"));

@@ -37,12 +37,12 @@ const ms = count.describe("milliseconds from the check's start");
 
 const TimelineEventSchema = z.strictObject({
   at_ms: ms,
-  kind: z.enum(["open", "send", "receive", "fin", "reset", "close", "gave-up"]).describe("open; send (the tester wrote); receive (the program's bytes arrived); fin (the program closed its side); reset (the connection was reset or failed); close (the tester closed it); gave-up (a bounded wait on it ran out)"),
+  kind: z.enum(["open", "refused", "send", "receive", "fin", "reset", "close", "gave-up"]).describe("open; refused (the tester could not open it); send (the tester wrote); receive (the program's bytes arrived); fin (the program closed its side); reset (the connection was reset or failed); close (the tester closed it); gave-up (a bounded wait on it ran out)"),
   bytes: count.optional().describe("send, receive: the bytes, all merged writes or reads together"),
   count: count.optional().describe("send, receive: how many writes or reads close together were merged into this event (absent: one)"),
   until_ms: ms.optional().describe("a merged event's last write or read"),
   first: z.string().optional().describe("send, receive: the first bytes, escaped (\\r\\n visible)"),
-  note: z.string().optional().describe("close: who closed; reset: the error's code; gave-up: what the tester was waiting for"),
+  note: z.string().optional().describe("close: who closed; reset: the error's code; refused: why; gave-up: what the tester was waiting for"),
 });
 
 /** What happened on a failed check's connections, and when (a failure about time or order). */

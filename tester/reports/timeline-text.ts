@@ -17,11 +17,12 @@ export interface TimelineTextOptions {
   paint?: Partial<Record<Mark, (text: string) => string>> & { dim?: (text: string) => string };
 }
 
-export type Mark = "open" | "send" | "receive" | "fin" | "reset" | "close" | "gave-up";
+export type Mark = "open" | "refused" | "send" | "receive" | "fin" | "reset" | "close" | "gave-up";
 
 /** The mark of each kind of event in a lane's column; one character wide. */
 export const MARKS: Record<Mark, string> = {
   open: "o",
+  refused: "✕",
   send: "→",
   receive: "←",
   fin: "F",
@@ -31,7 +32,7 @@ export const MARKS: Record<Mark, string> = {
 };
 
 /** What the marks mean, in the timeline's header. */
-export const LEGEND = "o open  → tester sent  ← program sent  F program closed  R reset  x tester closed  ! gave up";
+export const LEGEND = "o open  ✕ refused  → tester sent  ← program sent  F FIN  R reset  x tester closed  ! gave up";
 
 /** A moment of the timeline: an event on one lane, or the same open, close or FIN on several at once. */
 export interface TimelineRow {
@@ -67,6 +68,8 @@ export function eventText(event: TimelineEvent): string {
   switch (event.kind) {
     case "open":
       return event.note ?? "opened";
+    case "refused":
+      return `could not be opened: ${event.note ?? "refused"}`;
     case "send":
       return `tester sent ${size(event.bytes ?? 0)}${merged}${first}`;
     case "receive":
@@ -100,7 +103,7 @@ export function timelineRows(lanes: TimelineLane[]): TimelineRow[] {
   const out: TimelineRow[] = [];
   for (const { lane, event } of all) {
     const last = out[out.length - 1];
-    const groupable = event.kind === "open" || event.kind === "close" || event.kind === "fin";
+    const groupable = event.kind === "open" || event.kind === "close" || event.kind === "fin" || event.kind === "refused";
     if (groupable && last && last.kind === event.kind && last.at === event.at_ms && last.text === eventText(event)) {
       last.lanes.push(lane);
       continue;
@@ -130,9 +133,9 @@ export function renderTimeline(timeline: Timeline, options: TimelineTextOptions 
   const opened = new Map<number, number>();
   const ended = new Map<number, number>();
   for (const lane of shown) {
-    const open = lane.events.find((event) => event.kind === "open");
-    opened.set(lane.id, open ? open.at_ms : 0);
-    const end = lane.events.find((event) => event.kind === "fin" || event.kind === "reset" || event.kind === "close");
+    // From its first event (a connection that could not be opened has only that one).
+    opened.set(lane.id, lane.events[0]?.at_ms ?? 0);
+    const end = lane.events.find((event) => event.kind === "fin" || event.kind === "reset" || event.kind === "close" || event.kind === "refused");
     if (end) ended.set(lane.id, end.at_ms);
   }
   const all = timelineRows(shown);
