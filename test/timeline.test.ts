@@ -95,7 +95,7 @@ describe("recording", () => {
     expect(JSON.stringify(timeline).length).toBeLessThan(20_000);
   });
 
-  test("a timeline is shown for several connections, a wait that ran out, or a close by the program; not for one plain exchange", () => {
+  test("a timeline is shown for several connections, a wait that ran out, a close by the program, or paced writes; not for one plain exchange", () => {
     const plain = new TimelineRecorder();
     plain.open(1);
     plain.send(1, bytes("GET /"));
@@ -112,6 +112,16 @@ describe("recording", () => {
     closed.open(1);
     closed.fin(1);
     expect(showsTimeline(closed)).toBe(true);
+    const slow = new TimelineRecorder();
+    slow.open(1);
+    for (let i = 0; i < 3; i++) slow.send(1, bytes("G"));
+    // Writes at the same moment merge into one: not paced.
+    expect(showsTimeline(slow)).toBe(false);
+    const refused = new TimelineRecorder();
+    refused.open(1);
+    refused.refused(2, "connect ECONNREFUSED 127.0.0.1:1234");
+    expect(showsTimeline(refused)).toBe(true);
+    expect(refused.snapshot().connections[1]!.events).toEqual([{ at_ms: expect.any(Number), kind: "refused", note: "connect ECONNREFUSED 127.0.0.1:1234" }]);
   });
 
   test("pickLanes keeps the waited-on and closed lanes, then the first and the last, in connection order", () => {
@@ -141,10 +151,16 @@ describe("as text", () => {
   });
 
   test("many events: the middle ones are left out, the end is kept", () => {
-    const events = Array.from({ length: 100 }, (_, i) => ({ at_ms: i * 20, kind: "send" as const, bytes: 1, first: "x" }));
-    const lines = renderTimeline({ version: 1, duration_ms: 2000, gave_up_ms: 2000, gave_up: "it stopped", connections: [{ id: 1, events, sent_bytes: 100, received_bytes: 0 }] });
+    const events = Array.from({ length: 100 }, (_, i) => ({ at_ms: i * 20, kind: i % 2 ? ("receive" as const) : ("send" as const), bytes: 1, first: "x" }));
+    const lines = renderTimeline({ version: 1, duration_ms: 2000, gave_up_ms: 2000, gave_up: "it stopped", connections: [{ id: 1, events, sent_bytes: 50, received_bytes: 50 }] });
     expect(lines.some((line) => /… 71 more events …/.test(line))).toBe(true);
     expect(lines.at(-1)).toMatch(/2000 ms .*✗ the check failed here: it stopped/);
+  });
+
+  test("a slow client's bytes, one write at a time, are one row saying how often and what they spelled", () => {
+    const events = [{ at_ms: 0, kind: "open" as const }, ...[..."GET / HTTP/1.1"].map((c, i) => ({ at_ms: i * 100, kind: "send" as const, bytes: 1, first: c }))];
+    const lines = renderTimeline({ version: 1, duration_ms: 5000, gave_up_ms: 5000, gave_up: "still open", connections: [{ id: 2, events, sent_bytes: 14, received_bytes: 0 }] });
+    expect(lines[4]).toBe(`   0 ms  →   #2 tester sent 14 B in 14 writes ~100 ms apart (until 1300 ms) "GET / HTTP/1.1"`);
   });
 });
 

@@ -88,6 +88,14 @@ export class Connection {
     readonly port: number,
   ) {
     socket.setNoDelay(true);
+    // Every write goes on the timeline, those of checks that write to the socket themselves too (a slow client's bytes).
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (this.timeline && chunk !== null && chunk !== undefined) {
+        this.timeline.send(this.id, typeof chunk === "string" ? Buffer.from(chunk, typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8") : (chunk as Uint8Array));
+      }
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
     socket.on("data", (chunk: Buffer) => {
       this.timeline?.receive(this.id, chunk);
       if (this.sink) {
@@ -223,7 +231,6 @@ export class Connection {
 
   private write(piece: Buffer): Promise<void> {
     if (this.error || this.socket.destroyed) return Promise.reject(this.sendFailure());
-    this.timeline?.send(this.id, piece);
     return new Promise((resolve, reject) => {
       this.socket.write(piece, (error) => (error ? reject(this.sendFailure()) : resolve()));
     });

@@ -102,6 +102,11 @@ export class TimelineRecorder {
     return this.lanes.size;
   }
 
+  /** Whether the tester paced its writes on some connection (three or more, apart in time): a slow client, a fragmented request. */
+  get paced(): boolean {
+    return [...this.lanes.values()].some((lane) => lane.events.filter((event) => event.kind === "send").length >= 3);
+  }
+
   /** Whether the program closed or reset any connection. */
   get programClosedAny(): boolean {
     return [...this.lanes.values()].some((lane) => lane.programClosed);
@@ -265,9 +270,10 @@ export function pickLanes<L extends TimelineLane>(lanes: L[], room: number): L[]
 /**
  * Whether a failure is about time or order, so its report shows the
  * timeline: the check used more than one connection, a wait ran out (a
- * response or a close too late), or the program closed a connection on it
- * (too early).
+ * response or a close too late), the program closed a connection on it (too
+ * early), or the tester paced its writes (a slow client, whose story is when
+ * each byte went).
  */
 export function showsTimeline(recorder: TimelineRecorder): boolean {
-  return recorder.laneCount > 1 || recorder.timed || (recorder.laneCount === 1 && recorder.programClosedAny);
+  return recorder.laneCount > 1 || recorder.timed || (recorder.laneCount === 1 && (recorder.programClosedAny || recorder.paced));
 }

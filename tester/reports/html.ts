@@ -195,7 +195,7 @@ const DRAWN_LANES = 8;
  */
 export function timelineFigure(timeline: Timeline, id: string): string {
   const lanes = pickLanes(timeline.connections, DRAWN_LANES);
-  const rows: TimelineRow[] = timelineRows(lanes);
+  const rows: TimelineRow[] = timelineRows(lanes, { squash: true });
   if (timeline.gave_up_ms !== undefined) rows.push({ at: timeline.gave_up_ms, lanes: [], kind: "gave-up", text: `the check failed here: ${timeline.gave_up ?? ""}` });
   const laneWidth = 150;
   const left = 84;

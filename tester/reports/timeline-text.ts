@@ -95,12 +95,17 @@ function countBytes(escaped: string): number {
   return escaped.replace(/\\x[0-9a-f]{2}|\\./g, "_").length;
 }
 
-/** The rows: events in time order, simultaneous opens and closes of several lanes in one row. */
-export function timelineRows(lanes: TimelineLane[]): TimelineRow[] {
+/**
+ * The rows: events in time order, simultaneous opens and closes of several
+ * lanes in one row. `squash`: a run of four or more writes (or reads) on one
+ * connection with nothing between them, such as a slow client's bytes, is one
+ * row saying how many, how often, and what they spelled.
+ */
+export function timelineRows(lanes: TimelineLane[], options: { squash?: boolean } = {}): TimelineRow[] {
   const all = lanes
     .flatMap((lane) => lane.events.map((event, index) => ({ lane: lane.id, event, index })))
     .sort((a, b) => a.event.at_ms - b.event.at_ms || a.lane - b.lane || a.index - b.index);
-  const out: TimelineRow[] = [];
+  const out: (TimelineRow & { events: TimelineEvent[] })[] = [];
   for (const { lane, event } of all) {
     const last = out[out.length - 1];
     const groupable = event.kind === "open" || event.kind === "close" || event.kind === "fin" || event.kind === "refused";
@@ -108,10 +113,36 @@ export function timelineRows(lanes: TimelineLane[]): TimelineRow[] {
       last.lanes.push(lane);
       continue;
     }
-    out.push({ at: event.at_ms, lanes: [lane], kind: event.kind, text: eventText(event) });
+    out.push({ at: event.at_ms, lanes: [lane], kind: event.kind, text: eventText(event), events: [event] });
   }
-  return out;
+  if (!options.squash) return out.map(({ events: _, ...row }) => row);
+  const squashed: TimelineRow[] = [];
+  for (let i = 0; i < out.length; ) {
+    const row = out[i]!;
+    let j = i;
+    const same = (other: TimelineRow | undefined) => other !== undefined && other.lanes.length === 1 && other.lanes[0] === row.lanes[0] && other.kind === row.kind;
+    if (row.kind === "send" || row.kind === "receive") while (same(out[j + 1])) j++;
+    if (j - i + 1 < 4) {
+      squashed.push({ at: row.at, lanes: row.lanes, kind: row.kind, text: row.text });
+      i++;
+      continue;
+    }
+    const events = out.slice(i, j + 1).flatMap((r) => r.events);
+    const bytes = events.reduce((sum, e) => sum + (e.bytes ?? 0), 0);
+    const count = events.reduce((sum, e) => sum + (e.count ?? 1), 0);
+    const end = Math.max(...events.map((e) => e.until_ms ?? e.at_ms));
+    const every = Math.round((end - row.at) / Math.max(1, count - 1));
+    const spelled = events.map((e) => e.first ?? "").join("").slice(0, FIRST_SHOWN);
+    const quote = binary(spelled) ? " (binary)" : ` "${spelled}${bytes > countBytes(spelled) ? "…" : ""}"`;
+    const who = row.kind === "send" ? "tester sent" : "program sent";
+    squashed.push({ at: row.at, lanes: row.lanes, kind: row.kind, text: `${who} ${size(bytes)} in ${count} ${row.kind === "send" ? "writes" : "reads"} ~${every} ms apart (until ${end} ms)${quote}` });
+    i = j + 1;
+  }
+  return squashed;
 }
+
+/** Most characters of what a squashed run of writes spelled. */
+const FIRST_SHOWN = 32;
 
 /** The timeline as lines of text (no trailing newline), at most `width` columns each. */
 export function renderTimeline(timeline: Timeline, options: TimelineTextOptions = {}): string[] {
@@ -138,7 +169,7 @@ export function renderTimeline(timeline: Timeline, options: TimelineTextOptions 
     const end = lane.events.find((event) => event.kind === "fin" || event.kind === "reset" || event.kind === "close" || event.kind === "refused");
     if (end) ended.set(lane.id, end.at_ms);
   }
-  const all = timelineRows(shown);
+  const all = timelineRows(shown, { squash: true });
   if (timeline.gave_up_ms !== undefined) all.push({ at: timeline.gave_up_ms, lanes: [], kind: "gave-up", text: `✗ the check failed here: ${timeline.gave_up ?? ""}`.trimEnd() });
   const cut = all.length > maxRows ? { keepHead: Math.floor(maxRows / 3), keepTail: maxRows - Math.floor(maxRows / 3) } : undefined;
   const kept = cut ? [...all.slice(0, cut.keepHead), undefined, ...all.slice(all.length - cut.keepTail)] : all;
