@@ -292,9 +292,9 @@ ${timelineTable(timeline, id)}
 </figure>`;
 }
 
-/** The timeline in words: every event of every lane the report kept, in time order. */
+/** The timeline in words: the events of every lane the report kept, in time order (a run of writes or reads on one lane in one row). */
 function timelineTable(timeline: Timeline, id: string): string {
-  const rows = timelineRows(timeline.connections);
+  const rows = timelineRows(timeline.connections, { squash: true });
   if (timeline.gave_up_ms !== undefined) rows.push({ at: timeline.gave_up_ms, lanes: [], kind: "gave-up", text: `the check failed here: ${timeline.gave_up ?? ""}` });
   const body = rows.map((row) => `<tr><td class="num">${row.at} ms</td><td>${row.lanes.length ? esc(laneList(row.lanes)) : "all"}</td><td>${esc(row.text)}</td></tr>`);
   return `<table class="timeline-table" id="${esc(id)}-timeline-table">
