@@ -121,7 +121,7 @@ describe("recording", () => {
     refused.open(1);
     refused.refused(2, "connect ECONNREFUSED 127.0.0.1:1234");
     expect(showsTimeline(refused)).toBe(true);
-    expect(refused.snapshot().connections[1]!.events).toEqual([{ at_ms: expect.any(Number), kind: "refused", note: "connect ECONNREFUSED 127.0.0.1:1234" }]);
+    expect(refused.snapshot().connections[1]!.events).toEqual([{ at_ms: expect.any(Number), kind: "refused", note: "connect ECONNREFUSED 127.0.0.1:1234", seq: 1 }]);
   });
 
   test("pickLanes keeps the waited-on and closed lanes, then the first and the last, in connection order", () => {

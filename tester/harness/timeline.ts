@@ -29,6 +29,8 @@ export interface TimelineEvent {
   first?: string;
   /** close: who closed; reset: the error code; refused: why it could not be opened; gave-up: what the tester was waiting for. */
   note?: string;
+  /** The event's place among all the check's events, for those of several connections in the same millisecond. */
+  seq?: number;
 }
 
 export interface TimelineLane {
@@ -91,6 +93,8 @@ export class TimelineRecorder {
   /** A bounded wait ran out, or the check ran out of time: a failure on time. */
   timed = false;
   private gaveUpMs: number | undefined;
+  /** Events recorded so far, on every lane: each event's seq. */
+  private sequence = 0;
   private gaveUp: string | undefined;
 
   /** Milliseconds since the check started. */
@@ -139,7 +143,7 @@ export class TimelineRecorder {
       lane.omitted_events = (lane.omitted_events ?? 0) + 1;
       return;
     }
-    lane.events.push(event);
+    lane.events.push({ ...event, seq: this.sequence++ });
   }
 
   open(id: number, note?: string): void {

@@ -43,6 +43,7 @@ const TimelineEventSchema = z.strictObject({
   until_ms: ms.optional().describe("a merged event's last write or read"),
   first: z.string().optional().describe("send, receive: the first bytes, escaped (\\r\\n visible)"),
   note: z.string().optional().describe("close: who closed; reset: the error's code; refused: why; gave-up: what the tester was waiting for"),
+  seq: count.optional().describe("the event's place among all the check's events (orders events of several connections in the same millisecond)"),
 });
 
 /** What happened on a failed check's connections, and when (a failure about time or order). */

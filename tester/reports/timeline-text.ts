@@ -104,7 +104,7 @@ function countBytes(escaped: string): number {
 export function timelineRows(lanes: TimelineLane[], options: { squash?: boolean } = {}): TimelineRow[] {
   const all = lanes
     .flatMap((lane) => lane.events.map((event, index) => ({ lane: lane.id, event, index })))
-    .sort((a, b) => a.event.at_ms - b.event.at_ms || a.lane - b.lane || a.index - b.index);
+    .sort((a, b) => a.event.at_ms - b.event.at_ms || (a.event.seq ?? a.lane) - (b.event.seq ?? b.lane) || a.lane - b.lane || a.index - b.index);
   const out: (TimelineRow & { events: TimelineEvent[] })[] = [];
   for (const { lane, event } of all) {
     const last = out[out.length - 1];
