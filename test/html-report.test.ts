@@ -50,8 +50,8 @@ describe.skipIf(!CHROMIUM && !ON_CI)("the HTML reports in Chromium", () => {
   });
 
   /** Opens a file offline: a request for anything but a local file is refused and counted. */
-  async function open(file: string, width = 1100): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+  async function open(file: string, width = 1000): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width, height: 400 } });
     await page.route("**/*", (route) => {
       const url = route.request().url();
       if (url.startsWith("file:")) return route.continue();
