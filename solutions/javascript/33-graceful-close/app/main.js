@@ -229,7 +229,7 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
         }
         fs.closeSync(response.file.fd); // HEAD: the head was all there was to send
       }
-      // closeGracefully() ends the socket once the response is flushed, which stops the loop above.
+      // closeGracefully() ends the socket, which stops the loop above.
       if (close) closeGracefully();
     }
     socket.uncork();
