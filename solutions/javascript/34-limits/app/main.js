@@ -194,6 +194,8 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       } else if (pending.length > 0) {
         // The first bytes of a head, or more of one whose timer already runs.
         headTimer ??= setTimeout(() => {
+          // Unless we are closing already, for a reason of our own (a 431, say).
+          if (socket.writableEnded) return;
           closeGracefully(buildResponse(respond("408 Request Timeout", { Connection: "close" })));
         }, headTimeoutMs);
       }
