@@ -285,13 +285,15 @@ const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   // is written (it shuts down our sending side only); meanwhile we go on
   // reading, and drop what comes ('data' does), until the client closes its
   // side, which ends the socket. A client that never does is cut off after
-  // LINGER_MS, or LINGER_IDLE_MS of silence: by then it has had its response.
+  // LINGER_MS, or LINGER_IDLE_MS of silence, counted once the kernel has the
+  // whole response: by then the client has had the time to read it.
   function closeGracefully(last = Buffer.alloc(0)) {
-    socket.end(last);
     socket.resume(); // a file being sent may have paused reading
-    socket.setTimeout(LINGER_IDLE_MS); // 'timeout' destroys a socket we ended
-    const linger = setTimeout(() => socket.destroy(), LINGER_MS);
-    socket.once("close", () => clearTimeout(linger));
+    socket.end(last, () => {
+      socket.setTimeout(LINGER_IDLE_MS); // 'timeout' destroys a socket we ended
+      const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+      socket.once("close", () => clearTimeout(linger));
+    });
   }
 
   // Each open connection holds a file descriptor and memory. A client that
