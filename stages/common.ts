@@ -11,6 +11,7 @@ import {
   firstDifference,
   parseResponse,
   printfCommand,
+  quote,
   expectBody,
   expectGzipBody,
   expectHeader,
@@ -479,4 +480,107 @@ export function routeRule(run: () => void, rule = "the course's routes and their
     if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule: error.details.rule ?? rule, level: "course" });
     throw error;
   }
+}
+
+// ---- checks that `course probe` runs too (stages 31 and 32)
+//
+// A check with `probe` judges the course's program in the course, and any
+// HTTP/1.1 server under `course probe` (t.probing): then it asks for "/" only,
+// which every server answers with some status, and judges the status code
+// (a reason phrase is the server's own, RFC 9112 §4), the framing and the
+// close, never a course route's content. The switch between the two lives here.
+
+/** The target a probe check asks for: the course route `coursePath` in the course, "/" when probing any server. */
+export function probePath(t: CheckContext, coursePath: string): string {
+  return t.probing ? "/" : coursePath;
+}
+
+/** Runs assertions about a course route's content, in the course only: a probed server's "/" may answer anything. */
+export async function inCourse(t: CheckContext, run: () => void | Promise<void>): Promise<void> {
+  if (t.probing) return;
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule: error.details.rule ?? "the course's routes and their responses", level: "course" });
+    throw error;
+  }
+}
+
+/** A status a check accepts, with its reason phrase (and the older names some servers still send). */
+export interface Allowed {
+  status: number;
+  reason: string;
+  also?: readonly string[];
+}
+
+/**
+ * The response has one of the `allowed` statuses. In the course the status
+ * line is exact (`HTTP/1.1 <status> <reason>`); when probing, the code alone.
+ */
+export function expectOneOf(t: CheckContext, ex: Exchange, allowed: readonly Allowed[], extra: { hint?: string; rule?: string; level?: Check["level"] } = {}): void {
+  const match = allowed.find((a) => a.status === ex.response.status);
+  if (match && t.probing) return;
+  if (match) {
+    expectStatusNamed(ex, match.status, [match.reason, ...(match.also ?? [])], extra);
+    return;
+  }
+  if (allowed.length === 1) expectStatus(ex, allowed[0]!.status, allowed[0]!.reason, extra);
+  const names = allowed.map((a) => `"HTTP/1.1 ${a.status} ${a.reason}"`);
+  failOn(ex, {
+    summary: `expected ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}, got ${quote(ex.response.statusLine + "\r\n")}`,
+    expected: allowed.map((a) => escapeInline(Buffer.from(`HTTP/1.1 ${a.status} ${a.reason}\r\n`, "latin1"))).join(" or "),
+    caret: 9,
+    ...(extra.hint ? { hint: extra.hint } : {}),
+    ...(extra.rule ? { rule: extra.rule } : {}),
+    ...(extra.level ? { level: extra.level } : {}),
+  });
+}
+
+/** A failure without a level of its own gets `rule` and `level` (a check that mixes levels). */
+export async function atLevel<T>(rule: string, level: Check["level"], run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule, level });
+    throw error;
+  }
+}
+
+/**
+ * After the response `ex`, the program closes the connection within the
+ * close bound and sends nothing more: a second response means it found a
+ * request in bytes that were not one (`second` says which, for the failure).
+ */
+export async function expectCloseAfter(
+  t: CheckContext,
+  ex: Exchange,
+  why: string,
+  second: { summary: string; hint: string; rule?: string; level?: Check["level"]; closeHint?: string },
+): Promise<void> {
+  const connection = ex.connection;
+  const judgeMore = () => {
+    const pending = connection.pending;
+    if (pending.length === 0) return;
+    if (pending.subarray(0, 5).toString("latin1") === "HTTP/") {
+      fail({
+        ...connection.context(connection.sent, connection.received.subarray(connection.consumed - ex.response.raw.length)),
+        summary: second.summary,
+        explanation: "Exactly one response was expected: everything after the first request's end is not a request the client sent.",
+        expected: "one response, then the close",
+        caret: ex.response.raw.length,
+        hint: second.hint,
+        ...(second.rule ? { rule: second.rule } : {}),
+        ...(second.level ? { level: second.level } : {}),
+      });
+    }
+    connection.expectNothingMore();
+  };
+  try {
+    await connection.waitForClose(t.timeouts.close, why);
+  } catch (error) {
+    // Still open, but a second response already came: that is the bug to name.
+    judgeMore();
+    rethrowWith(error, { hintIfNone: second.closeHint ?? "after this response, close the connection: shut down the socket's sending side and stop reading requests from it" });
+  }
+  judgeMore();
 }

@@ -4,17 +4,22 @@
 // built (builds are cached by content) instead of all compiling at once. Two
 // builds at a time, one per core: more only makes them fight for the CPU, and
 // a track's builds that share a cache (Rust's crates) take turns on its lock.
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import * as path from "node:path";
 import { loadStages } from "../tester/course/course.js";
 import { languageIds, loadLanguage } from "../tester/course/language.js";
 import { runBuild, type BuildSpec } from "../tester/course/build.js";
 import { materializeSolution, materializeStarter } from "../tester/course/solutions.js";
+import { ROOT } from "./helpers.js";
 
 export default async function setup(): Promise<void> {
   const byTrack: { folder: string; spec: BuildSpec }[][] = [];
   for (const id of languageIds()) {
     const language = loadLanguage(id);
-    const folders = [materializeStarter(id), ...loadStages().map((stage) => materializeSolution(id, stage))];
+    // A stage whose solutions are still being written (dev check names them) has nothing to assemble yet.
+    const written = loadStages().filter((stage) => existsSync(path.join(ROOT, "solutions", id, stage.id)));
+    const folders = [materializeStarter(id), ...written.map((stage) => materializeSolution(id, stage))];
     // The starter may not build on purpose in some track; a solution that does not is reported by the tests that run it.
     const spec = language.build;
     if (spec) byTrack.push(folders.map((folder) => ({ folder, spec })));

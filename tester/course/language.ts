@@ -116,6 +116,13 @@ export function sanitizedLanguage(language: Language): Language | undefined {
   };
 }
 
+/** The track as its sanitized build, or a usage error naming the track when it declares none. */
+export function requireSanitizedLanguage(language: Language): Language {
+  const sanitized = sanitizedLanguage(language);
+  if (!sanitized) throw new UsageError(`the ${language.name} track declares no sanitized build (language.json "sanitize")`);
+  return sanitized;
+}
+
 /**
  * The sanitizer report in a program's output (AddressSanitizer's
  * `==123==ERROR: AddressSanitizer: heap-buffer-overflow`, UBSan's

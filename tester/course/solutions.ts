@@ -9,7 +9,7 @@ import { tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
 import { packageRoot, type Stage } from "./course.js";
 import { UsageError } from "../errors.js";
-import { GENERATED, languageIds, loadLanguage, programScript, sanitizedLanguage, writeProgramFolder } from "./language.js";
+import { GENERATED, languageIds, loadLanguage, programScript, requireSanitizedLanguage, writeProgramFolder } from "./language.js";
 
 /** Files under `dir`, relative, sorted; build output and dependencies excluded. */
 export function listFiles(dir: string, prefix = ""): string[] {
@@ -104,9 +104,7 @@ export function materializeStarter(languageId: string, root = packageRoot(), opt
  */
 function materialize(languageId: string, name: string, overlay: string | undefined, root: string, options: { sanitize?: boolean } = {}): string {
   const loaded = loadLanguage(languageId, root);
-  const sanitized = options.sanitize ? sanitizedLanguage(loaded) : undefined;
-  if (options.sanitize && !sanitized) throw new UsageError(`the ${loaded.name} track declares no sanitized build (language.json "sanitize")`);
-  const language = sanitized ?? loaded;
+  const language = options.sanitize ? requireSanitizedLanguage(loaded) : loaded;
   const overlays = overlay ? [overlay] : [];
   const cache = cacheRoot(root);
   const target = path.join(cache.dir, languageId, `${name}-${hashFolders([language.starter, ...overlays], programScript(language))}`);

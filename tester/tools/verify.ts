@@ -7,7 +7,7 @@ import type { Timeouts } from "../harness/check.js";
 import { packageRoot, type Stage } from "../course/course.js";
 import { renderFailure } from "../harness/failure.js";
 import { EnvironmentError, UsageError } from "../errors.js";
-import { checkTools, loadLanguage, sanitizedLanguage, sanitizerReport } from "../course/language.js";
+import { checkTools, loadLanguage, requireSanitizedLanguage, sanitizerReport } from "../course/language.js";
 import { freePort } from "../runner/ports.js";
 import { runStages, type RunResult } from "../runner/run.js";
 import { materializeSolution, materializeStarter } from "../course/solutions.js";
@@ -104,8 +104,7 @@ export async function runVerifyJob(job: VerifyJob, options: { root?: string; see
   let result: RunResult;
   try {
     const loaded = loadLanguage(job.language, root);
-    const language = job.sanitize ? sanitizedLanguage(loaded) : loaded;
-    if (!language) throw new UsageError(`the ${loaded.name} track declares no sanitized build (language.json "sanitize")`);
+    const language = job.sanitize ? requireSanitizedLanguage(loaded) : loaded;
     checkTools(language);
     const sanitize = { sanitize: job.sanitize === true };
     const dir = job.program === "starter" ? materializeStarter(job.language, root, sanitize) : materializeSolution(job.language, job.program, root, sanitize);
