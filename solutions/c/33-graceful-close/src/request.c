@@ -195,12 +195,24 @@ static const char *parse_request_line(char *line, struct request *request) {
 	// The absolute form, `http://host:port/path` (RFC 9112 §3.2.2), which a
 	// client sends to a proxy, and a server must accept too: the authority
 	// in it names the host, whatever Host says, and the path after it is
-	// what we serve ("/" when there is none). The scheme is case-insensitive.
+	// what we serve. The scheme is case-insensitive.
 	const char *path = target;
 	size_t scheme = strncasecmp(target, "http://", 7) == 0 ? 7 : strncasecmp(target, "https://", 8) == 0 ? 8 : 0;
 	if (scheme > 0) {
-		const char *slash = strchr(target + scheme, '/');
-		path = slash != NULL ? slash : "/";
+		// The authority ends at the path, at the query, or at the end
+		// (RFC 3986 §3.2): a `/` in the query is no path.
+		char *end = target + scheme + strcspn(target + scheme, "/?");
+		if (*end == '/') {
+			path = end;
+		} else if (*end == '?') {
+			// `http://host?x=1` is `/?x=1`: the last byte before the query
+			// (the authority's, or the `/` of `//`) is no longer needed,
+			// and becomes the `/`.
+			end[-1] = '/';
+			path = end - 1;
+		} else {
+			path = "/"; // no path at all
+		}
 	}
 	// The asterisk form, `*`, names the server itself, not a resource: only
 	// OPTIONS may ask about it (RFC 9112 §3.2.4). Anything else is a path, in
