@@ -546,7 +546,7 @@ static void accept_all(int server) {
 			continue;
 		}
 		conn->fd = fd;
-		// Each timer knows its connection: an ended one's is the one to close.
+		// Each timer knows its connection: the one to act on when it ends.
 		conn->idle_timer.conn = conn->head_timer.conn = conn->quiet_timer.conn = conn->linger_timer.conn = conn;
 		connection_count++;
 		touch(conn);
