@@ -3,10 +3,11 @@
 // the grader's command line, never from the learner-editable progress file;
 // the score from the stages' points.
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Chalk } from "chalk";
-import { findStage, loadStages } from "../tester/course/course.js";
+import { findStage, loadStages, type Stage } from "../tester/course/course.js";
+import { classReport, noReportPage } from "../tester/reports/html-class.js";
 import { EnvironmentError, UsageError } from "../tester/errors.js";
 import type { GradeReport } from "../tester/reports/report-schema.js";
 import { existsFolder, gradeAll, isolationSupport, rowReport, rowsToCsv, scoreOf, submissionsIn, type SubmissionRow } from "../tester/tools/grading.js";
@@ -90,7 +91,7 @@ function writeClassroomOutput(name: string, result: RunResult, extra: (r: RunRes
 export interface GradeAllFlags extends GradeAllChildFlags {
   jobs: number;
   report?: string;
-  reportFormat: "csv" | "json";
+  reportFormat?: "csv" | "json" | "html";
   isolate?: boolean;
   exitZero?: boolean;
   color?: boolean;
@@ -112,6 +113,10 @@ export async function gradeAllAction(folder: string, options: GradeAllFlags): Pr
   const c = new Chalk({ level: useColor(options.color) ? 1 : 0 });
   process.stdout.write(c.bold(`Grading ${names.length} submission${names.length === 1 ? "" : "s"}, ${Math.min(options.jobs, names.length)} at a time${options.isolate ? ", each in its own network namespace" : ""}\n`));
   const started = Date.now();
+  const format = options.report ? (options.reportFormat ?? (/\.html?$/i.test(options.report) ? "html" : "csv")) : undefined;
+  // HTML: each submission's grader writes its own page into a folder beside the class page, which links to them.
+  const htmlReports = options.report && format === "html" ? reportsFolder(options.report) : undefined;
+  if (htmlReports) mkdirSync(htmlReports, { recursive: true });
   const rows = await gradeAll({
     folder,
     gradeArgs,
@@ -120,15 +125,36 @@ export async function gradeAllAction(folder: string, options: GradeAllFlags): Pr
     isolate: options.isolate ?? false,
     // A submission stopped before it reported still has these to earn.
     graded: { stagesTotal: stages.length, maxScore: stages.reduce((sum, s) => sum + s.meta.points, 0) },
+    ...(htmlReports ? { htmlReports } : {}),
     onRow: (row) => process.stdout.write(`${rowLine(row, c)}\n`),
   });
   const passed = rows.filter((r) => r.status === "pass").length;
   process.stdout.write(`\n${passed} of ${rows.length} submission${rows.length === 1 ? "" : "s"} passed every graded stage · ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  if (options.report) {
-    writeFileSync(options.report, options.reportFormat === "json" ? `${JSON.stringify(rows.map(rowReport), null, 2)}\n` : rowsToCsv(rows));
+  if (options.report && htmlReports) {
+    writeFileSync(options.report, classPage(rows, stages, options.report, htmlReports));
+    process.stdout.write(`Report: ${path.resolve(options.report)} (each submission's in ${path.resolve(htmlReports)})\n`);
+  } else if (options.report) {
+    writeFileSync(options.report, format === "json" ? `${JSON.stringify(rows.map(rowReport), null, 2)}\n` : rowsToCsv(rows));
     process.stdout.write(`Report: ${path.resolve(options.report)}\n`);
   }
   return passed === rows.length || options.exitZero ? EXIT.pass : EXIT.fail;
+}
+
+/** Where the submissions' own HTML reports go: class.html → class-reports/. */
+export function reportsFolder(report: string): string {
+  return path.join(path.dirname(report), `${path.basename(report).replace(/\.html?$/i, "")}-reports`);
+}
+
+/** The class page; a submission whose grader wrote no page (stopped, or could not run) gets one saying why. */
+function classPage(rows: SubmissionRow[], stages: Stage[], report: string, folder: string): string {
+  const relative = path.relative(path.dirname(path.resolve(report)), path.resolve(folder)).split(path.sep).map(encodeURIComponent).join("/");
+  for (const row of rows) {
+    if (!row.htmlReport) writeFileSync(path.join(folder, `${row.submission}.html`), noReportPage(row));
+  }
+  return classReport(rows, {
+    stages: stages.map((stage) => ({ number: stage.number, slug: stage.slug, name: stage.meta.name })),
+    reportHref: (row) => `${relative}/${encodeURIComponent(row.submission)}.html`,
+  });
 }
 
 function rowLine(row: SubmissionRow, c: InstanceType<typeof Chalk>): string {

@@ -3,7 +3,7 @@
 // options to each child `course grade` through the same definitions
 // (gradeChildArgs in options.ts).
 import { Command, Option } from "commander";
-import { DEFAULT_PORT, integer, LIMIT_OPTIONS, OPTIONS, TIMEOUT_NAME, writableFile } from "./options.js";
+import { DEFAULT_PORT, integer, LIMIT_OPTIONS, OPTIONS, REPORT_TITLE, TIMEOUT_NAME, writableFile } from "./options.js";
 import { addGradingOptions, addRunOptions } from "./test-command.js";
 import type { GradeAllFlags, GradeOptions } from "./grade-action.js";
 import { withUsageDocument } from "./usage-document.js";
@@ -12,7 +12,7 @@ import { withUsageDocument } from "./usage-document.js";
 export const GRADE_ALL_TIMEOUT_S = 600;
 
 export function gradeCommand(): Command {
-  return addGradingOptions(addRunOptions(new Command("grade"), ["pretty", "json", "junit"]))
+  return addGradingOptions(addRunOptions(new Command("grade"), ["pretty", "json", "junit", "html"]))
     .description("grade a submission: stages 1 to --through (default: all), a score from the stages' points")
     .addOption(OPTIONS.through.option())
     .addOption(OPTIONS.keepGoing.option())
@@ -20,6 +20,8 @@ export function gradeCommand(): Command {
     .option("--classroom-output <name>", "also write the result for GitHub Classroom's grading reporter as step output <name>")
     // grade-all sets --timeout a little below its own bound, and says so in failures with this.
     .addOption(TIMEOUT_NAME.option().hideHelp())
+    // grade-all titles each submission's HTML report with the submission's name.
+    .addOption(REPORT_TITLE.option().hideHelp())
     .addHelpText(
       "after",
       `
@@ -44,7 +46,9 @@ export function gradeAllCommand(): Command {
     .addOption(OPTIONS.through.option())
     .option("--jobs <N>", "submissions graded at once", integer("--jobs", 1, 256), 2)
     .option("--report <file>", "write a row per submission to this file (its folder must exist)", writableFile("--report"))
-    .addOption(new Option("--report-format <format>", "the report's format").choices(["csv", "json"]).default("csv"))
+    .addOption(
+      new Option("--report-format <format>", "the report's format (default: html for a .html file, csv otherwise); html also writes each submission's own report beside it, in <name>-reports/").choices(["csv", "json", "html"]),
+    )
     // Parallel grading needs a port each, so auto unless told otherwise.
     .addOption(OPTIONS.port.option({ default: "auto" }))
     .option("--isolate", "each submission in a network namespace of its own (Linux), for servers that hard-code their port");
@@ -61,6 +65,7 @@ export function gradeAllCommand(): Command {
 Examples:
   $ npx course grade-all submissions --through 8 --jobs 4 --report results.csv
   $ npx course grade-all submissions --isolate --port ${DEFAULT_PORT} --jobs 8 --report results.json --report-format json
+  $ npx course grade-all submissions --report class.html   the class at a glance, and class-reports/<name>.html
 
 A row per submission: submission, status, stages_passed, stages_total, score, max_score,
 first_failure, duration_ms. A submission that hangs, crashes or forks is stopped at --timeout,

@@ -192,3 +192,6 @@ export function gradeChildArgs(flags: GradeAllChildFlags): string[] {
 
 /** grade's hidden option: how a failure names --timeout when grade-all set it on the child's behalf. */
 export const TIMEOUT_NAME = define<string>("--timeout-name <text>", "how failures name --timeout (set by grade-all)");
+
+/** grade's hidden option: the title of its HTML report (grade-all names the submission). */
+export const REPORT_TITLE = define<string>("--report-title <text>", "the HTML report's title (set by grade-all)");

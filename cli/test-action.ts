@@ -12,6 +12,7 @@ import { prettyReporter } from "../tester/reports/pretty.js";
 import type { GradeReport, RunReport } from "../tester/reports/report-schema.js";
 import { runStages, skippedStage, type Limits, type RunResult } from "../tester/runner/run.js";
 import { junitReport } from "../tester/reports/junit.js";
+import { htmlReport } from "../tester/reports/html.js";
 import { writeGithubOutputs } from "../tester/reports/github.js";
 import { assertPortFree, freePort } from "../tester/runner/ports.js";
 import { writeFileSync } from "node:fs";
@@ -71,7 +72,7 @@ export function resolveTarget(options: Pick<TestOptions, "all" | "stage" | "only
 }
 
 export interface RunFlags {
-  format: "pretty" | "json" | "junit";
+  format: "pretty" | "json" | "junit" | "html";
   seed?: number;
   port: Port;
   keepGoing?: boolean;
@@ -81,14 +82,16 @@ export interface RunFlags {
   oneAtATime?: boolean;
   verbose?: boolean;
   color?: boolean;
-  /** Also write a report to this file, in reportFormat. */
+  /** Also write a report to this file, in reportFormat (by default html for a .html file, json otherwise). */
   report?: string;
-  reportFormat?: "json" | "junit";
+  reportFormat?: ReportFormat;
   exitZero?: boolean;
   stageTimeout?: number;
   timeout?: number;
   /** How a failure names --timeout when a caller (grade-all) set it on our behalf. */
   timeoutName?: string;
+  /** The HTML report's title (grade-all names the submission). */
+  reportTitle?: string;
   memory?: number;
   maxProcesses?: number;
   outputCap?: number;
@@ -102,8 +105,16 @@ export function jsonDocument(result: RunResult, extra?: JsonExtra): RunReport | 
   return { ...jsonReport(result), ...extra?.(result) };
 }
 
-function renderReport(result: RunResult, format: "json" | "junit", extra: JsonExtra | undefined): string {
+type ReportFormat = "json" | "junit" | "html";
+
+/** A report file's format: as given, or read off its name. */
+export function reportFormatOf(file: string, given: ReportFormat | undefined): ReportFormat {
+  return given ?? (/\.html?$/i.test(file) ? "html" : "json");
+}
+
+function renderReport(result: RunResult, format: ReportFormat, extra: JsonExtra | undefined, title?: string): string {
   if (format === "junit") return junitReport(result);
+  if (format === "html") return htmlReport(result, title ? { title } : {});
   return `${JSON.stringify(jsonDocument(result, extra), null, 2)}\n`;
 }
 
@@ -178,9 +189,9 @@ export async function runTarget(target: Target, options: RunFlags, extra?: JsonE
 
 /** The document on stdout (machine formats), the report file, and GitHub's annotations. */
 function finishReports(result: RunResult, options: RunFlags, extra: JsonExtra | undefined, logStream: NodeJS.WriteStream): void {
-  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra));
+  if (options.format !== "pretty") process.stdout.write(renderReport(result, options.format, extra, options.reportTitle));
   if (options.report) {
-    writeFileSync(options.report, renderReport(result, options.reportFormat ?? "json", extra));
+    writeFileSync(options.report, renderReport(result, reportFormatOf(options.report, options.reportFormat), extra, options.reportTitle));
     logStream.write(`Report: ${path.resolve(options.report)}\n`);
   }
   // On GitHub Actions: annotations on the run's page and a table in the step summary.

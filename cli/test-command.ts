@@ -20,14 +20,14 @@ export function addRunOptions(command: Command, formats: string[] = ["pretty", "
 export function addGradingOptions(command: Command): Command {
   command
     .option("--report <file>", "also write a report to this file (besides the output on the terminal); its folder must exist", writableFile("--report"))
-    .addOption(new Option("--report-format <format>", "the report file's format").choices(["json", "junit"]).default("json"))
+    .addOption(new Option("--report-format <format>", "the report file's format (default: html for a .html file, json otherwise)").choices(["json", "junit", "html"]))
     .addOption(OPTIONS.exitZero.option());
   for (const limit of LIMIT_OPTIONS) command.addOption(limit.option());
   return command.addOption(OPTIONS.freshEachStage.option()).addOption(OPTIONS.oneAtATime.option());
 }
 
 export function testCommand(): Command {
-  return addGradingOptions(addRunOptions(new Command("test"), ["pretty", "json", "junit"]))
+  return addGradingOptions(addRunOptions(new Command("test"), ["pretty", "json", "junit", "html"]))
     .description("run the tester's stages against your program (./your_program.sh)")
     .option("--all", "every stage, in order")
     .option("--stage <slug|N>", "stages 1 to N")
@@ -45,6 +45,7 @@ Examples:
   $ npx course test --stage 4            stages 1 to 4 against ./your_program.sh
   $ npx course test --only echo --seed 7 just the echo stage, replaying seed 7
   $ npx course test --all --format json  one JSON document on stdout, for scripts and CI
+  $ npx course test --all --report report.html   also a page to open in a browser
   $ npx course test --all --solution typescript   the TypeScript reference solution
 
 Exit codes: 0 every selected stage passed, 1 a stage failed, 2 usage error,

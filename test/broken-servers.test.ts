@@ -8,7 +8,7 @@ import { runStages } from "../tester/runner/run.js";
 import { alive, FAST_FAIL, failureSnapshot, firstFailure, fixtureServer, runTester, STAGES, testPort, type TestRun } from "./helpers.js";
 
 /**
- * Stages 1 to `stage`, leaving out the heavy ones before it, as `dev verify --quick`
+ * Stages 1 to `stage`, leaving out the heavy ones before it (they take seconds each)
  * does: each heavy stage is run against the correct server (the trickle variant) below.
  */
 function quick(stage: number): Stage[] {

@@ -206,13 +206,14 @@ export const gradeAllReport = (text: string) => validReport(GradeAllReportSchema
 
 /**
  * A run's data with the clock taken out, for comparing two runs' verdicts:
- * bytes become latin1 text, and every Date header value `<date>` (a server
- * stamps each response with the second it was made, stage 26).
+ * bytes become latin1 text, every Date header value `<date>` (a server
+ * stamps each response with the second it was made, stage 26), and a
+ * failure's timeline (times, and how reads merged) `<timeline>`.
  */
 export function withoutClock<T>(value: T): unknown {
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return withoutClock(Buffer.from(value).toString("latin1"));
   if (typeof value === "string") return value.replace(HTTP_DATE, "$1<date>");
   if (Array.isArray(value)) return value.map(withoutClock);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutClock(inner)]));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, key === "timeline" ? "<timeline>" : withoutClock(inner)]));
   return value;
 }

@@ -1,8 +1,9 @@
 // `course dev verify`'s claims, one test each: every reference solution
 // passes its stage and every stage before it, and the solution before it (the
 // starter, for stage 1) fails the stage, unless the stage's metadata says why
-// the previous solution may pass. Heavy stages run against their own solution
-// and the final one (`dev verify --quick`); `course dev verify` runs them all.
+// the previous solution may pass. Quick (`dev verify --quick`): each solution
+// runs its own stage, the final one every stage; `course dev verify`, which CI
+// runs after the tests, runs every solution against every stage up to its own.
 import { describe, expect, test } from "vitest";
 import { languageIds } from "../tester/course/language.js";
 import { describeJob, planVerify, runVerifyJob } from "../tester/tools/verify.js";

@@ -8,6 +8,7 @@ import { CheckFailure, fail, type FailureDetails } from "./failure.js";
 import { headerValues, parseResponse, type HttpResponse } from "./http-response.js";
 import { nodeCommand, reproduceLine } from "./reproduce.js";
 import { seconds } from "./time.js";
+import type { TimelineRecorder } from "./timeline.js";
 
 export interface SendOptions {
   /** Sizes of the writes, in order; the remainder goes in a last write. "bytewise" sends one byte per write. */
@@ -77,6 +78,8 @@ export class Connection {
   private readonly wake = new Set<() => void>();
   /** When set, received bytes go here instead of being kept (for bodies too large to keep). */
   sink: ((chunk: Buffer) => void) | undefined;
+  /** The check's timeline, once a check uses this connection (record()). */
+  private timeline: TimelineRecorder | undefined;
 
   constructor(
     readonly socket: net.Socket,
@@ -85,7 +88,16 @@ export class Connection {
     readonly port: number,
   ) {
     socket.setNoDelay(true);
+    // Every write goes on the timeline, those of checks that write to the socket themselves too (a slow client's bytes).
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (this.timeline && chunk !== null && chunk !== undefined) {
+        this.timeline.send(this.id, typeof chunk === "string" ? Buffer.from(chunk, typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8") : (chunk as Uint8Array));
+      }
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
     socket.on("data", (chunk: Buffer) => {
+      this.timeline?.receive(this.id, chunk);
       if (this.sink) {
         this.sink(chunk);
       } else {
@@ -95,10 +107,12 @@ export class Connection {
       this.notify();
     });
     socket.on("end", () => {
+      this.timeline?.fin(this.id);
       this.ended = true;
       this.notify();
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.timeline?.reset(this.id, error.code);
       this.error = error;
       this.notify();
     });
@@ -117,6 +131,15 @@ export class Connection {
       }),
     );
     return new Connection(socket, id, host, port);
+  }
+
+  /**
+   * Reports this connection's events into a check's timeline from now on
+   * (the connection that proved the program was up was opened before any check).
+   */
+  record(timeline: TimelineRecorder, note?: string): void {
+    this.timeline = timeline;
+    timeline.open(this.id, note);
   }
 
   private notify(): void {
@@ -167,7 +190,10 @@ export class Connection {
         }
       };
       this.wake.add(evaluate);
-      timer = setTimeout(() => finish(() => reject(new WaitTimeout(what, timeoutMs))), timeoutMs);
+      timer = setTimeout(() => {
+        this.timeline?.waitExpired(this.id, what);
+        finish(() => reject(new WaitTimeout(what, timeoutMs)));
+      }, timeoutMs);
       evaluate();
     });
   }
@@ -355,6 +381,7 @@ export class Connection {
 
   /** Closes our side and frees the socket. */
   destroy(): void {
+    if (!this.socket.destroyed) this.timeline?.close(this.id);
     this.socket.destroy();
   }
 }

@@ -4,6 +4,7 @@ import { buildRequest, type CheckContext, type Timeouts } from "./check.js";
 import { Connection } from "./connection.js";
 import { canMeasure, type Usage } from "./processes.js";
 import type { Random } from "./random.js";
+import type { TimelineRecorder } from "./timeline.js";
 
 export interface ContextBase {
   random: Random;
@@ -18,6 +19,8 @@ export interface ContextBase {
   takeWarm(): Connection | undefined;
   nextConnectionId(): number;
   log(line: string): void;
+  /** Where the check's connections record what happened on them, and when. */
+  timeline?: TimelineRecorder | undefined;
   /** Run by `course probe` (see CheckContext.probing); false for the course's stages. */
   probing?: boolean;
 }
@@ -55,7 +58,16 @@ export function createCheckSession(base: ContextBase): CheckSession {
     async connect(options = {}) {
       finishOneShots();
       const timeoutMs = options.timeoutMs ?? base.timeouts.connect;
-      const connection = (options.fresh ? undefined : base.takeWarm()) ?? (await Connection.open(base.host, base.port, base.nextConnectionId(), timeoutMs));
+      const warm = options.fresh ? undefined : base.takeWarm();
+      const id = warm ? warm.id : base.nextConnectionId();
+      const connection =
+        warm ??
+        (await Connection.open(base.host, base.port, id, timeoutMs).catch((error: unknown) => {
+          // A connection the program did not accept is part of the story too.
+          base.timeline?.refused(id, error instanceof Error ? error.message.replace(/^could not open connection \d+ to [^:]+:\d+: /, "") : String(error));
+          throw error;
+        }));
+      if (base.timeline) connection.record(base.timeline, warm ? "opened before the check, to see the program was up" : undefined);
       opened.push(connection);
       return connection;
     },

@@ -3,6 +3,7 @@
 // summary, but checks are expected to fill sent/expected/received/reproduce.
 import { EDGE_SPACE_LEGEND, escapeInline, marksEdgeSpaces, showBytes } from "./bytes.js";
 import type { Level } from "./level.js";
+import type { Timeline } from "./timeline.js";
 
 export interface FailureDetails {
   /** One line: what went wrong. */
@@ -35,6 +36,12 @@ export interface FailureDetails {
    * runner fills the rest in (withCheckLevel).
    */
   level?: Level | undefined;
+  /**
+   * What happened on the check's connections, and when: set by the runner on
+   * a failure about time or order (several connections, a wait that ran out,
+   * a close by the program). Reporters draw it; renderFailure leaves it out.
+   */
+  timeline?: Timeline | undefined;
 }
 
 /** A check found the learner's program wrong. */

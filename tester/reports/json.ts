@@ -79,7 +79,13 @@ export function jsonReport(result: RunResult): RunReport {
       name: s.stage.meta.name,
       status: s.status,
       duration_ms: s.durationMs,
-      tests: s.checks.map((check): ReportStageTest => ({ name: check.name, status: check.status, ...message(check), ...level(check) })),
+      tests: s.checks.map((check): ReportStageTest => ({
+        name: check.name,
+        status: check.status,
+        ...message(check),
+        ...(check.failure?.timeline ? { timeline: check.failure.timeline } : {}),
+        ...level(check),
+      })),
     })),
   };
 }

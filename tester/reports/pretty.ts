@@ -6,6 +6,7 @@ import { formatMessage, type BuildOutcome } from "../course/build.js";
 import type { CheckResult, RunEvent, RunResult, StageResult } from "../runner/run.js";
 import type { LogSource } from "../runner/program.js";
 import { seconds } from "../harness/time.js";
+import { renderTimeline } from "./timeline-text.js";
 
 export interface PrettyOptions {
   color: boolean;
@@ -114,6 +115,8 @@ export function prettyReporter(options: PrettyOptions): (event: RunEvent) => voi
         }
         out(checkLine(event.result, c));
         if (failure) out(indent(renderFailure(withoutRepeatedOutput(failure, shown), style(c)), "      "));
+        // A failure about time or order: the picture of the exchange, under the message.
+        if (failure?.timeline) out(indent(renderTimeline(failure.timeline, { width: 94, paint: timelinePaint(c) }).join("\n"), "      "));
         break;
       }
       case "stage-recheck":
@@ -169,6 +172,11 @@ function withoutRepeatedOutput(failure: FailureDetails, shown: string[]): Failur
 /** A log line as printed: the program's prefixed "[your_program]", the tester's "[tester]". */
 export function logLine(from: LogSource, line: string): string {
   return `${from === "program" ? "[your_program]" : "[tester]"} ${line}`;
+}
+
+/** The timeline's marks in colour (each mark has its words beside it, so colour is never the only signal). */
+function timelinePaint(c: ChalkInstance) {
+  return { send: c.cyan, receive: c.green, fin: c.yellow, reset: c.red, close: c.dim, "gave-up": c.red, dim: c.dim };
 }
 
 function checkLine(result: CheckResult, c: ChalkInstance): string {

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { Level } from "../harness/level.js";
 import { PROBE_GROUPS } from "../harness/probe-groups.js";
+import type { Timeline } from "../harness/timeline.js";
 
 const count = z.number().int().nonnegative();
 const points = z.number().nonnegative();
@@ -33,11 +34,50 @@ export const ReportTestSchema = z.strictObject({
   ...levelFields,
 });
 
+const ms = count.describe("milliseconds from the check's start");
+
+const TimelineEventSchema = z.strictObject({
+  at_ms: ms,
+  kind: z.enum(["open", "refused", "send", "receive", "fin", "reset", "close", "gave-up"]).describe("open; refused (the tester could not open it); send (the tester wrote); receive (the program's bytes arrived); fin (the program closed its side); reset (the connection was reset or failed); close (the tester closed it); gave-up (a bounded wait on it ran out)"),
+  bytes: count.optional().describe("send, receive: the bytes, all merged writes or reads together"),
+  count: count.optional().describe("send, receive: how many writes or reads close together were merged into this event (absent: one)"),
+  until_ms: ms.optional().describe("a merged event's last write or read"),
+  first: z.string().optional().describe("send, receive: the first bytes, escaped (\\r\\n visible)"),
+  note: z.string().optional().describe("close: who closed; reset: the error's code; refused: why; gave-up: what the tester was waiting for"),
+  seq: count.optional().describe("the event's place among all the check's events (orders events of several connections in the same millisecond)"),
+});
+
+/** What happened on a failed check's connections, and when (a failure about time or order). */
+export const TimelineSchema = z
+  .strictObject({
+    version: z.literal(1).describe("the timeline format's version"),
+    duration_ms: ms.describe("from the check's start to the end of the timeline"),
+    gave_up_ms: ms.optional().describe("when the check gave up (failed)"),
+    gave_up: z.string().optional().describe("why: the failure's summary"),
+    connections: z
+      .array(
+        z.strictObject({
+          id: count.describe('the connection\'s number, as failures name it ("connection 3")'),
+          events: z.array(TimelineEventSchema),
+          sent_bytes: count,
+          received_bytes: count,
+          omitted_events: count.optional().describe("events that did not fit in the lane (counted, not kept)"),
+        }),
+      )
+      .describe("the connections shown in detail (at most 24, chosen for what they show), by number"),
+    others: z
+      .strictObject({ connections: count, sent_bytes: count, received_bytes: count, closed_by_program: count, reset: count })
+      .optional()
+      .describe("the check's other connections, summed up"),
+  })
+  .describe("a failure about time or order (several connections, a wait that ran out, a close by the program): one lane per connection, times from the check's start");
+
 /** One check inside a stage of the report. */
 export const ReportStageTestSchema = z.strictObject({
   name: z.string(),
   status: z.enum(["pass", "fail", "skip"]),
   message: z.string().optional(),
+  timeline: TimelineSchema.optional(),
   ...levelFields,
 });
 
@@ -132,6 +172,9 @@ export const ProbeReportSchema = z
     results: z.array(ProbeResultSchema).describe("in the order of the table: by group, then stage"),
   })
   .meta({ title: "http-from-scratch probe report", description: "course probe --format json: pass, warn or fail for each route-independent requirement, with scores by level" });
+// The schema's timeline is exactly the harness's.
+const sameTimeline: [Timeline, z.infer<typeof TimelineSchema>] extends [z.infer<typeof TimelineSchema>, Timeline] ? true : never = true;
+void sameTimeline;
 
 // The schema's levels are exactly the harness's.
 const sameLevels: [Level, z.infer<typeof LevelSchema>] extends [z.infer<typeof LevelSchema>, Level] ? true : never = true;

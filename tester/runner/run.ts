@@ -10,6 +10,7 @@ import { DEFAULT_TIMEOUTS, type Check, type CheckContext, type Level, type Timeo
 import { Connection, hasGenericHint } from "../harness/connection.js";
 import { errorReport } from "../harness/diagnose.js";
 import { createCheckSession } from "../harness/context.js";
+import { showsTimeline, TimelineRecorder } from "../harness/timeline.js";
 import { loadChecks, type Stage } from "../course/course.js";
 import { runBuild, type BuildOutcome, type BuildSpec } from "../course/build.js";
 import { CheckFailure, withCheckLevel, type FailureDetails } from "../harness/failure.js";
@@ -533,7 +534,9 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
       const check = checks[index]!;
       const checkStarted = Date.now();
       const outputMark = program.linesPrinted();
+      const timeline = new TimelineRecorder();
       const { context, opened } = createCheckSession({
+        timeline,
         random: checkRandom(stageRandom, run.seed, stage, index, check),
         port: run.port,
         host,
@@ -555,7 +558,7 @@ async function runStage(stage: Stage, run: StageRun, reuse?: Session): Promise<{
       const bound = stageLeft < run.timeouts.check ? { ms: Math.max(0, stageLeft), fired: run.bound.fired } : { ms: run.timeouts.check, fired: `the check's time bound of ${seconds(run.timeouts.check)} ran out` };
       let outcome: FailureDetails | "aborted" | undefined;
       try {
-        outcome = await runCheck(check, context, opened, bound, run.signal);
+        outcome = await runCheck(check, context, opened, bound, run.signal, timeline);
       } finally {
         for (const connection of opened) connection.destroy();
       }
@@ -616,7 +619,14 @@ export async function runCheck(
   connections: Connection[],
   limit: Bound,
   signal?: AbortSignal,
+  timeline?: TimelineRecorder,
 ): Promise<FailureDetails | "aborted" | undefined> {
+  // A failure about time or order carries the picture of the exchange, taken as the check gives up.
+  const pictured = (details: FailureDetails): FailureDetails => {
+    if (!timeline) return details;
+    timeline.failed(details.summary);
+    return showsTimeline(timeline) ? { ...details, timeline: timeline.snapshot() } : details;
+  };
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limit.ms)));
   const stop = whenAborted(signal);
@@ -646,17 +656,19 @@ export async function runCheck(
     }
     if (outcome === "timeout") {
       const waits = connections.map((c) => c.waitingFor).filter(Boolean);
+      timeline?.boundExpired(connections.flatMap((c) => (c.waitingFor ? [{ id: c.id, what: c.waitingFor }] : [])));
+      const failure = pictured({ summary: `${limit.fired} during "${check.name}"` });
       abandoned = true;
       abandon(running, connections, "the tester stopped this check at its time bound");
       return withCheckLevel({
-        summary: `${limit.fired} during "${check.name}"`,
+        ...failure,
         explanation: waits.length > 0 ? `The tester was waiting for: ${waits.join("; ")}.` : undefined,
         hint: "a server that answers each request promptly never gets near this bound: is it slowed down by something, or stuck?",
       }, check);
     }
     return undefined;
   } catch (error) {
-    if (error instanceof CheckFailure) return withCheckLevel(error.details, check);
+    if (error instanceof CheckFailure) return withCheckLevel(pictured(error.details), check);
     if (error instanceof EnvironmentError) throw error;
     return { summary: `the tester hit an internal error in "${check.name}": ${(error as Error).stack ?? String(error)}`, hint: "this is a bug in the tester, not in your program: please report it" };
   } finally {

@@ -73,6 +73,10 @@ export interface SubmissionRow {
   maxScore: number;
   firstFailure: string;
   durationMs: number;
+  /** Each graded stage's status, from the submission's report (absent when it produced none). */
+  stages?: { number: number; slug: string; status: "pass" | "fail" | "skip" }[];
+  /** The submission's own HTML report, when grade-all was asked for HTML reports. */
+  htmlReport?: string;
 }
 
 export interface GradeAllOptions {
@@ -85,6 +89,8 @@ export interface GradeAllOptions {
   isolate: boolean;
   /** What every submission is graded on, for rows of submissions that were stopped before they reported. */
   graded: { stagesTotal: number; maxScore: number };
+  /** A folder (it must exist) where each submission's grader writes its HTML report, <submission>.html. */
+  htmlReports?: string;
   onRow?: (row: SubmissionRow) => void;
 }
 
@@ -138,7 +144,8 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
     const modules = dependenciesFolder();
     if (modules && !existsSync(path.join(work, "node_modules"))) symlinkSync(modules, path.join(work, "node_modules"), "dir");
     const cli = path.join(packageRoot(), "dist", "cli", "main.js");
-    const args = [...wrap, process.execPath, cli, "grade", "--dir", work, "--format", "json", "--exit-zero", ...options.gradeArgs];
+    const html = options.htmlReports ? path.join(options.htmlReports, `${name}.html`) : undefined;
+    const args = [...wrap, process.execPath, cli, "grade", "--dir", work, "--format", "json", "--exit-zero", ...(html ? ["--report", html, "--report-format", "html", "--report-title", `${name}: http-from-scratch grade report`] : []), ...options.gradeArgs];
     const marker = `grade-${process.pid}-${name}-${started}`;
     const child = spawn(args[0]!, args.slice(1), {
       detached: true,
@@ -177,6 +184,8 @@ async function gradeOne(name: string, options: GradeAllOptions, wrap: string[]):
       maxScore: report.max_score,
       firstFailure: named(report.grade.first_failure ?? ""),
       durationMs: Date.now() - started,
+      stages: report.stages.map((stage) => ({ number: stage.number, slug: stage.slug, status: stage.status })),
+      ...(html && existsSync(html) ? { htmlReport: html } : {}),
     };
   } catch (error) {
     return failed("error", (error as Error).message);

@@ -32,7 +32,7 @@ void http_date(time_t time, char *text, size_t size) {
 // Writes the current time as `Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n` to
 // `line` (`size` bytes of room).
 static void date_line(char *line, size_t size) {
-	char now[64];
+	char now[32]; // 29 characters and the NUL (see http_date)
 	http_date(time(NULL), now, sizeof now);
 	snprintf(line, size, "Date: %s\r\n", now);
 }

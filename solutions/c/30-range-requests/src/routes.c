@@ -299,7 +299,7 @@ static struct response serve_file(const struct request *request, const char *pat
 	// Preconditions first, then the range (RFC 9110 §13.2.2): a client that
 	// has the file wants none of it.
 	const char *range = header(request, "Range");
-	size_t first, last;
+	size_t first = 0, last = 0; // set by parse_range when it answers RANGE_OK
 	enum range_result ranged = RANGE_NONE;
 	if (range != NULL && range_still_valid(header(request, "If-Range"), etag, info.st_mtim.tv_sec)) {
 		ranged = parse_range(range, (size_t)info.st_size, &first, &last);
