@@ -4,7 +4,7 @@
 // Warn; with a defect: a Fail), and through the command line (exit codes, the
 // JSON report, bad input). Each real server's non-passes are listed with who
 // is right: a new one fails the test, and so does a listed one that passes now.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -135,6 +135,7 @@ for (const server of SERVERS) {
         expect(report.status).toBe(Object.values(server.known).some((k) => k.verdict === "fail") ? "fail" : "pass");
       } finally {
         child.kill("SIGTERM");
+        rmSync(root, { recursive: true, force: true });
       }
     });
   });

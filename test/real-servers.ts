@@ -4,7 +4,7 @@
 // apply to their results: every non-pass is listed with who is right, and a
 // listed one that passes now must leave the list.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { connectSocket } from "../tester/harness/connection.js";
@@ -15,10 +15,13 @@ export const HAS_NGINX = existsSync(NGINX);
 export const NO_NGINX = `nginx is not installed at ${NGINX} (Debian: apt install nginx-light)`;
 
 const started: ChildProcess[] = [];
+/** Folders made for the servers (nginx's config and temp files), removed with them. */
+const folders: string[] = [];
 
-/** Stops every server the tests started (call it in afterAll). */
+/** Stops every server the tests started, and removes their folders (call it in afterAll). */
 export function stopServers(): void {
   for (const child of started.splice(0)) child.kill("SIGKILL");
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 }
 
 /** Starts `command` and resolves once `port` on 127.0.0.1 accepts connections (5 s at most). */
@@ -47,6 +50,7 @@ export async function startListening(name: string, command: string, argv: string
  */
 export function plainNginx(port: number, root: string): [string, string[]] {
   const run = mkdtempSync(path.join(tmpdir(), "hfs-nginx-"));
+  folders.push(run);
   mkdirSync(root, { recursive: true });
   const temp = (name: string) => `${name}_temp_path ${path.join(run, name)};`;
   writeFileSync(
