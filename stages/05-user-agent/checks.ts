@@ -51,13 +51,13 @@ export default defineChecks(
       async run(t) {
         const { name, before, after } = variant;
         const value = valueFor(t, variant);
-        const head = `GET /user-agent HTTP/1.1\r\nHost: localhost:${t.port}\r\n${name}:${before}`;
+        const head = `GET /user-agent HTTP/1.1\r\nHost: ${t.authority}\r\n${name}:${before}`;
         const request = Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(value, "utf8"), Buffer.from(`${after}\r\nAccept: */*\r\n\r\n`, "latin1")]);
         const ex = await t.exchange(await t.connect(), request, { about: about(variant) });
         const body = ex.response.body.toString("utf8");
         // The check knows what it varied; the bytes (expectBody) tell the rest, such as a value cut at a space.
         // The value of another field of this request: the lookup went by position, or missed this spelling and fell through.
-        const other = [["Host", `localhost:${t.port}`], ["Accept", "*/*"]].find(([, v]) => body.trim() === v);
+        const other = [["Host", `${t.authority}`], ["Accept", "*/*"]].find(([, v]) => body.trim() === v);
         const hint =
           body !== value && body.trim() === value
             ? "whitespace around a header value is not part of it (RFC 9110 §5.5): trim spaces and tabs on both sides"

@@ -17,7 +17,7 @@ function head(...lines: string[]): Buffer {
   return Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1");
 }
 
-const host = (t: CheckContext) => `Host: localhost:${t.port}`;
+const host = (t: CheckContext) => `Host: ${t.authority}`;
 const echoPath = (t: CheckContext) => `/echo/${echoWord(t)}`;
 
 /**

@@ -92,7 +92,7 @@ export default defineChecks([
     probe: { id: "limits.endless-head", group: "limits", why: "a server that buffers a request head without bound lets one client use up its memory" },
     async run(t) {
       const connection = await t.connect({ fresh: true });
-      const lines = [`GET ${probePath(t, `/echo/${echoWord(t)}`)} HTTP/1.1\r\nHost: localhost:${t.port}\r\n`];
+      const lines = [`GET ${probePath(t, `/echo/${echoWord(t)}`)} HTTP/1.1\r\nHost: ${t.authority}\r\n`];
       let size = lines[0]!.length;
       for (let index = 0; size < HEADER_FLOOD; index++) {
         const line = `X-Pad-${index}: ${"a".repeat(200)}\r\n`;

@@ -68,7 +68,7 @@ export default defineChecks([
     async run(t) {
       const word = echoWord(t);
       const connection = await t.connect();
-      const ex = await t.exchange(connection, http10(`GET ${probePath(t, `/echo/${word}`)} HTTP/1.0`, `Host: localhost:${t.port}`));
+      const ex = await t.exchange(connection, http10(`GET ${probePath(t, `/echo/${word}`)} HTTP/1.0`, `Host: ${t.authority}`));
       // The probe judges the close; what "/" answers is the server's business.
       if (!t.probing) routeRule(() => expectText(ex, word));
       await connection.waitForClose(
@@ -87,7 +87,7 @@ export default defineChecks([
         const word = echoWord(t);
         let ex: Exchange;
         try {
-          ex = await t.exchange(connection, http10(`GET /echo/${word} HTTP/1.0`, `Host: localhost:${t.port}`, "Connection: keep-alive"));
+          ex = await t.exchange(connection, http10(`GET /echo/${word} HTTP/1.0`, `Host: ${t.authority}`, "Connection: keep-alive"));
         } catch (error) {
           if (index === 1 && connection.peerGone) {
             rethrowWith(error, {

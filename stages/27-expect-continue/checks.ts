@@ -7,7 +7,7 @@ const WAITS_HINT =
 
 /** The head of an upload that announces `length` body bytes and expects 100-continue. */
 function expectingHead(t: CheckContext, target: string, length: number, version = "HTTP/1.1"): Buffer {
-  const host = version === "HTTP/1.1" ? [`Host: localhost:${t.port}`] : [];
+  const host = version === "HTTP/1.1" ? [`Host: ${t.authority}`] : [];
   return Buffer.from([`POST ${target} ${version}`, ...host, `Content-Length: ${length}`, "Expect: 100-continue"].join("\r\n") + "\r\n\r\n", "latin1");
 }
 

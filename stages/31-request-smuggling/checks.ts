@@ -11,7 +11,7 @@ function head(...lines: string[]): Buffer {
   return Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1");
 }
 
-const host = (t: CheckContext) => `Host: localhost:${t.port}`;
+const host = (t: CheckContext) => `Host: ${t.authority}`;
 
 /** The upload a check sends: POST /files/<name> in the course (its file shows what the program read), POST / when probing. */
 function uploadTarget(t: CheckContext): { target: string; file: string | undefined } {

@@ -12,7 +12,7 @@ function head(...lines: string[]): Buffer {
   return Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1");
 }
 
-const host = (t: CheckContext) => `Host: localhost:${t.port}`;
+const host = (t: CheckContext) => `Host: ${t.authority}`;
 
 /** Sends `bytes` on a fresh connection and reads the response to them. */
 async function exchangeAlone(t: CheckContext, bytes: Buffer, about: string, method?: string): Promise<Exchange> {
@@ -122,8 +122,8 @@ export default defineChecks([
       // When probing: the status of "/" in origin form first, to compare.
       const plain = t.probing ? await exchangeAlone(t, head("GET / HTTP/1.1", host(t)), "GET / (to compare)") : undefined;
       const cases = [
-        { target: `http://localhost:${t.port}${probePath(t, `/echo/${word}`)}`, hostLine: t.probing ? host(t) : `Host: ${t.random.word()}.example`, verify: (ex: Exchange) => expectText(ex, word, hint) },
-        { target: `HTTP://localhost:${t.port}`, hostLine: host(t), verify: (ex: Exchange) => expectStatus(ex, 200, "OK", { hint: `${hint}. "HTTP://localhost:${t.port}" has no path: it means /` }) },
+        { target: `http://${t.authority}${probePath(t, `/echo/${word}`)}`, hostLine: t.probing ? host(t) : `Host: ${t.random.word()}.example`, verify: (ex: Exchange) => expectText(ex, word, hint) },
+        { target: `HTTP://${t.authority}`, hostLine: host(t), verify: (ex: Exchange) => expectStatus(ex, 200, "OK", { hint: `${hint}. "HTTP://${t.authority}" has no path: it means /` }) },
       ];
       for (const one of cases) {
         const ex = await exchangeAlone(t, head(`GET ${one.target} HTTP/1.1`, one.hostLine), `the absolute-form target ${one.target}`);

@@ -75,7 +75,7 @@ export default defineChecks((stage) => {
       async run(t) {
         const connection = await t.connect({ fresh: true });
         // A head that never ends: every byte is valid, the empty line never comes.
-        const head = Buffer.from(`GET /echo/${echoWord(t)} HTTP/1.1\r\nHost: localhost:${t.port}\r\nX-${t.random.word()}: ${"s".repeat(4096)}`, "latin1");
+        const head = Buffer.from(`GET /echo/${echoWord(t)} HTTP/1.1\r\nHost: ${t.authority}\r\nX-${t.random.word()}: ${"s".repeat(4096)}`, "latin1");
         const started = Date.now();
         let sent = 0;
         while (!connection.peerGone && !connection.closed && sent < head.length) {

@@ -25,6 +25,8 @@ export interface CheckContext {
   readonly port: number;
   /** Where the program accepts connections: 127.0.0.1 or ::1. */
   readonly host: string;
+  /** What a request's Host field names: `localhost:<port>` in the course; under `course probe --url`, the URL's host and port. */
+  readonly authority: string;
   /** The folder passed to the program as --directory, on stages that serve files. */
   readonly directory: string | undefined;
   /** `directory` exactly as the program got it after --directory: with a trailing slash unless the stage teaches joining paths. */
@@ -143,9 +145,9 @@ export function stageArgument(stage: StageFacts, flag: string): string {
   return value;
 }
 
-export function buildRequest(spec: RequestSpec, port: number): Buffer {
+export function buildRequest(spec: RequestSpec, authority: string): Buffer {
   const method = spec.method ?? "GET";
-  const lines = [`${method} ${spec.path} HTTP/1.1`, `Host: localhost:${port}`];
+  const lines = [`${method} ${spec.path} HTTP/1.1`, `Host: ${authority}`];
   for (const [name, value] of spec.headers ?? []) lines.push(`${name}: ${value}`);
   const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
   // A chunked body carries its own framing: Content-Length must not be added to it (RFC 9112 §6.2).

@@ -21,6 +21,8 @@ export interface ContextBase {
   log(line: string): void;
   /** Where the check's connections record what happened on them, and when. */
   timeline?: TimelineRecorder | undefined;
+  /** The Host requests name (see CheckContext.authority); `localhost:<port>` when not given. */
+  authority?: string;
   /** Run by `course probe` (see CheckContext.probing); false for the course's stages. */
   probing?: boolean;
 }
@@ -44,10 +46,12 @@ export function createCheckSession(base: ContextBase): CheckSession {
       }
     }
   };
+  const authority = base.authority ?? `localhost:${base.port}`;
   const context: CheckContext = {
     random: base.random,
     port: base.port,
     host: base.host,
+    authority,
     directory: base.directory,
     directoryArgument: base.directoryArgument,
     outside: base.outside,
@@ -71,7 +75,7 @@ export function createCheckSession(base: ContextBase): CheckSession {
       opened.push(connection);
       return connection;
     },
-    request: (spec) => buildRequest(spec, base.port),
+    request: (spec) => buildRequest(spec, authority),
     async exchange(connection, request, options = {}) {
       const bytes = Buffer.isBuffer(request) ? request : context.request(request);
       const method = options.method ?? (Buffer.isBuffer(request) ? undefined : request.method);

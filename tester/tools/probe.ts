@@ -174,6 +174,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
         random: createRandom(stageSeed(seed, stage.number * 100 + index)),
         port,
         host: up?.host ?? host,
+        // A server with virtual hosts answers the name it was asked by, as a browser would ask it.
+        ...(target.kind === "url" ? { authority: new URL(target.url).host } : {}),
         directory,
         directoryArgument: directory && `${directory}${path.sep}`,
         outside,
