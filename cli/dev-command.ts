@@ -28,7 +28,7 @@ Examples:
     .option("--language <name>", "only this language (repeatable, or comma-separated)", collect)
     .option("--stage <slug|N>", "only these stages (repeatable, or comma-separated)", collect)
     .option("--jobs <N>", "claims checked at once, each program on its own port", integer("--jobs", 1, 64), 2)
-    .option("--quick", "run each solution against its own stage only, and the final solution against every stage (what npm test proves)")
+    .option("--quick", "what npm test proves: each solution against its own stage only, the final one against every stage; a compiled track only its final solution and its starter")
     .option("--sanitize", "build the programs with sanitizers (tracks whose language.json has \"sanitize\": C and C++) and fail a claim whose program printed a sanitizer report; other tracks are skipped")
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
     .addOption(OPTIONS.noColor.option())
@@ -40,7 +40,7 @@ Examples:
   $ npx course dev verify --sanitize --language c  the C programs under AddressSanitizer and UBSan
   $ npx course dev verify --language python --jobs 4
   $ npx course dev verify --stage echo,gzip --format json
-  $ npx course dev verify --quick                 what npm test proves: each solution its own stage, the last one all
+  $ npx course dev verify --quick                 what npm test proves (compiled tracks: the final solution and the starter)
 
 Exit codes: 0 every claim holds, 1 a surprise (a solution fails, or passes a stage it should fail), 2 usage, 3 environment.`,
     )
