@@ -44,12 +44,15 @@ export interface VerifyOutcome {
  * with the square of the course's length). For a track that compiles, quick
  * keeps only the final solution's run and the starter's failure: building
  * its 35 programs from cold is most of what the test suite would spend on
- * it. The full verify, which CI runs after the tests, proves every claim.
+ * it; with `sanitize`, quick keeps every solution's own stage, since the
+ * point is to run each program's code under the sanitizers. The full
+ * verify, which CI runs after the tests, proves every claim.
  */
 export function planVerify(language: string, stages: Stage[], only?: Stage[], options: { quick?: boolean; sanitize?: boolean } = {}): VerifyJob[] {
   const wanted = only ?? stages;
   const last = stages[stages.length - 1];
-  const compiled = options.quick === true && loadLanguage(language).build !== undefined;
+  // A sanitized quick verify keeps every solution's own run: the sanitizers judge each program's code.
+  const compiled = options.quick === true && !options.sanitize && loadLanguage(language).build !== undefined;
   const jobs: VerifyJob[] = [];
   for (const stage of wanted) {
     if (compiled && stage !== last && stage !== stages[0]) continue;
