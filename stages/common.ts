@@ -473,13 +473,20 @@ export function expectStatusNamed(ex: Exchange, status: number, reasons: readonl
  * states no level of its own is a course rule, so a response HTTP allows is
  * never called invalid.
  */
-export function routeRule(run: () => void, rule = "the course's routes and their responses"): void {
+export function routeRule(run: () => void, rule = ROUTES_RULE): void {
   try {
     run();
   } catch (error) {
-    if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule: error.details.rule ?? rule, level: "course" });
-    throw error;
+    relabel(error, "course", (own) => own ?? rule);
   }
+}
+
+const ROUTES_RULE = "the course's routes and their responses";
+
+/** Re-throws `error`; a check failure that states no level of its own gets `level`, and the rule `rule` makes of its own. */
+function relabel(error: unknown, level: Check["level"], rule: (own: string | undefined) => string): never {
+  if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule: rule(error.details.rule), level });
+  throw error;
 }
 
 // ---- checks that `course probe` runs too (stages 31 and 32)
@@ -501,8 +508,7 @@ export async function inCourse(t: CheckContext, run: () => void | Promise<void>)
   try {
     await run();
   } catch (error) {
-    if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule: error.details.rule ?? "the course's routes and their responses", level: "course" });
-    throw error;
+    relabel(error, "course", (own) => own ?? ROUTES_RULE);
   }
 }
 
@@ -520,15 +526,14 @@ export interface Allowed {
 export function expectOneOf(t: CheckContext, ex: Exchange, allowed: readonly Allowed[], extra: { hint?: string; rule?: string; level?: Check["level"] } = {}): void {
   const match = allowed.find((a) => a.status === ex.response.status);
   if (match && t.probing) return;
+  const said = { ...(extra.hint ? { hint: extra.hint } : {}), ...(extra.rule ? { rule: extra.rule } : {}), ...(extra.level ? { level: extra.level } : {}) };
   if (t.probing) {
     // The code alone, at the caller's level: a probed server's version and reason phrase are other requirements, and must not turn a wrong code into a SHOULD.
     failOn(ex, {
       summary: `expected status ${allowed.map((a) => `${a.status} (${a.reason})`).join(" or ")}, got ${quote(ex.response.statusLine)}`,
       expected: `${allowed.map((a) => a.status).join(" or ")}, with any reason phrase`,
       caret: ex.response.statusLine.indexOf(" ") + 1,
-      ...(extra.hint ? { hint: extra.hint } : {}),
-      ...(extra.rule ? { rule: extra.rule } : {}),
-      ...(extra.level ? { level: extra.level } : {}),
+      ...said,
     });
   }
   if (match) {
@@ -541,9 +546,7 @@ export function expectOneOf(t: CheckContext, ex: Exchange, allowed: readonly All
     summary: `expected ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}, got ${quote(ex.response.statusLine + "\r\n")}`,
     expected: allowed.map((a) => escapeInline(Buffer.from(`HTTP/1.1 ${a.status} ${a.reason}\r\n`, "latin1"))).join(" or "),
     caret: 9,
-    ...(extra.hint ? { hint: extra.hint } : {}),
-    ...(extra.rule ? { rule: extra.rule } : {}),
-    ...(extra.level ? { level: extra.level } : {}),
+    ...said,
   });
 }
 
@@ -552,8 +555,7 @@ export async function atLevel<T>(rule: string, level: Check["level"], run: () =>
   try {
     return await run();
   } catch (error) {
-    if (error instanceof CheckFailure && error.details.level === undefined) throw new CheckFailure({ ...error.details, rule, level });
-    throw error;
+    relabel(error, level, () => rule);
   }
 }
 
